@@ -1,0 +1,36 @@
+import { Command, CommanderError } from "commander";
+import { EXIT, UserError } from "../util/errors.js";
+import { registerNotYetBuilt } from "./not-yet-built.js";
+import { VERSION } from "./version.js";
+
+// The CLI only parses arguments and prints; the work lives in the stage rooms
+// (spec/, sweep/, data/, eval/, engine/, exec/, results/).
+
+export function buildProgram(): Command {
+  const program = new Command("labelsweep")
+    .description("Declarative experiment runner for label-efficient object detection.")
+    .version(VERSION)
+    .showHelpAfterError("(run `labelsweep --help` for usage)")
+    .exitOverride();
+  registerNotYetBuilt(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return Number(process.exitCode ?? EXIT.ok);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`${err.message.replace(/\n?$/, "\n")}`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

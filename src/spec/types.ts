@@ -1,0 +1,261 @@
+// The experiment spec: the contract a user writes in YAML. These types mirror
+// schemas/experiment.schema.json (snake_case keys, as users of mmdetection and
+// detectron2 configs expect). They are plain data: every room downstream
+// (sweep, data, engine, eval, exec, results) receives these objects, never the
+// YAML document or the loader's internals.
+
+export type JsonPrimitive = null | boolean | number | string;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Built-in dataset names; any other name must be registered (or used by the command engine). */
+export type DatasetName = "shapes" | "coco" | "voc" | "lvis";
+
+export interface ShapesDatasetSpec {
+  name: "shapes";
+  /** Generator seed (the scenes themselves, not the label split). */
+  seed?: number;
+  train_images?: number;
+  eval_images?: number;
+  image_size?: number;
+  /** Number of classes, or explicit class names drawn from the built-in shape × colour list. */
+  classes?: number | string[];
+  objects_per_image?: [number, number];
+  /** Object side as a fraction of the image side: [smallest, largest]. */
+  scale?: [number, number];
+  class_frequency?: "uniform" | { zipf: number };
+  /** Class pairs that tend to appear together (multi-label structure). */
+  cooccurrence?: { pairs: [number, number][]; probability: number };
+  /** One dominant object per image (image-level "extra" data). */
+  object_centric?: boolean;
+  background?: "plain" | "noise" | "texture";
+}
+
+export interface FileDatasetSpec {
+  name: "coco" | "voc" | "lvis" | (string & {});
+  /** Folder that relative paths below are resolved against. */
+  root?: string;
+  /** Training annotations (COCO/LVIS JSON, or VOC `year/split`, e.g. `2007/trainval`). */
+  train?: string;
+  /** Evaluation annotations. */
+  eval?: string;
+  /** Unlabelled image source, when the protocol needs one (e.g. VOC12 trainval for CSD). */
+  unlabeled?: string;
+  train_images?: string;
+  eval_images?: string;
+}
+
+export type DatasetSpec = ShapesDatasetSpec | FileDatasetSpec;
+
+export type SparseLevel = "easy" | "hard" | "extreme" | "missing50p" | { keep: number };
+
+export interface ExtraSpec {
+  /** Number of object-centric images that carry image-level labels only (whole-image coarse boxes). */
+  images: number;
+  /** Which classes the extra images show. */
+  classes?: "all" | "rare" | "tail";
+}
+
+interface ProtocolBase {
+  /** Data split index; seeds every sampling step of the protocol (kept apart from the training seed). */
+  fold?: number;
+  extra?: ExtraSpec;
+}
+
+export interface FullLabels extends ProtocolBase {
+  protocol: "full";
+}
+
+export interface BudgetLabels extends ProtocolBase {
+  protocol: "budget";
+  fraction?: number;
+  count?: number;
+  nested?: boolean;
+  /** `mmdet` reproduces mmdetection's split_coco.py draw (NumPy MT19937, with replacement). */
+  compat?: "labelsweep" | "mmdet";
+}
+
+export interface SparseLabels extends ProtocolBase {
+  protocol: "sparse";
+  level: SparseLevel;
+  /** Keep at least one box in every image that had one (missing50p default: true). */
+  keep_at_least_one?: boolean;
+}
+
+export interface SinglePositiveLabels extends ProtocolBase {
+  protocol: "single-positive";
+}
+
+export interface ActiveLabels extends ProtocolBase {
+  protocol: "active";
+  initial: { fraction?: number; count?: number };
+  per_cycle: { fraction?: number; count?: number };
+  cycles: number;
+  acquisition: "random" | "entropy" | "consistency" | "combined";
+}
+
+export type LabelsSpec = FullLabels | BudgetLabels | SparseLabels | SinglePositiveLabels | ActiveLabels;
+export type LabelProtocol = LabelsSpec["protocol"];
+
+export type DetectorArch = "ssd-lite" | "retinanet-lite" | "mlc-lite";
+
+export interface DetectorSpec {
+  arch: DetectorArch | (string & {});
+  [param: string]: JsonValue;
+}
+
+export type MethodName =
+  | "supervised"
+  | "csd"
+  | "co-mining"
+  | "sed"
+  | "richsem"
+  | "scob"
+  | "mean-teacher"
+  | "pseudo-label"
+  | "an"
+  | "role";
+
+export interface MethodSpec {
+  name: MethodName;
+  [param: string]: JsonValue;
+}
+
+export interface TrainSpec {
+  iterations?: number;
+  batch?: number;
+  lr?: number;
+  optimizer?: "sgd" | "adam" | "adamw";
+  momentum?: number;
+  weight_decay?: number;
+  schedule?: { type: "constant" | "step" | "cosine"; steps?: number[]; gamma?: number; warmup?: number };
+  image_size?: number;
+  augment?: { flip?: boolean; scale_jitter?: [number, number]; color_jitter?: number };
+  eval_every?: number;
+  checkpoint_every?: number;
+  /** Unlabelled images per labelled image in a batch (semi-supervised methods). */
+  unlabeled_ratio?: number;
+}
+
+export type MetricsSource =
+  | { from: "predictions"; file: string }
+  | { from: "pycocotools"; file?: string }
+  | { from: "detectron2"; file?: string }
+  | { from: "mmengine"; file: string }
+  | { from: "jsonl"; file: string };
+
+export interface CommandEngineSpec {
+  command: string[];
+  metrics: MetricsSource;
+  env?: Record<string, string>;
+  cwd?: string;
+  timeout?: number;
+}
+
+export interface TfjsEngineSpec {
+  name: "tfjs";
+  backend?: "auto" | "tensorflow" | "wasm" | "cpu";
+}
+
+export type EngineSpec = TfjsEngineSpec | CommandEngineSpec;
+
+export type EvalType = "coco" | "lvis" | "voc07" | "voc" | "multilabel";
+
+export interface EvalSpec {
+  type: EvalType;
+  iou_thresholds?: number[];
+  max_dets?: number[];
+  /** LVIS frequency groups by training-image count: rare ≤ rare_max, common ≤ common_max. */
+  rare_max?: number;
+  common_max?: number;
+  /** Multi-label decision threshold for F1/precision/recall. */
+  threshold?: number;
+}
+
+export type SweepValue = JsonValue;
+
+export interface SweepSpec {
+  /** Cartesian product over dotted paths. */
+  grid?: Record<string, SweepValue[]>;
+  /** Axes that move together: each group's lists must have equal length. */
+  zip?: Record<string, SweepValue[]>[];
+  /** Training seeds: a count (0..n-1) or an explicit list. */
+  seeds?: number | number[];
+  /** Data split indices (labels.fold): a count (1..n) or an explicit list. */
+  folds?: number | number[];
+  /** Cells added on top of the product (each a full assignment of dotted paths). */
+  include?: Record<string, SweepValue>[];
+  /** Rules that drop cells: a cell is dropped when every listed path matches. */
+  exclude?: Record<string, SweepValue | SweepValue[]>[];
+}
+
+export interface TableSpec {
+  rows: string[];
+  columns: string[];
+  metric: string | string[];
+  aggregate?: "mean_std" | "ci95";
+  best?: "max" | "min" | "none";
+  formats?: ("md" | "csv" | "latex" | "json")[];
+  precision?: number;
+  /** Multiply metric values before printing (e.g. 100 for percentages). */
+  scale?: number;
+}
+
+export interface ReferenceSpec {
+  /** Assignment of dotted paths that names the table cell. */
+  cell: Record<string, SweepValue>;
+  metric: string;
+  value: number;
+  source: string;
+  verified: boolean;
+  /** Tolerance policy: |Δ| ≤ k·std (default k = 2), or an absolute bound. */
+  tolerance?: { k?: number; abs?: number };
+  note?: string;
+}
+
+export interface ExecutorSpec {
+  type?: "local" | "slurm";
+  jobs?: number;
+  gpus_per_run?: number;
+  timeout?: number;
+  [param: string]: JsonValue | undefined;
+}
+
+/** A fully loaded spec (extends merged, overrides applied, defaults filled, validated). */
+export interface Spec {
+  name: string;
+  description?: string;
+  dataset: DatasetSpec;
+  labels: LabelsSpec;
+  detector: DetectorSpec;
+  method: MethodSpec;
+  train: TrainSpec;
+  engine: EngineSpec;
+  eval: EvalSpec;
+  /** Training seed of a single run; `sweep.seeds` overrides it per run. */
+  seed: number;
+  sweep?: SweepSpec;
+  table?: TableSpec;
+  references?: ReferenceSpec[];
+  executor?: ExecutorSpec;
+}
+
+/**
+ * The fields of a Spec that determine a run's result. Everything else (name,
+ * description, sweep, table, references, executor) is cosmetic or says where a
+ * run executes, and never enters the run key.
+ */
+export const SEMANTIC_KEYS = [
+  "dataset",
+  "labels",
+  "detector",
+  "method",
+  "train",
+  "engine",
+  "eval",
+  "seed",
+] as const;
+export type SemanticKey = (typeof SEMANTIC_KEYS)[number];
+
+/** One cell of the expanded sweep: the resolved config of exactly one run. */
+export type RunConfig = Pick<Spec, SemanticKey>;
