@@ -91,6 +91,7 @@ export function im2colT(
   const M = N * OH * OW;
   const mBytes = <usize>M << 2;
   const step = <usize>(sw * C) << 2;
+  const C4 = C & ~3;
   for (let kh = 0; kh < KH; kh++) {
     for (let kw = 0; kw < KW; kw++) {
       const rowBase = (kh * KW + kw) * C;
@@ -99,54 +100,58 @@ export function im2colT(
       while (oxLo < OW && oxLo * sw + kw - pl < 0) oxLo++;
       let oxHi = OW;
       while (oxHi > oxLo && (oxHi - 1) * sw + kw - pl >= W) oxHi--;
-      for (let n = 0; n < N; n++) {
-        for (let oy = 0; oy < OH; oy++) {
-          const m0 = (n * OH + oy) * OW;
-          const rowStart = colT + <usize>rowBase * mBytes + (<usize>m0 << 2);
-          const iy = oy * sh + kh - pt;
-          if (iy < 0 || iy >= H) {
-            for (let c = 0; c < C; c++) memory.fill(rowStart + <usize>c * mBytes, 0, <usize>OW << 2);
-            continue;
-          }
-          if (oxLo > 0 || oxHi < OW) {
-            for (let c = 0; c < C; c++) {
-              const d = rowStart + <usize>c * mBytes;
+      // Channel blocks outermost: each pass writes 4 output rows front to back
+      // (4 write streams), instead of C rows a few floats at a time.
+      for (let c = 0; c < C; c += 4) {
+        const wide = c < C4;
+        const d0 = colT + <usize>(rowBase + c) * mBytes;
+        for (let n = 0; n < N; n++) {
+          for (let oy = 0; oy < OH; oy++) {
+            const m0 = (n * OH + oy) * OW;
+            const iy = oy * sh + kh - pt;
+            const rows = wide ? 4 : min(4, C - c);
+            if (iy < 0 || iy >= H) {
+              for (let r = 0; r < rows; r++) memory.fill(d0 + <usize>r * mBytes + (<usize>m0 << 2), 0, <usize>OW << 2);
+              continue;
+            }
+            for (let r = 0; r < rows; r++) {
+              const d = d0 + <usize>r * mBytes + (<usize>m0 << 2);
               memory.fill(d, 0, <usize>oxLo << 2);
               memory.fill(d + (<usize>oxHi << 2), 0, <usize>(OW - oxHi) << 2);
             }
-          }
-          const xrow = x + ((<usize>(n * H + iy) * <usize>W * <usize>C) << 2);
-          let c = 0;
-          for (; c + 4 <= C; c += 4) {
-            const d0 = rowStart + <usize>c * mBytes;
-            let ox = oxLo;
-            for (; ox + 4 <= oxHi; ox += 4) {
-              const s = xrow + (<usize>((ox * sw + kw - pl) * C + c) << 2);
-              const o = <usize>ox << 2;
-              store4x4T(
-                v128.load(s),
-                v128.load(s + step),
-                v128.load(s + 2 * step),
-                v128.load(s + 3 * step),
-                d0 + o,
-                d0 + mBytes + o,
-                d0 + 2 * mBytes + o,
-                d0 + 3 * mBytes + o,
-              );
-            }
-            for (; ox < oxHi; ox++) {
-              const s = xrow + (<usize>((ox * sw + kw - pl) * C + c) << 2);
-              const o = <usize>ox << 2;
-              store<f32>(d0 + o, load<f32>(s));
-              store<f32>(d0 + mBytes + o, load<f32>(s, 4));
-              store<f32>(d0 + 2 * mBytes + o, load<f32>(s, 8));
-              store<f32>(d0 + 3 * mBytes + o, load<f32>(s, 12));
-            }
-          }
-          for (; c < C; c++) {
-            const d = rowStart + <usize>c * mBytes;
-            for (let ox = oxLo; ox < oxHi; ox++) {
-              store<f32>(d + (<usize>ox << 2), load<f32>(xrow + (<usize>((ox * sw + kw - pl) * C + c) << 2)));
+            const xrow = x + ((<usize>(n * H + iy) * <usize>W * <usize>C) << 2);
+            const dm = d0 + (<usize>m0 << 2);
+            if (wide) {
+              let ox = oxLo;
+              for (; ox + 4 <= oxHi; ox += 4) {
+                const s = xrow + (<usize>((ox * sw + kw - pl) * C + c) << 2);
+                const o = <usize>ox << 2;
+                store4x4T(
+                  v128.load(s),
+                  v128.load(s + step),
+                  v128.load(s + 2 * step),
+                  v128.load(s + 3 * step),
+                  dm + o,
+                  dm + mBytes + o,
+                  dm + 2 * mBytes + o,
+                  dm + 3 * mBytes + o,
+                );
+              }
+              for (; ox < oxHi; ox++) {
+                const s = xrow + (<usize>((ox * sw + kw - pl) * C + c) << 2);
+                const o = <usize>ox << 2;
+                store<f32>(dm + o, load<f32>(s));
+                store<f32>(dm + mBytes + o, load<f32>(s, 4));
+                store<f32>(dm + 2 * mBytes + o, load<f32>(s, 8));
+                store<f32>(dm + 3 * mBytes + o, load<f32>(s, 12));
+              }
+            } else {
+              for (let r = 0; r < rows; r++) {
+                const d = dm + <usize>r * mBytes;
+                for (let ox = oxLo; ox < oxHi; ox++) {
+                  store<f32>(d + (<usize>ox << 2), load<f32>(xrow + (<usize>((ox * sw + kw - pl) * C + c + r) << 2)));
+                }
+              }
             }
           }
         }

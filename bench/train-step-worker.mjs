@@ -1,0 +1,106 @@
+// One configuration of bench/train-step.mjs, in its own process (the wasm
+// backend can be initialised once per process, with a fixed thread count).
+// Prints one JSON line: {model, backend, threads, kernels, msPerStep: [...]}.
+//
+//   node bench/train-step-worker.mjs '{"model":"net5","backend":"wasm","threads":1,"steps":10,"warmup":3}'
+
+import { selectBackend } from "../dist/engine/backend.js";
+import { conv2d } from "../dist/engine/nn/conv.js";
+import { ParamStore } from "../dist/engine/nn/params.js";
+import { Rng } from "../dist/engine/nn/rng.js";
+import { tf } from "../dist/engine/tf.js";
+import { restoreStockWasmKernels } from "../dist/engine/wasm/register.js";
+
+const cfg = JSON.parse(process.argv[2]);
+
+/** The bench's plain conv net; bench/train-step.py builds the same layers from this description. */
+export const NET5 = {
+  input: [32, 64, 64, 3],
+  convs: [
+    { cin: 3, cout: 16, k: 3, stride: 1 },
+    { cin: 16, cout: 32, k: 3, stride: 2 },
+    { cin: 32, cout: 64, k: 3, stride: 2 },
+    { cin: 64, cout: 64, k: 3, stride: 2 },
+    { cin: 64, cout: 128, k: 3, stride: 2 },
+  ],
+  classes: 10,
+};
+
+function net5Step(rng) {
+  const arch = cfg.arch ?? NET5;
+  const params = new ParamStore(rng);
+  const convs = arch.convs.map((c, i) => ({
+    w: params.convKernel(`c${i}.w`, c.k, c.k, c.cin, c.cout),
+    b: params.constant(`c${i}.b`, [c.cout], 0),
+    stride: c.stride,
+  }));
+  const last = arch.convs[arch.convs.length - 1].cout;
+  const wd = params.dense("fc.w", last, arch.classes);
+  const bd = params.constant("fc.b", [arch.classes], 0);
+  const [n, h, w, c] = arch.input;
+  const xs = new Float32Array(n * h * w * c);
+  for (let i = 0; i < xs.length; i++) xs[i] = rng.normal();
+  const x = tf.tensor(xs, arch.input);
+  const labels = tf.oneHot(
+    tf.tensor(
+      Array.from({ length: n }, () => rng.int(arch.classes)),
+      [n],
+      "int32",
+    ),
+    arch.classes,
+  );
+  const opt = tf.train.momentum(0.01, 0.9);
+  const plain = cfg.plainOps === true;
+  const loss = () => {
+    let hid = x;
+    convs.forEach((l, i) => {
+      hid = plain
+        ? tf.relu(tf.add(tf.conv2d(hid, l.w, l.stride, "same"), l.b))
+        : conv2d(hid, l.w, l.b, { stride: l.stride, activation: "relu", inputGrad: i > 0 });
+    });
+    const pooled = tf.mean(hid, [1, 2]);
+    return tf.losses.softmaxCrossEntropy(labels, tf.add(tf.matMul(pooled, wd), bd));
+  };
+  return () => {
+    const l = opt.minimize(loss, true, params.trainable());
+    const v = l.dataSync()[0];
+    l.dispose();
+    return v;
+  };
+}
+
+async function main() {
+  const chosen = await selectBackend(cfg.backend, { threads: cfg.threads ?? 1 });
+  if (cfg.kernels === "stock") restoreStockWasmKernels();
+  const rng = new Rng(cfg.seed ?? 1);
+  const step = net5Step(rng);
+  for (let i = 0; i < (cfg.warmup ?? 3); i++) step();
+  const ms = [];
+  let lossValue = 0;
+  for (let i = 0; i < (cfg.steps ?? 10); i++) {
+    const t0 = performance.now();
+    lossValue = step();
+    ms.push(performance.now() - t0);
+  }
+  let profile;
+  if (cfg.profile) {
+    const p = await tf.profile(() => {
+      step();
+    });
+    const agg = {};
+    for (const k of p.kernels) {
+      agg[k.name] = agg[k.name] ?? { ms: 0, calls: 0 };
+      agg[k.name].ms += k.kernelTimeMs;
+      agg[k.name].calls++;
+    }
+    profile = Object.entries(agg)
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 15)
+      .map(([name, v]) => ({ name, ms: Number(v.ms.toFixed(2)), calls: v.calls }));
+  }
+  process.stdout.write(
+    `${JSON.stringify({ model: cfg.model, backend: chosen.name, threads: chosen.threads, kernels: cfg.kernels ?? "fast", loss: lossValue, msPerStep: ms, profile, tensors: tf.memory().numTensors })}\n`,
+  );
+}
+
+await main();
