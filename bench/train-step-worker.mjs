@@ -69,9 +69,73 @@ function net5Step(rng) {
   };
 }
 
+/**
+ * Stock tfjs-backend-wasm has no Conv2DBackpropFilter, so training cannot run
+ * at all. The "stock" configuration composes it from stock wasm kernels the
+ * way a tfjs user could (dW as a dilated convolution of transposed x and dy:
+ * three naive transposes and an XNNPACK conv); the cpu backend's kernel would
+ * take about a minute per call on this net.
+ */
+function registerComposedFilterGradient() {
+  const transpose = tf.getKernel("Transpose", "wasm").kernelFunc;
+  const conv = tf.getKernel("Conv2D", "wasm").kernelFunc;
+  tf.registerKernel({
+    kernelName: "Conv2DBackpropFilter",
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { x, dy } = inputs;
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape,
+        attrs.filterShape,
+        attrs.strides,
+        1,
+        attrs.pad,
+        attrs.dimRoundingMode,
+      );
+      const xT = transpose({ inputs: { x }, backend, attrs: { perm: [3, 1, 2, 0] } });
+      const dyT = transpose({ inputs: { x: dy }, backend, attrs: { perm: [1, 2, 0, 3] } });
+      const { top, bottom, left, right } = info.padInfo;
+      const r = conv({
+        inputs: { x: xT, filter: dyT },
+        backend,
+        attrs: {
+          strides: [1, 1],
+          pad: [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ],
+          dataFormat: "NHWC",
+          dilations: [info.strideHeight, info.strideWidth],
+        },
+      });
+      const kh = info.filterHeight;
+      const kw = info.filterWidth;
+      // Valid padding with leftover rows makes the result larger than the kernel; the extra rows are not gradients.
+      const cropped =
+        r.shape[1] === kh && r.shape[2] === kw
+          ? r
+          : tf
+              .getKernel("Slice", "wasm")
+              .kernelFunc({
+                inputs: { x: r },
+                backend,
+                attrs: { begin: [0, 0, 0, 0], size: [r.shape[0], kh, kw, r.shape[3]] },
+              });
+      const out = transpose({ inputs: { x: cropped }, backend, attrs: { perm: [1, 2, 0, 3] } });
+      for (const t of new Set([xT, dyT, r, cropped])) backend.disposeData(t.dataId);
+      return out;
+    },
+  });
+}
+
 async function main() {
   const chosen = await selectBackend(cfg.backend, { threads: cfg.threads ?? 1 });
-  if (cfg.kernels === "stock") restoreStockWasmKernels();
+  if (cfg.kernels === "stock") {
+    restoreStockWasmKernels();
+    registerComposedFilterGradient();
+  }
   const rng = new Rng(cfg.seed ?? 1);
   const step = net5Step(rng);
   for (let i = 0; i < (cfg.warmup ?? 3); i++) step();

@@ -5,9 +5,10 @@
 //   npm run build && node bench/train-step.mjs [--steps 10] [--rounds 3] [--threads 1,2]
 //                                              [--stock] [--cpu] [--json out.json]
 //
-// --stock adds tfjs's own wasm kernels (with the missing Conv2DBackpropFilter
-// run on the cpu backend, as one would have to without labelsweep's kernels);
-// --cpu adds the pure-JavaScript cpu backend (tens of seconds per step).
+// --stock adds tfjs's own wasm kernels (the missing Conv2DBackpropFilter composed
+// from stock wasm ops, as one would have to without labelsweep's kernels);
+// --cpu adds the pure-JavaScript cpu backend (minutes per step: its
+// Conv2DBackpropFilter alone takes ~1 min per call on this net).
 // PyTorch is found as $LABELSWEEP_PYTHON, python3 or /usr/bin/python3 (Debian's
 // python3-torch); without it only the tfjs figures are printed.
 
@@ -88,7 +89,7 @@ for (const t of threadList) {
 }
 if (flag("stock"))
   configs.push({
-    label: "tfjs wasm stock kernels (dW on cpu), 1 thread",
+    label: "tfjs wasm stock kernels (+ composed dW), 1 thread",
     kind: "tfjs",
     threads: 1,
     stock: true,
