@@ -8,16 +8,23 @@ import type { Tensor, Variable } from "@tensorflow/tfjs-core";
 import { tf } from "../tf.js";
 import type { Rng } from "./rng.js";
 
+let storeCounter = 0;
+
 export class ParamStore {
   readonly vars = new Map<string, Variable>();
   /** Names of parameters the optimiser must not update (e.g. a frozen backbone). */
   readonly frozen = new Set<string>();
 
+  /** Distinguishes the tfjs variable names of two stores with the same parameter names (student, teacher). */
+  private readonly id = ++storeCounter;
+
   constructor(private readonly rng: Rng) {}
 
   private add(name: string, shape: number[], values: Float32Array, trainable: boolean): Variable {
     if (this.vars.has(name)) throw new Error(`parameter ${name} defined twice`);
-    const v = tf.variable(tf.tensor(values, shape, "float32"), trainable, `${name}#${tf.util.now()}`);
+    const v = tf.tidy(() =>
+      tf.variable(tf.tensor(values, shape, "float32"), trainable, `${name}@${this.id}`),
+    );
     this.vars.set(name, v);
     if (!trainable) this.frozen.add(name);
     return v;
@@ -85,7 +92,7 @@ export class ParamStore {
       if (v.shape.join() !== e.shape.join()) {
         throw new Error(`checkpoint parameter ${e.name} has shape [${e.shape}], model has [${v.shape}]`);
       }
-      v.assign(tf.tensor(e.values, e.shape, "float32"));
+      tf.tidy(() => v.assign(tf.tensor(e.values, e.shape, "float32")));
     }
   }
 

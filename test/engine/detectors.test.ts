@@ -1,0 +1,159 @@
+import type { Tensor4D } from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { selectBackend } from "../../src/engine/backend.js";
+import { iou, xywhToXyxy } from "../../src/engine/detect/boxes.js";
+import type { Detector } from "../../src/engine/detect/detector.js";
+import { RETINANET_LITE_DEFAULTS, RetinaNetLite } from "../../src/engine/detect/retinanet-lite.js";
+import { SSD_LITE_DEFAULTS, SsdLite } from "../../src/engine/detect/ssd-lite.js";
+import { Rng } from "../../src/engine/nn/rng.js";
+import { predictDetections } from "../../src/engine/predict.js";
+import { arraySource, type DetectionSample } from "../../src/engine/samples.js";
+import { tf } from "../../src/engine/tf.js";
+import { detectionTask } from "../../src/engine/train/detection-task.js";
+import { type TrainEvent, train } from "../../src/engine/train/loop.js";
+import { expectClose, on } from "./helpers.js";
+import { scene } from "./synthetic.js";
+
+const S = 32;
+const C = 3;
+
+function samples(n: number, offset = 0): DetectionSample[] {
+  return Array.from({ length: n }, (_, i) => {
+    const s = scene(offset + i, S, C);
+    return { imageId: offset + i, width: S, height: S, image: s.image, boxes: s.boxes, classes: s.classes };
+  });
+}
+
+const DETECTORS: [string, () => Detector][] = [
+  [
+    "ssd-lite",
+    () => new SsdLite({ ...SSD_LITE_DEFAULTS, numClasses: C, imageSize: S, backbone: { width: 8 } }),
+  ],
+  [
+    "retinanet-lite",
+    () =>
+      new RetinaNetLite({
+        ...RETINANET_LITE_DEFAULTS,
+        numClasses: C,
+        imageSize: S,
+        backbone: { width: 8 },
+        fpnChannels: 32,
+        headConvs: 1,
+      }),
+  ],
+  [
+    "retinanet-lite with a class-embedding classifier",
+    () =>
+      new RetinaNetLite({
+        ...RETINANET_LITE_DEFAULTS,
+        numClasses: C,
+        imageSize: S,
+        backbone: { width: 8 },
+        fpnChannels: 32,
+        headConvs: 1,
+        embedding: { dim: 16, scale: 10 },
+      }),
+  ],
+];
+
+beforeAll(async () => {
+  await selectBackend("wasm");
+});
+
+describe("detectors learn a tiny synthetic set", () => {
+  for (const [name, make] of DETECTORS) {
+    it(`${name}: loss falls and the top detections land on the ground truth`, async () => {
+      const det = make();
+      const params = det.createParams(new Rng(1));
+      const data = samples(8);
+      const events: TrainEvent[] = [];
+      const task = detectionTask(det, params, arraySource(data), {
+        batchSize: 8,
+        seed: 1,
+        augment: { flip: true },
+      });
+      await train(
+        task,
+        {
+          iterations: 80,
+          lr: 0.004,
+          optimizer: { kind: "adam" },
+          seed: 1,
+          schedule: { type: "constant", warmup: 5 },
+        },
+        [],
+        {
+          onEvent: (e) => events.push(e),
+        },
+      );
+      const losses = events.flatMap((e) => (e.type === "progress" ? [e.loss] : []));
+      expect(losses.slice(-5).reduce((a, b) => a + b) / 5).toBeLessThan(losses[0]! / 3);
+
+      const results = await predictDetections(det, params, arraySource(data), {
+        categoryIds: [11, 12, 13],
+        batchSize: 4,
+      });
+      let hits = 0;
+      let total = 0;
+      for (const s of data) {
+        const mine = results.filter((r) => r.image_id === s.imageId).sort((a, b) => b.score - a.score);
+        s.boxes.forEach((b, j) => {
+          total++;
+          const found = mine
+            .slice(0, 5)
+            .some(
+              (r) => r.category_id === 11 + s.classes[j]! && iou(xywhToXyxy(r.bbox), xywhToXyxy(b)) >= 0.5,
+            );
+          if (found) hits++;
+        });
+      }
+      expect(hits / total).toBeGreaterThanOrEqual(0.75);
+      for (const r of results) {
+        expect(Object.keys(r).sort()).toEqual(["bbox", "category_id", "image_id", "score"]);
+        expect(r.bbox[2]).toBeGreaterThanOrEqual(0);
+      }
+      params.dispose();
+    }, 120_000);
+  }
+});
+
+describe("detector forward pass", () => {
+  it("gives the same outputs on cpu and wasm for the same parameters", async () => {
+    const det = DETECTORS[1]![1]();
+    const images = samples(2);
+    const run = () => {
+      const params = det.createParams(new Rng(5));
+      const x = tf.tensor4d(Float32Array.from(images.flatMap((s) => Array.from(s.image))), [
+        2,
+        S,
+        S,
+        3,
+      ]) as Tensor4D;
+      const out = det.forward(params, x);
+      const res = [tf.clone(out.cls), tf.clone(out.box)];
+      params.dispose();
+      return res;
+    };
+    const want = await on("cpu", run);
+    const got = await on("wasm", run);
+    expectClose(got[0]!, want[0]!, 1e-3);
+    expectClose(got[1]!, want[1]!, 1e-3);
+  });
+
+  it("exposes per-level maps and flattened per-anchor outputs that agree", () => {
+    const det = DETECTORS[0]![1]();
+    const params = det.createParams(new Rng(2));
+    tf.tidy(() => {
+      const out = det.forward(params, tf.zeros([2, S, S, 3]) as Tensor4D);
+      expect(out.cls.shape).toEqual([2, det.anchors.count, C + 1]);
+      expect(out.box.shape).toEqual([2, det.anchors.count, 4]);
+      expect(out.levels).toHaveLength(3);
+      const l1 = out.levels[1]!;
+      const a = det.anchors.levels[1]!;
+      const fromLevel = tf.reshape(l1.cls, [2, -1, C + 1]).arraySync() as number[][][];
+      const fromFlat = tf.slice(out.cls, [0, a.offset, 0], [2, a.count, C + 1]).arraySync() as number[][][];
+      expect(fromFlat).toEqual(fromLevel);
+    });
+    params.dispose();
+  });
+});
