@@ -35,7 +35,14 @@ export function frozenCopy<T extends JsonValue | undefined>(value: T): T {
   const out: Record<string, JsonValue> = {};
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, JsonValue>)[key];
-    if (v !== undefined) out[key] = frozenCopy(v);
+    // defineProperty, not `out[key] =`: a "__proto__" key must stay data.
+    if (v !== undefined)
+      Object.defineProperty(out, key, {
+        value: frozenCopy(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return Object.freeze(out) as T;
 }

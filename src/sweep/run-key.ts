@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import { type JsonValue, type RunConfig, SEMANTIC_KEYS } from "../spec/types.js";
+import { canonicalJson } from "../util/canonical-json.js";
+import { canonicalOf } from "./sections.js";
+
+// A run's identity (DESIGN.md "Run identity", RUNNERS.md §4.6): sha256 of the
+// canonical JSON of everything that decides its result —
+//   { code: {commit, dirty, version}, config: RunConfig, keyVersion, split }
+// — and nothing else: not the spec's name, description, sweep, table,
+// references or executor, not output paths. Equal data gives equal keys
+// whatever the key order or YAML style; any changed semantic value changes it.
+
+/** Bumped when the payload's shape or meaning changes, so old results are not mistaken for new ones. */
+export const KEY_VERSION = 1;
+
+/** Hex digits shown in tables; the full 64 are kept in results and --json. */
+export const SHORT_KEY_LENGTH = 12;
+
+/** Which code produced a run. */
+export interface CodeVersion {
+  /** The git commit (full hash), or "no-git" outside a repository, or "unborn" before the first commit. */
+  commit: string;
+  /** sha256 of the uncommitted changes (tracked diff + untracked files), null when clean or without git. */
+  dirty: string | null;
+  /** labelsweep's package version (engines and evaluators change with it). */
+  version: string;
+}
+
+export interface RunKeyInput {
+  config: RunConfig;
+  /** Hash of the split artifact's manifest (data stage), null when the run has none yet. */
+  split: string | null;
+  code: CodeVersion;
+}
+
+/** canonicalJson of the config's semantic keys only (a whole Spec gives its RunConfig's JSON). */
+export function canonicalRunConfig(config: RunConfig): string {
+  let out = "";
+  // SEMANTIC_KEYS sorted as canonicalJson sorts object keys.
+  for (const key of SORTED_KEYS) {
+    const value = config[key] as JsonValue | undefined;
+    if (value === undefined) continue;
+    out += `${out === "" ? "" : ","}${JSON.stringify(key)}:${canonicalOf(value)}`;
+  }
+  return `{${out}}`;
+}
+
+const SORTED_KEYS = [...SEMANTIC_KEYS].sort();
+
+/** The exact text that is hashed. */
+export function runKeyPayload(input: RunKeyInput): string {
+  // Keys in canonical (sorted) order: code, config, keyVersion, split.
+  return (
+    `{"code":${canonicalJson(input.code)},"config":${canonicalRunConfig(input.config)},` +
+    `"keyVersion":${KEY_VERSION},"split":${canonicalJson(input.split)}}`
+  );
+}
+
+/** The full run key: 64 hex digits. */
+export function runKey(input: RunKeyInput): string {
+  return createHash("sha256").update(runKeyPayload(input)).digest("hex");
+}
+
+export function shortKey(key: string): string {
+  return key.slice(0, SHORT_KEY_LENGTH);
+}
