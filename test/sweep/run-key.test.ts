@@ -70,7 +70,7 @@ function leaves(value: JsonValue, path: (string | number)[] = []): Leaf[] {
 }
 
 function changed(v: JsonValue): JsonValue {
-  if (typeof v === "number") return Object.is(v, 0) || Object.is(v, -0) ? 1 : v * 2 === v ? v - 1 : v * 2;
+  if (typeof v === "number") return v === 0 ? 1 : v / 2; // halving: finite, and different for v ≠ 0
   if (typeof v === "string") return `${v}x`;
   if (typeof v === "boolean") return !v;
   if (v === null) return 0;
