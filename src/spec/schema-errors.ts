@@ -214,7 +214,9 @@ function describeErrors(errors: readonly ErrorObject[]): Described[] {
       const b = underBranch(e, o.schemaPath);
       if (b === undefined) continue;
       consumed.add(e);
-      (branchErrors[b] ??= []).push(e);
+      const bucket = branchErrors[b] ?? [];
+      bucket.push(e);
+      branchErrors[b] = bucket;
     }
     const n = ((o.schema ?? []) as unknown[]).length;
     for (let i = 0; i < n; i++) branchErrors[i] ??= [];
