@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
+import { registerValidate } from "./validate.js";
 import { VERSION } from "./version.js";
 
 // The CLI only parses arguments and prints; the work lives in the stage rooms
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError("(run `labelsweep --help` for usage)")
     .exitOverride();
+  registerValidate(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
