@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
+import { registerPlan } from "./plan.js";
 import { registerValidate } from "./validate.js";
 import { VERSION } from "./version.js";
 import { registerWorker } from "./worker.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run `labelsweep --help` for usage)")
     .exitOverride();
   registerValidate(program);
+  registerPlan(program);
   registerWorker(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -27,6 +27,8 @@ export interface Atom {
   origin: KeyPath;
   /** Where the path is written (the key of the list or of the include entry). */
   keyOrigin: KeyPath;
+  /** Number of values of the atom's axis (0 for an include entry). */
+  axisSize: number;
 }
 
 export type AxisKind = "grid" | "zip" | "folds" | "seeds";
@@ -70,6 +72,7 @@ function atom(path: DottedPath, value: JsonValue, token: string, origin: KeyPath
     value: frozenCopy(value),
     token,
     origin,
+    axisSize: 0,
     keyOrigin,
   };
 }
@@ -222,6 +225,8 @@ export function readSweep(spec: Pick<Spec, "sweep">): SweepAxes {
     })),
   }));
 
+  for (const axis of axes)
+    for (const step of axis.steps) for (const a of step) a.axisSize = axis.steps.length;
   return { axes, includes, excludes, problems };
 }
 

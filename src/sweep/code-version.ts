@@ -47,7 +47,7 @@ async function fileDigest(path: string): Promise<string> {
 /** The code version of the git work tree holding `dir`; `{commit: "no-git"}` outside one. */
 export async function codeVersion(dir: string, options: CodeVersionOptions = {}): Promise<CodeVersion> {
   const top = await git(dir, ["rev-parse", "--show-toplevel"]);
-  if (!top.ok) return { commit: NO_GIT, dirty: null, version: PACKAGE_VERSION };
+  if (!top.ok) return { commit: NO_GIT, dirty: false, dirtyHash: null, version: PACKAGE_VERSION };
   const root = text(top.out);
 
   const head = await git(root, ["rev-parse", "--verify", "--quiet", "HEAD"]);
@@ -81,10 +81,11 @@ export async function codeVersion(dir: string, options: CodeVersionOptions = {})
     .filter((f) => f !== "")
     .sort();
   const diffBytes = diffs.reduce((n, d) => n + d.out.length, 0);
-  if (diffBytes === 0 && files.length === 0) return { commit, dirty: null, version: PACKAGE_VERSION };
+  if (diffBytes === 0 && files.length === 0)
+    return { commit, dirty: false, dirtyHash: null, version: PACKAGE_VERSION };
 
   const h = createHash("sha256");
   for (const d of diffs) h.update(d.out).update("\0");
   for (const f of files) h.update(`${f}\0${await fileDigest(join(root, f))}\0`);
-  return { commit, dirty: h.digest("hex"), version: PACKAGE_VERSION };
+  return { commit, dirty: true, dirtyHash: h.digest("hex"), version: PACKAGE_VERSION };
 }

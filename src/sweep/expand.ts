@@ -1,4 +1,5 @@
 import type { Diagnostic, Locator } from "../spec/diagnostics.js";
+import { didYouMean } from "../spec/suggest.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type SemanticKey, type Spec } from "../spec/types.js";
 import {
   type Atom,
@@ -12,7 +13,7 @@ import {
 } from "./axes.js";
 import { type DottedPath, getAt, splitPath } from "./paths.js";
 import { problem, type SweepProblem, toDiagnostics } from "./problems.js";
-import { canonicalOf, type NormalizeSection, type SectionEntry, SectionTable } from "./sections.js";
+import { canonicalOf, type PrepareSection, type SectionEntry, SectionTable } from "./sections.js";
 
 // Expands a loaded Spec into the ordered list of its runs ("cells"):
 //   product of the axes (grid, zip groups, folds, seeds; last fastest)
@@ -30,6 +31,8 @@ export interface Cell {
   sections: readonly SectionEntry[];
   /** "product", or the index of the sweep.include entry that added it. */
   source: "product" | number;
+  /** The sweep values this cell was made of, in axis order. */
+  atoms: readonly Atom[];
 }
 
 export interface Expansion {
@@ -46,8 +49,8 @@ export interface Expansion {
 
 export interface ExpandOptions {
   locate?: Locator;
-  /** Fills defaults of changed blocks the way the loader fills the base spec's. */
-  normalize?: NormalizeSection;
+  /** Validates each distinct block once and fills its defaults the way the loader fills the base spec's. */
+  prepare?: PrepareSection;
 }
 
 function sameValue(a: JsonValue | undefined, b: JsonValue): boolean {
@@ -86,13 +89,14 @@ export function expandSweep(spec: Spec, options: ExpandOptions = {}): Expansion 
         a.keyOrigin,
         "key",
         `${a.path} is not part of a run's config; a sweep can set paths under ${keys.join(", ")}`,
+        didYouMean(a.section, keys)?.replace(/"([^"]+)"/, (_, k: string) => `"${[k, ...a.rel].join(".")}"`),
       ),
     );
   }
 
   const base: RunConfig = {} as RunConfig;
   for (const k of keys) (base as Record<string, unknown>)[k] = spec[k];
-  const table = new SectionTable(base, keys, options.normalize);
+  const table = new SectionTable(base, keys, options.prepare);
   const columns = columnsOf(axes.axes, axes.includes);
   const columnParts = columns.map(splitPath);
   const sectionIndex = new Map<string, number>(keys.map((k, i) => [k, i]));
@@ -123,14 +127,20 @@ export function expandSweep(spec: Spec, options: ExpandOptions = {}): Expansion 
       const entry = table.resolve(keys[s]!, perSection[s]!);
       if (!entry) return "dropped";
       sections.push(entry);
-      config[keys[s]!] = entry.value;
+      if (entry.value !== undefined) config[keys[s]!] = entry.value;
       identity += `${entry.id},`;
     }
     const frozen = Object.freeze(config) as unknown as RunConfig;
     if (axes.excludes.length > 0 && excluded(frozen)) return "excluded";
     if (seen.has(identity)) return "kept";
     seen.add(identity);
-    cells.push({ config: frozen, values: columnParts.map((p) => getAt(frozen, p)), sections, source });
+    cells.push({
+      config: frozen,
+      values: columnParts.map((p) => getAt(frozen, p)),
+      sections,
+      source,
+      atoms: [...atoms],
+    });
     return "kept";
   };
 

@@ -5,7 +5,7 @@ import { canonicalOf } from "./sections.js";
 
 // A run's identity (DESIGN.md "Run identity", RUNNERS.md §4.6): sha256 of the
 // canonical JSON of everything that decides its result —
-//   { code: {commit, dirty, version}, config: RunConfig, keyVersion, split }
+//   { code: {commit, dirty, dirtyHash, version}, config: RunConfig, keyVersion, split }
 // — and nothing else: not the spec's name, description, sweep, table,
 // references or executor, not output paths. Equal data gives equal keys
 // whatever the key order or YAML style; any changed semantic value changes it.
@@ -16,12 +16,14 @@ export const KEY_VERSION = 1;
 /** Hex digits shown in tables; the full 64 are kept in results and --json. */
 export const SHORT_KEY_LENGTH = 12;
 
-/** Which code produced a run. */
+/** Which code produced a run (assignable to exec/run-record.ts's CodeVersion, which run.json stores). */
 export interface CodeVersion {
   /** The git commit (full hash), or "no-git" outside a repository, or "unborn" before the first commit. */
   commit: string;
+  /** Whether there are uncommitted changes. */
+  dirty: boolean;
   /** sha256 of the uncommitted changes (tracked diff + untracked files), null when clean or without git. */
-  dirty: string | null;
+  dirtyHash: string | null;
   /** labelsweep's package version (engines and evaluators change with it). */
   version: string;
 }

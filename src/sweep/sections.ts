@@ -1,3 +1,4 @@
+import type { Diagnostic } from "../spec/diagnostics.js";
 import type { JsonValue, RunConfig, SemanticKey } from "../spec/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import type { Atom } from "./axes.js";
@@ -31,14 +32,25 @@ export interface SectionEntry {
   section: SemanticKey;
   /** Equal ids ⇔ equal values (canonical JSON) within a section. */
   id: number;
-  value: JsonValue;
+  /** undefined only for a section the base spec leaves out (and no cell sets). */
+  value: JsonValue | undefined;
+  /** canonicalJson(value); "" when value is undefined. */
   canonical: string;
   /** The atoms of the first cell that produced this value ([] for the base spec's block). */
   atoms: readonly Atom[];
+  /** Problems the block's check found, with paths into the run config (e.g. ["method", "weight"]). */
+  diagnostics: readonly Diagnostic[];
 }
 
-/** Fills defaults of a changed block, as the loader does for the base spec. */
-export type NormalizeSection = (section: SemanticKey, value: JsonValue) => JsonValue;
+/**
+ * Checks a changed block and completes it (schema defaults), as the loader
+ * does for the base spec, so a value left to its default and the same value
+ * written out give the same run key.
+ */
+export type PrepareSection = (
+  section: SemanticKey,
+  value: JsonValue,
+) => { value: JsonValue; diagnostics?: readonly Diagnostic[] };
 
 const canonicalCache = new WeakMap<object, string>();
 
@@ -65,14 +77,11 @@ export class SectionTable {
   constructor(
     baseConfig: RunConfig,
     keys: readonly SemanticKey[],
-    private readonly normalize?: NormalizeSection,
+    private readonly prepare?: PrepareSection,
   ) {
     const base = {} as Record<SemanticKey, SectionEntry>;
-    for (const section of keys) {
-      let value = baseConfig[section] as JsonValue;
-      if (normalize) value = normalize(section, value);
-      base[section] = this.intern(section, frozenCopy(value), []);
-    }
+    for (const section of keys)
+      base[section] = this.finish(section, baseConfig[section] as JsonValue | undefined, []);
     this.base = base;
   }
 
@@ -115,21 +124,39 @@ export class SectionTable {
       value = next;
     }
     if (value === undefined) return null;
-    if (this.normalize) value = frozenCopy(this.normalize(section, value));
-    return this.intern(section, value, atoms);
+    return this.finish(section, value, atoms);
   }
 
-  private intern(section: SemanticKey, value: JsonValue, atoms: readonly Atom[]): SectionEntry {
+  private finish(section: SemanticKey, raw: JsonValue | undefined, atoms: readonly Atom[]): SectionEntry {
+    // A section the spec leaves out stays out of every cell that does not sweep it.
+    if (raw === undefined) return this.intern(section, undefined, atoms, []);
+    let value = raw;
+    let diagnostics: readonly Diagnostic[] = [];
+    if (this.prepare) {
+      const prepared = this.prepare(section, value);
+      value = prepared.value;
+      diagnostics = prepared.diagnostics ?? [];
+    }
+    return this.intern(section, frozenCopy(value), atoms, diagnostics);
+  }
+
+  private intern(
+    section: SemanticKey,
+    value: JsonValue | undefined,
+    atoms: readonly Atom[],
+    diagnostics: readonly Diagnostic[],
+  ): SectionEntry {
     let table = this.byCanonical.get(section);
     if (!table) {
       table = new Map();
       this.byCanonical.set(section, table);
     }
-    const canonical = canonicalJson(value);
+    const canonical = value === undefined ? "" : canonicalJson(value);
     const existing = table.get(canonical);
     if (existing) return existing;
     if (typeof value === "object" && value !== null) canonicalCache.set(value, canonical);
-    const entry: SectionEntry = { section, id: table.size, value, canonical, atoms };
+    // `atoms` is the caller's scratch list: keep a copy.
+    const entry: SectionEntry = { section, id: table.size, value, canonical, atoms: [...atoms], diagnostics };
     table.set(canonical, entry);
     return entry;
   }

@@ -24,7 +24,8 @@ describe("code version", () => {
     mkdirSync(plain);
     const v = await codeVersion(plain);
     expect(v.commit).toBe(NO_GIT);
-    expect(v.dirty).toBeNull();
+    expect(v.dirty).toBe(false);
+    expect(v.dirtyHash).toBeNull();
     expect(v.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -40,35 +41,36 @@ describe("code version", () => {
     const head = git(repo, "rev-parse", "HEAD");
 
     const clean = await codeVersion(join(repo, "src"));
-    expect(clean).toMatchObject({ commit: head, dirty: null });
+    expect(clean).toMatchObject({ commit: head, dirty: false, dirtyHash: null });
 
     // Ignored output does not make the tree dirty.
     mkdirSync(join(repo, "results"));
     writeFileSync(join(repo, "results", "x.json"), "{}");
-    expect((await codeVersion(repo)).dirty).toBeNull();
+    expect((await codeVersion(repo)).dirtyHash).toBeNull();
 
     writeFileSync(join(repo, "src", "loss.ts"), "export const w = 2;\n");
     const edited = await codeVersion(repo);
     expect(edited.commit).toBe(head);
-    expect(edited.dirty).toMatch(/^[0-9a-f]{64}$/);
-    expect((await codeVersion(repo)).dirty).toBe(edited.dirty);
+    expect(edited.dirty).toBe(true);
+    expect(edited.dirtyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect((await codeVersion(repo)).dirtyHash).toBe(edited.dirtyHash);
 
     // Staging does not change the hash (diff against HEAD), new content does.
     git(repo, "add", "src/loss.ts");
-    expect((await codeVersion(repo)).dirty).toBe(edited.dirty);
+    expect((await codeVersion(repo)).dirtyHash).toBe(edited.dirtyHash);
     writeFileSync(join(repo, "src", "new.ts"), "export {};\n");
     const untracked = await codeVersion(repo);
-    expect(untracked.dirty).not.toBe(edited.dirty);
+    expect(untracked.dirtyHash).not.toBe(edited.dirtyHash);
     writeFileSync(join(repo, "src", "new.ts"), "export const x = 1;\n");
-    expect((await codeVersion(repo)).dirty).not.toBe(untracked.dirty);
+    expect((await codeVersion(repo)).dirtyHash).not.toBe(untracked.dirtyHash);
 
     // The spec files themselves and the results directory can be left out.
-    const before = (await codeVersion(repo)).dirty;
+    const before = (await codeVersion(repo)).dirtyHash;
     writeFileSync(join(repo, "spec.yaml"), "name: a\ndescription: cosmetic\n");
     writeFileSync(join(repo, "notes.txt"), "x");
     const ex = { exclude: [join(repo, "spec.yaml"), "notes.txt"] };
-    expect((await codeVersion(repo, ex)).dirty).toBe(before);
-    expect((await codeVersion(repo)).dirty).not.toBe(before);
+    expect((await codeVersion(repo, ex)).dirtyHash).toBe(before);
+    expect((await codeVersion(repo)).dirtyHash).not.toBe(before);
   });
 
   it("works before the first commit", async () => {
@@ -78,6 +80,6 @@ describe("code version", () => {
     writeFileSync(join(repo, "a.ts"), "1");
     const v = await codeVersion(repo);
     expect(v.commit).toBe("unborn");
-    expect(v.dirty).toMatch(/^[0-9a-f]{64}$/);
+    expect(v.dirtyHash).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -90,14 +90,13 @@ describe("sweeping a block's variant", () => {
     ]);
   });
 
-  it("passes changed blocks through the normaliser once per distinct block", () => {
+  it("passes each distinct block once through the preparer that completes it", () => {
     const seen: string[] = [];
     const e = expandSweep(specWith({ grid: { "method.name": ["supervised", "sed"] }, seeds: 50 }), {
-      normalize: (section, value) => {
+      prepare: (section, value) => {
         seen.push(`${section}:${JSON.stringify(value)}`);
-        return section === "method" && (value as { name: string }).name === "sed"
-          ? { name: "sed", tau: 0.5 }
-          : value;
+        const sed = section === "method" && (value as { name: string }).name === "sed";
+        return { value: sed ? { name: "sed", tau: 0.5 } : value };
       },
     });
     expect(e.cells).toHaveLength(100);

@@ -8,7 +8,7 @@ import { type CodeVersion, KEY_VERSION, runKey, runKeyPayload, shortKey } from "
 import { canonicalJson } from "../../src/util/canonical-json.js";
 import { specWith } from "./spec-fixture.js";
 
-const CODE: CodeVersion = { commit: "a".repeat(40), dirty: null, version: "0.1.0" };
+const CODE: CodeVersion = { commit: "a".repeat(40), dirty: false, dirtyHash: null, version: "0.1.0" };
 const key = (config: RunConfig, split: string | null = null, code = CODE) => runKey({ config, split, code });
 
 // Keys that are plain data (never "__proto__"), including ones YAML must quote.
@@ -152,7 +152,7 @@ describe("run key", () => {
     const base = key(spec);
     expect(key(spec, "0".repeat(64))).not.toBe(base);
     expect(key(spec, null, { ...CODE, commit: "b".repeat(40) })).not.toBe(base);
-    expect(key(spec, null, { ...CODE, dirty: "c".repeat(64) })).not.toBe(base);
+    expect(key(spec, null, { ...CODE, dirty: true, dirtyHash: "c".repeat(64) })).not.toBe(base);
     expect(key(spec, null, { ...CODE, version: "0.2.0" })).not.toBe(base);
     const cosmetic: Spec = {
       ...spec,

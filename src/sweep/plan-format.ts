@@ -1,0 +1,100 @@
+import type { RunStatus } from "../results/run-status.js";
+import { RUN_STATUSES } from "../results/run-status.js";
+import type { JsonValue } from "../spec/types.js";
+import type { Plan } from "./plan.js";
+import { canonicalRunConfig, shortKey } from "./run-key.js";
+import { canonicalOf, DISCRIMINATORS } from "./sections.js";
+
+// What `labelsweep plan` prints: a table for people (short key, one column per
+// swept path, status, then the counts) or JSON for machines (full keys,
+// configs). Both are built as one string and written once.
+
+export type StatusCounts = Record<RunStatus, number> & { total: number };
+
+export function countStatuses(statuses: readonly RunStatus[]): StatusCounts {
+  const counts = { total: statuses.length } as StatusCounts;
+  for (const s of RUN_STATUSES) counts[s] = 0;
+  for (const s of statuses) counts[s]++;
+  return counts;
+}
+
+const DISCRIMINATOR_KEYS = new Set(Object.values(DISCRIMINATORS));
+
+function variantName(v: JsonValue): string | undefined {
+  if (Array.isArray(v) || v === null || typeof v !== "object") return undefined;
+  for (const k of Object.keys(v))
+    if (DISCRIMINATOR_KEYS.has(k) && typeof v[k] === "string") return v[k] as string;
+  return undefined;
+}
+
+/** Display text of a column's values: whole blocks by their variant name when that tells them apart. */
+function columnRenderer(values: readonly (JsonValue | undefined)[]): (v: JsonValue | undefined) => string {
+  const distinct = new Map<string, JsonValue>();
+  for (const v of new Set(values)) if (typeof v === "object" && v !== null) distinct.set(canonicalOf(v), v);
+  const names = [...distinct.values()].map(variantName);
+  const useNames = names.every((n) => n !== undefined) && new Set(names).size === names.length;
+  const cache = new Map<JsonValue | undefined, string>();
+  return (v) => {
+    let text = cache.get(v);
+    if (text !== undefined) return text;
+    if (v === undefined) text = "-";
+    else if (typeof v === "string") text = v;
+    else if (typeof v === "object" && v !== null) text = (useNames && variantName(v)) || JSON.stringify(v);
+    else text = String(v);
+    cache.set(v, text);
+    return text;
+  };
+}
+
+export function formatPlanTable(plan: Plan, statuses: readonly RunStatus[]): string {
+  const header = ["key", ...plan.columns, "status"];
+  const renderers = plan.columns.map((_, c) => columnRenderer(plan.runs.map((r) => r.values[c])));
+  const cells: string[][] = plan.runs.map((run, i) => [
+    shortKey(run.key),
+    ...run.values.map((v, c) => renderers[c]!(v)),
+    statuses[i]!,
+  ]);
+  const widths = header.map((h, c) => cells.reduce((w, row) => Math.max(w, row[c]!.length), h.length));
+  const line = (row: string[]) =>
+    row
+      .map((text, c) => (c === row.length - 1 ? text : text.padEnd(widths[c]!)))
+      .join("  ")
+      .trimEnd();
+  const counts = countStatuses(statuses);
+  const code = plan.code.commit.length === 40 ? plan.code.commit.slice(0, 12) : plan.code.commit;
+  const lines = [
+    `plan ${plan.experiment}  code ${code}${plan.code.dirty ? ` + uncommitted ${plan.code.dirtyHash!.slice(0, 8)}` : ""}`,
+    "",
+    line(header),
+    ...cells.map(line),
+    "",
+    `${counts.total} run${counts.total === 1 ? "" : "s"}: ` +
+      RUN_STATUSES.filter((s) => s !== "interrupted" || counts.interrupted > 0)
+        .map((s) => `${counts[s]} ${s}`)
+        .join(", "),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatPlanJson(plan: Plan, statuses: readonly RunStatus[]): string {
+  const parts: string[] = [];
+  plan.runs.forEach((run, i) => {
+    const values: Record<string, JsonValue> = {};
+    plan.columns.forEach((path, c) => {
+      const v = run.values[c];
+      if (v !== undefined) values[path] = v;
+    });
+    parts.push(
+      `{"key":"${run.key}","short":"${shortKey(run.key)}","status":"${statuses[i]}",` +
+        `"values":${JSON.stringify(values)},"split":${JSON.stringify(run.split)},` +
+        `"source":${JSON.stringify(run.source)},"config":${canonicalRunConfig(run.config)}}`,
+    );
+  });
+  const head = JSON.stringify({
+    experiment: plan.experiment,
+    code: plan.code,
+    columns: plan.columns,
+    counts: countStatuses(statuses),
+  });
+  return `${head.slice(0, -1)},"runs":[\n${parts.join(",\n")}\n]}\n`;
+}

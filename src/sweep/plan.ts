@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import { type Locator, SpecError } from "../spec/diagnostics.js";
+import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
+import { canonicalJson } from "../util/canonical-json.js";
+import { readSweep } from "./axes.js";
+import { checkCells, checkSweepSpec, DEFAULT_MAX_RUNS, schemaPrepare } from "./check.js";
+import { type Cell, expandSweep } from "./expand.js";
+import type { DottedPath } from "./paths.js";
+import { toDiagnostics } from "./problems.js";
+import { type CodeVersion, KEY_VERSION } from "./run-key.js";
+
+// spec → checked expansion → one PlannedRun per cell with its run key. The
+// hot loop hashes each cell's canonical JSON assembled from the per-block
+// strings the expansion already made (see sections.ts): byte for byte the
+// text runKeyPayload() gives, without re-serialising 100k configs.
+
+export interface PlannedRun {
+  /** Full run key (64 hex digits). */
+  key: string;
+  config: RunConfig;
+  /** The swept values that name this run, aligned with Plan.columns (undefined: not set). */
+  values: (JsonValue | undefined)[];
+  /** Split-manifest hash that entered the key, or null. */
+  split: string | null;
+  /** "product", or the index of the sweep.include entry that added the run. */
+  source: Cell["source"];
+}
+
+export interface Plan {
+  experiment: string;
+  code: CodeVersion;
+  /** Swept paths (grid, zip, include-only, labels.fold, seed). */
+  columns: DottedPath[];
+  runs: PlannedRun[];
+}
+
+/** Split-manifest hash of a run (data stage); only its dataset and labels blocks may matter. */
+export type SplitHash = (config: RunConfig) => string | null;
+
+export interface PlanOptions {
+  code: CodeVersion;
+  locate?: Locator;
+  /** Plans above this many runs are refused (default 10,000; `--max-runs`). */
+  maxRuns?: number;
+  splitHash?: SplitHash;
+}
+
+const SORTED = [...SEMANTIC_KEYS].map((k, i) => ({ k, i })).sort((a, b) => (a.k < b.k ? -1 : 1));
+
+/**
+ * Expands and checks a loaded spec and computes every run's key. Throws a
+ * SpecError with every problem found (located in the YAML) when the sweep is
+ * wrong; nothing is written either way.
+ */
+export function planSpec(spec: Spec, options: PlanOptions): Plan {
+  const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
+  const axes = readSweep(spec);
+  const early = checkSweepSpec(spec, axes, { maxRuns });
+  if (axes.problems.length > 0 || early.problems.length > 0) {
+    throw new SpecError(toDiagnostics([...axes.problems, ...early.problems], options.locate));
+  }
+  const expansion = expandSweep(spec, { prepare: schemaPrepare(spec) });
+  const problems = [...expansion.problems, ...checkCells(spec, expansion, { maxRuns })];
+  if (problems.length > 0) throw new SpecError(toDiagnostics(problems, options.locate));
+
+  // The split can only depend on the dataset and labels blocks: ask once per pair.
+  const splitHash = options.splitHash;
+  const splits = new Map<string, string | null>();
+  const datasetIdx = SEMANTIC_KEYS.indexOf("dataset");
+  const labelsIdx = SEMANTIC_KEYS.indexOf("labels");
+
+  const head = `{"code":${canonicalJson(options.code)},"config":{`;
+  const tail = `},"keyVersion":${KEY_VERSION},"split":`;
+  const names = SORTED.map(({ k }) => `${JSON.stringify(k)}:`);
+  const runs: PlannedRun[] = new Array(expansion.cells.length);
+  expansion.cells.forEach((cell, n) => {
+    let split: string | null = null;
+    if (splitHash) {
+      const pair = `${cell.sections[datasetIdx]!.id},${cell.sections[labelsIdx]!.id}`;
+      if (!splits.has(pair)) splits.set(pair, splitHash(cell.config));
+      split = splits.get(pair)!;
+    }
+    let config = "";
+    for (let s = 0; s < SORTED.length; s++) {
+      const canonical = cell.sections[SORTED[s]!.i]!.canonical;
+      if (canonical !== "") config += `${config === "" ? "" : ","}${names[s]}${canonical}`;
+    }
+    const payload = `${head}${config}${tail}${split === null ? "null" : JSON.stringify(split)}}`;
+    const key = createHash("sha256").update(payload).digest("hex");
+    runs[n] = { key, config: cell.config, values: cell.values, split, source: cell.source };
+  });
+  return { experiment: spec.name, code: options.code, columns: expansion.columns, runs };
+}
