@@ -9,7 +9,7 @@ import type { Expansion } from "./expand.js";
 import { getAt, splitPath } from "./paths.js";
 import { problem, type SweepProblem } from "./problems.js";
 import { canonicalOf, DISCRIMINATORS, type PrepareSection } from "./sections.js";
-import { buildVocabulary, unknownPath, type Vocabulary } from "./vocabulary.js";
+import { buildVocabulary, unknownPath } from "./vocabulary.js";
 
 // Checks that need the sweep (issue 2, RUNNERS.md §4.8): sweep paths exist,
 // seeds and folds are unique, the plan is under its cap, every distinct block
