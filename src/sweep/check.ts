@@ -5,7 +5,7 @@ import { SCHEMA_URL, validateRunConfig } from "../spec/schema.js";
 import { didYouMean } from "../spec/suggest.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type SemanticKey, type Spec } from "../spec/types.js";
 import { type Atom, FOLD_PATH, productSize, SEED_PATH, type SweepAxes } from "./axes.js";
-import type { Expansion } from "./expand.js";
+import { cellAtoms, type Expansion } from "./expand.js";
 import { getAt, splitPath } from "./paths.js";
 import { problem, type SweepProblem } from "./problems.js";
 import { canonicalOf, DISCRIMINATORS, type PrepareSection } from "./sections.js";
@@ -262,7 +262,9 @@ export function checkCells(
       seen.add(id);
       const config = cell.config as unknown as { [k: string]: JsonValue };
       const found = [...checkNames(config), ...checkCompatibility(config)];
-      const atoms = cell.atoms.filter((a) => (COMBINATION as readonly string[]).includes(a.section));
+      const atoms = cellAtoms(expansion, cell).filter((a) =>
+        (COMBINATION as readonly string[]).includes(a.section),
+      );
       for (const d of found) attribute(findings, d, atoms, "combination");
     }
   }

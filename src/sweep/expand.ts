@@ -31,8 +31,8 @@ export interface Cell {
   sections: readonly SectionEntry[];
   /** "product", or the index of the sweep.include entry that added it. */
   source: "product" | number;
-  /** The sweep values this cell was made of, in axis order. */
-  atoms: readonly Atom[];
+  /** How it was made: its index in the product (odometer order), or the sweep values of an include cell. */
+  origin: number | readonly Atom[];
 }
 
 export interface Expansion {
@@ -99,11 +99,18 @@ export function expandSweep(spec: Spec, options: ExpandOptions = {}): Expansion 
   const table = new SectionTable(base, keys, options.prepare);
   const columns = columnsOf(axes.axes, axes.includes);
   const columnParts = columns.map(splitPath);
-  const sectionIndex = new Map<string, number>(keys.map((k, i) => [k, i]));
 
   const cells: Cell[] = [];
+  const product = axes.axes;
+  // Sections some axis or include entry sets; the others are the base block in every cell.
+  const touched = keys
+    .map((_, s) => s)
+    .filter((s) =>
+      [...product.flatMap((a) => a.steps[0] ?? []), ...axes.includes.flatMap((i) => i.atoms)].some(
+        (a) => a.section === keys[s],
+      ),
+    );
   const seen = new Set<string>();
-  const perSection: Atom[][] = keys.map(() => []);
 
   const excluded = (config: RunConfig): boolean =>
     axes.excludes.some((rule) =>
@@ -113,53 +120,126 @@ export function expandSweep(spec: Spec, options: ExpandOptions = {}): Expansion 
       }),
     );
 
-  /** Builds the cell of `atoms` (in axis order); false when it is dropped. */
-  const emit = (atoms: readonly Atom[], source: Cell["source"]): "kept" | "excluded" | "dropped" => {
-    for (const list of perSection) list.length = 0;
-    for (const a of atoms) {
-      const s = sectionIndex.get(a.section);
-      if (s !== undefined) perSection[s]!.push(a);
-    }
-    const sections: SectionEntry[] = [];
+  /** Whether cells are checked against earlier equal ones (not needed when the product cannot repeat itself). */
+  let dedupe = true;
+  const identity = (sections: readonly SectionEntry[]) => {
+    let id = "";
+    for (const s of touched) id += `${sections[s]!.id},`;
+    return id;
+  };
+
+  /** Adds the cell made of `sections` unless an exclude rule drops it or an equal cell exists. */
+  const add = (sections: SectionEntry[], source: Cell["source"], origin: number | readonly Atom[]) => {
     const config = {} as Record<string, JsonValue>;
-    let identity = "";
     for (let s = 0; s < keys.length; s++) {
-      const entry = table.resolve(keys[s]!, perSection[s]!);
-      if (!entry) return "dropped";
-      sections.push(entry);
-      if (entry.value !== undefined) config[keys[s]!] = entry.value;
-      identity += `${entry.id},`;
+      const value = sections[s]!.value;
+      if (value !== undefined) config[keys[s]!] = value;
     }
     const frozen = Object.freeze(config) as unknown as RunConfig;
     if (axes.excludes.length > 0 && excluded(frozen)) return "excluded";
-    if (seen.has(identity)) return "kept";
-    seen.add(identity);
+    if (dedupe) {
+      const id = identity(sections);
+      if (seen.has(id)) return "kept";
+      seen.add(id);
+    }
     cells.push({
       config: frozen,
       values: columnParts.map((p) => getAt(frozen, p)),
       sections,
       source,
-      atoms: [...atoms],
+      origin,
     });
     return "kept";
   };
 
-  // The product: an odometer over the axes, the last one turning fastest.
-  const product = axes.axes;
-  if (product.every((a) => a.steps.length > 0)) {
+  // The product: an odometer over the axes, the last one turning fastest. Each
+  // section's block depends only on the steps of the axes that set it, so it
+  // is looked up by those steps (a mixed-radix index) instead of rebuilt.
+  const baseEntries = keys.map((k) => table.base[k]);
+  const bySection = touched.map((s) => {
+    const setting = product
+      .map((a, ai) => ({ a, ai }))
+      .filter(({ a }) => (a.steps[0] ?? []).some((x) => x.section === keys[s]));
+    // The last axis varies fastest here too, so blocks are made in plan order.
+    let size = 1;
+    const strides = setting.map(() => 0);
+    for (let k = setting.length - 1; k >= 0; k--) {
+      strides[k] = size;
+      size *= setting[k]!.a.steps.length;
+    }
+    return { s, setting, strides, size, cache: new Map<number, SectionEntry | null>() };
+  });
+  const blockAt = (sec: (typeof bySection)[number], steps: (a: number) => number): SectionEntry | null => {
+    let at = 0;
+    for (let k = 0; k < sec.setting.length; k++) at += steps(sec.setting[k]!.ai) * sec.strides[k]!;
+    let entry = sec.cache.get(at);
+    if (entry === undefined) {
+      const atoms: Atom[] = [];
+      for (const { a, ai } of sec.setting)
+        for (const x of a.steps[steps(ai)]!) if (x.section === keys[sec.s]) atoms.push(x);
+      entry = table.resolve(keys[sec.s]!, atoms);
+      sec.cache.set(at, entry);
+    }
+    return entry;
+  };
+  const nonEmpty = product.every((a) => a.steps.length > 0);
+  // When every axis sets a semantic block and each block's values are distinct
+  // for distinct steps, no two product cells are equal: skip the equality check.
+  if (nonEmpty && bySection.every((sec) => sec.size <= 1_000_000)) {
+    let injective = product.every((a) => (a.steps[0] ?? []).some((x) => isSemanticSection(x.section, keys)));
+    for (const sec of bySection) {
+      const ids = new Set<number>();
+      for (let at = 0; at < sec.size; at++) {
+        const entry = blockAt(sec, (ai) => {
+          const k = sec.setting.findIndex((x) => x.ai === ai);
+          return Math.floor(at / sec.strides[k]!) % product[ai]!.steps.length;
+        });
+        if (entry === null || ids.has(entry.id)) injective = false;
+        else ids.add(entry.id);
+      }
+    }
+    dedupe = !injective;
+  }
+  if (nonEmpty) {
     const idx = product.map(() => 0);
-    const atoms: Atom[] = [];
-    for (;;) {
-      atoms.length = 0;
-      for (let a = 0; a < product.length; a++) for (const at of product[a]!.steps[idx[a]!]!) atoms.push(at);
-      emit(atoms, "product");
+    let linear = 0;
+    for (; ; linear++) {
+      const sections = baseEntries.slice();
+      let dropped = false;
+      for (const sec of bySection) {
+        const entry = blockAt(sec, (ai) => idx[ai]!);
+        if (entry === null) {
+          dropped = true;
+          break;
+        }
+        sections[sec.s] = entry;
+      }
+      if (!dropped) add(sections, "product", linear);
       let a = product.length - 1;
       while (a >= 0 && ++idx[a]! === product[a]!.steps.length) idx[a--] = 0;
       if (a < 0) break;
     }
   }
 
+  /** Builds a cell from explicit atoms (include entries); "dropped" when an atom cannot be set. */
+  const emit = (atoms: readonly Atom[], source: Cell["source"]): "kept" | "excluded" | "dropped" => {
+    const sections = baseEntries.slice();
+    for (const s of touched) {
+      const entry = table.resolve(
+        keys[s]!,
+        atoms.filter((a) => a.section === keys[s]),
+      );
+      if (!entry) return "dropped";
+      sections[s] = entry;
+    }
+    return add(sections, source, atoms);
+  };
+
   // Include entries: extra cells, crossed with folds and seeds like every other cell.
+  if (!dedupe && axes.includes.length > 0) {
+    for (const cell of cells) seen.add(identity(cell.sections));
+    dedupe = true;
+  }
   const foldAxis = product.find((a) => a.kind === "folds");
   const seedAxis = product.find((a) => a.kind === "seeds");
   for (const inc of axes.includes) {
@@ -194,4 +274,18 @@ export function expandSweep(spec: Spec, options: ExpandOptions = {}): Expansion 
     problems,
     diagnostics: toDiagnostics(problems, options.locate),
   };
+}
+
+/** The sweep values a cell was made of, in axis order (decoded from its product index). */
+export function cellAtoms(expansion: Pick<Expansion, "axes">, cell: Cell): Atom[] {
+  if (typeof cell.origin !== "number") return [...cell.origin];
+  const product = expansion.axes.axes;
+  const out: Atom[][] = [];
+  let rest = cell.origin;
+  for (let a = product.length - 1; a >= 0; a--) {
+    const n = product[a]!.steps.length;
+    out.unshift(product[a]!.steps[rest % n]!);
+    rest = Math.floor(rest / n);
+  }
+  return out.flat();
 }

@@ -2,7 +2,7 @@ import type { RunStatus } from "../results/run-status.js";
 import { RUN_STATUSES } from "../results/run-status.js";
 import type { JsonValue } from "../spec/types.js";
 import type { Plan } from "./plan.js";
-import { canonicalRunConfig, shortKey } from "./run-key.js";
+import { canonicalRunConfig, SHORT_KEY_LENGTH, shortKey } from "./run-key.js";
 import { canonicalOf, DISCRIMINATORS } from "./sections.js";
 
 // What `labelsweep plan` prints: a table for people (short key, one column per
@@ -47,33 +47,35 @@ function columnRenderer(values: readonly (JsonValue | undefined)[]): (v: JsonVal
 }
 
 export function formatPlanTable(plan: Plan, statuses: readonly RunStatus[]): string {
-  const header = ["key", ...plan.columns, "status"];
-  const renderers = plan.columns.map((_, c) => columnRenderer(plan.runs.map((r) => r.values[c])));
-  const cells: string[][] = plan.runs.map((run, i) => [
-    shortKey(run.key),
-    ...run.values.map((v, c) => renderers[c]!(v)),
-    statuses[i]!,
-  ]);
-  const widths = header.map((h, c) => cells.reduce((w, row) => Math.max(w, row[c]!.length), h.length));
-  const line = (row: string[]) =>
-    row
-      .map((text, c) => (c === row.length - 1 ? text : text.padEnd(widths[c]!)))
-      .join("  ")
-      .trimEnd();
+  const runs = plan.runs;
+  const columns = plan.columns.length;
+  // Render each column once per distinct value; widths from the rendered texts.
+  const texts: string[][] = plan.columns.map((_, c) => {
+    const render = columnRenderer(runs.map((r) => r.values[c]));
+    return runs.map((r) => render(r.values[c]));
+  });
+  const widths = [
+    SHORT_KEY_LENGTH,
+    ...plan.columns.map((path, c) => texts[c]!.reduce((w, t) => Math.max(w, t.length), path.length)),
+  ];
+  const pad = (text: string, c: number) => text.padEnd(widths[c]!);
+  let header = pad("key", 0);
+  for (let c = 0; c < columns; c++) header += `  ${pad(plan.columns[c]!, c + 1)}`;
+  const lines: string[] = new Array(runs.length);
+  for (let i = 0; i < runs.length; i++) {
+    let line = shortKey(runs[i]!.key);
+    for (let c = 0; c < columns; c++) line += `  ${pad(texts[c]![i]!, c + 1)}`;
+    lines[i] = `${line}  ${statuses[i]}`;
+  }
   const counts = countStatuses(statuses);
   const code = plan.code.commit.length === 40 ? plan.code.commit.slice(0, 12) : plan.code.commit;
-  const lines = [
-    `plan ${plan.experiment}  code ${code}${plan.code.dirty ? ` + uncommitted ${plan.code.dirtyHash!.slice(0, 8)}` : ""}`,
-    "",
-    line(header),
-    ...cells.map(line),
-    "",
+  const dirty = plan.code.dirty ? ` + uncommitted ${plan.code.dirtyHash!.slice(0, 8)}` : "";
+  const summary =
     `${counts.total} run${counts.total === 1 ? "" : "s"}: ` +
-      RUN_STATUSES.filter((s) => s !== "interrupted" || counts.interrupted > 0)
-        .map((s) => `${counts[s]} ${s}`)
-        .join(", "),
-  ];
-  return `${lines.join("\n")}\n`;
+    RUN_STATUSES.filter((s) => s !== "interrupted" || counts.interrupted > 0)
+      .map((s) => `${counts[s]} ${s}`)
+      .join(", ");
+  return `plan ${plan.experiment}  code ${code}${dirty}\n\n${header}  status\n${lines.join("\n")}\n\n${summary}\n`;
 }
 
 export function formatPlanJson(plan: Plan, statuses: readonly RunStatus[]): string {

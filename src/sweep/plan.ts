@@ -1,18 +1,16 @@
-import { createHash } from "node:crypto";
 import { type Locator, SpecError } from "../spec/diagnostics.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
-import { canonicalJson } from "../util/canonical-json.js";
 import { readSweep } from "./axes.js";
 import { checkCells, checkSweepSpec, DEFAULT_MAX_RUNS, schemaPrepare } from "./check.js";
 import { type Cell, expandSweep } from "./expand.js";
 import type { DottedPath } from "./paths.js";
 import { toDiagnostics } from "./problems.js";
-import { type CodeVersion, KEY_VERSION } from "./run-key.js";
+import { type CodeVersion, PlanKeyHasher } from "./run-key.js";
 
-// spec → checked expansion → one PlannedRun per cell with its run key. The
-// hot loop hashes each cell's canonical JSON assembled from the per-block
-// strings the expansion already made (see sections.ts): byte for byte the
-// text runKeyPayload() gives, without re-serialising 100k configs.
+// spec → checked expansion → one PlannedRun per cell with its run key. Keys
+// come from PlanKeyHasher, which hashes the per-block canonical JSON the
+// expansion already made (see sections.ts): the same bytes runKeyPayload()
+// gives, without re-serialising 100k configs.
 
 export interface PlannedRun {
   /** Full run key (64 hex digits). */
@@ -45,8 +43,6 @@ export interface PlanOptions {
   splitHash?: SplitHash;
 }
 
-const SORTED = [...SEMANTIC_KEYS].map((k, i) => ({ k, i })).sort((a, b) => (a.k < b.k ? -1 : 1));
-
 /**
  * Expands and checks a loaded spec and computes every run's key. Throws a
  * SpecError with every problem found (located in the YAML) when the sweep is
@@ -69,9 +65,7 @@ export function planSpec(spec: Spec, options: PlanOptions): Plan {
   const datasetIdx = SEMANTIC_KEYS.indexOf("dataset");
   const labelsIdx = SEMANTIC_KEYS.indexOf("labels");
 
-  const head = `{"code":${canonicalJson(options.code)},"config":{`;
-  const tail = `},"keyVersion":${KEY_VERSION},"split":`;
-  const names = SORTED.map(({ k }) => `${JSON.stringify(k)}:`);
+  const hasher = new PlanKeyHasher(options.code);
   const runs: PlannedRun[] = new Array(expansion.cells.length);
   expansion.cells.forEach((cell, n) => {
     let split: string | null = null;
@@ -80,13 +74,7 @@ export function planSpec(spec: Spec, options: PlanOptions): Plan {
       if (!splits.has(pair)) splits.set(pair, splitHash(cell.config));
       split = splits.get(pair)!;
     }
-    let config = "";
-    for (let s = 0; s < SORTED.length; s++) {
-      const canonical = cell.sections[SORTED[s]!.i]!.canonical;
-      if (canonical !== "") config += `${config === "" ? "" : ","}${names[s]}${canonical}`;
-    }
-    const payload = `${head}${config}${tail}${split === null ? "null" : JSON.stringify(split)}}`;
-    const key = createHash("sha256").update(payload).digest("hex");
+    const key = hasher.key(cell.sections, split);
     runs[n] = { key, config: cell.config, values: cell.values, split, source: cell.source };
   });
   return { experiment: spec.name, code: options.code, columns: expansion.columns, runs };

@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import { createHash } from "node:crypto";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS } from "../spec/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
@@ -60,9 +61,50 @@ export function runKeyPayload(input: RunKeyInput): string {
 
 /** The full run key: 64 hex digits. */
 export function runKey(input: RunKeyInput): string {
-  return createHash("sha256").update(runKeyPayload(input)).digest("hex");
+  return sha256(runKeyPayload(input));
 }
 
 export function shortKey(key: string): string {
   return key.slice(0, SHORT_KEY_LENGTH);
+}
+
+/** One block of a config as the expansion holds it: an id (equal ids ⇔ equal blocks) and its canonical JSON. */
+export interface KeyedBlock {
+  id: number;
+  /** canonicalJson of the block; "" for a block the config leaves out. */
+  canonical: string;
+}
+
+// One-shot crypto.hash (Node ≥ 20.12) makes no Hash object per run: 100k of
+// those (native handles) cost more in garbage collection than the hashing.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
+function sha256(text: string): string {
+  return oneShot ? oneShot("sha256", text, "hex") : createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * Keys many configs of one plan with the same result as runKey(), from the
+ * canonical JSON of each block that the expansion already holds (one string
+ * per distinct block), so a 100k-run plan never re-serialises a config.
+ */
+export class PlanKeyHasher {
+  private readonly order = SEMANTIC_KEYS.map((k, i) => ({ k, i })).sort((a, b) => (a.k < b.k ? -1 : 1));
+  private readonly names = this.order.map(({ k }) => `${JSON.stringify(k)}:`);
+  private readonly head: string;
+  private readonly tail = `},"keyVersion":${KEY_VERSION},"split":`;
+
+  constructor(code: CodeVersion) {
+    this.head = `{"code":${canonicalJson(code)},"config":{`;
+  }
+
+  /** `blocks` in SEMANTIC_KEYS order. */
+  key(blocks: readonly KeyedBlock[], split: string | null): string {
+    let config = "";
+    for (let s = 0; s < this.order.length; s++) {
+      const canonical = blocks[this.order[s]!.i]!.canonical;
+      if (canonical !== "") config += `${config === "" ? "" : ","}${this.names[s]}${canonical}`;
+    }
+    return sha256(`${this.head}${config}${this.tail}${split === null ? "null" : JSON.stringify(split)}}`);
+  }
 }

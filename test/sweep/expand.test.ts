@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { JsonValue } from "../../src/spec/types.js";
 import { expandSweep } from "../../src/sweep/expand.js";
 import { specWith } from "./spec-fixture.js";
 import { yamlSpec } from "./yaml-spec.js";
@@ -108,6 +109,20 @@ describe("sweeping a block's variant", () => {
       'method:{"name":"sed"}',
     ]);
   });
+});
+
+it("keeps one of two cells that the preparer makes equal (a default written out or left out)", () => {
+  const e = expandSweep(
+    specWith({ grid: { method: [{ name: "sed" }, { name: "sed", tau: 0.5 }] }, seeds: 2 }),
+    {
+      prepare: (section, value) =>
+        section === "method" ? { value: { tau: 0.5, ...(value as object) } as JsonValue } : { value },
+    },
+  );
+  expect(e.cells.map((c) => [c.config.method, c.config.seed])).toEqual([
+    [{ name: "sed", tau: 0.5 }, 0],
+    [{ name: "sed", tau: 0.5 }, 1],
+  ]);
 });
 
 describe("zip", () => {
