@@ -1,8 +1,8 @@
-import { type Locator, SpecError } from "../spec/diagnostics.js";
+import { type Diagnostic, type Locator, SpecError } from "../spec/diagnostics.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
 import { readSweep } from "./axes.js";
 import { checkCells, checkSweepSpec, DEFAULT_MAX_RUNS, schemaPrepare } from "./check.js";
-import { type Cell, expandSweep } from "./expand.js";
+import { type Cell, type Expansion, expandSweep } from "./expand.js";
 import type { DottedPath } from "./paths.js";
 import { toDiagnostics } from "./problems.js";
 import { type CodeVersion, PlanKeyHasher } from "./run-key.js";
@@ -44,20 +44,37 @@ export interface PlanOptions {
 }
 
 /**
+ * Expands a loaded spec and runs every sweep check (paths, duplicates, cap,
+ * per-block schema, compatibility, reference cells). Diagnostics are located
+ * when `locate` is given; the expansion is null when the sweep as written is
+ * already wrong (or far too large to expand).
+ */
+export function checkSweep(
+  spec: Spec,
+  options: { locate?: Locator; maxRuns?: number } = {},
+): { expansion: Expansion | null; diagnostics: Diagnostic[] } {
+  const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
+  const axes = readSweep(spec);
+  const early = checkSweepSpec(spec, axes, { maxRuns });
+  if (axes.problems.length > 0 || early.problems.length > 0) {
+    return {
+      expansion: null,
+      diagnostics: toDiagnostics([...axes.problems, ...early.problems], options.locate),
+    };
+  }
+  const expansion = expandSweep(spec, { prepare: schemaPrepare(spec) });
+  const problems = [...expansion.problems, ...checkCells(spec, expansion, { maxRuns })];
+  return { expansion, diagnostics: toDiagnostics(problems, options.locate) };
+}
+
+/**
  * Expands and checks a loaded spec and computes every run's key. Throws a
  * SpecError with every problem found (located in the YAML) when the sweep is
  * wrong; nothing is written either way.
  */
 export function planSpec(spec: Spec, options: PlanOptions): Plan {
-  const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
-  const axes = readSweep(spec);
-  const early = checkSweepSpec(spec, axes, { maxRuns });
-  if (axes.problems.length > 0 || early.problems.length > 0) {
-    throw new SpecError(toDiagnostics([...axes.problems, ...early.problems], options.locate));
-  }
-  const expansion = expandSweep(spec, { prepare: schemaPrepare(spec) });
-  const problems = [...expansion.problems, ...checkCells(spec, expansion, { maxRuns })];
-  if (problems.length > 0) throw new SpecError(toDiagnostics(problems, options.locate));
+  const { expansion, diagnostics } = checkSweep(spec, options);
+  if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
 
   // The split can only depend on the dataset and labels blocks: ask once per pair.
   const splitHash = options.splitHash;
