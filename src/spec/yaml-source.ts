@@ -198,8 +198,9 @@ function pathAtOffset(node: Node, offset: number, path: (string | number)[]): (s
   if (isMap(node)) {
     for (const pair of node.items as { key: Node | null; value: Node | null }[]) {
       const start = pair.key?.range?.[0] ?? 0;
-      const end = pair.value?.range?.[2] ?? pair.key?.range?.[2] ?? 0;
-      if (offset >= start && offset <= end) {
+      // range[1] ends the value itself; range[2] also covers the line break after it.
+      const end = pair.value?.range?.[1] ?? pair.key?.range?.[1] ?? 0;
+      if (offset >= start && offset < end) {
         const name = isScalar(pair.key) ? String(pair.key.value) : "?";
         return pair.value && offset >= (pair.value.range?.[0] ?? end + 1)
           ? pathAtOffset(pair.value, offset, [...path, name])
@@ -211,7 +212,7 @@ function pathAtOffset(node: Node, offset: number, path: (string | number)[]): (s
     const items = node.items as Node[];
     for (let i = 0; i < items.length; i++) {
       const r = items[i]?.range;
-      if (r && offset >= r[0] && offset <= r[2]) return pathAtOffset(items[i]!, offset, [...path, i]);
+      if (r && offset >= r[0] && offset < r[1]) return pathAtOffset(items[i]!, offset, [...path, i]);
     }
   }
   return path;
