@@ -212,16 +212,13 @@ describe("defaults", () => {
     expect(value("minimal.yaml").eval).toEqual({ type: "coco" });
   });
 
-  // Known loader bugs (reported to the lead): ajv fills a default only where the
-  // property's own schema carries it. train, engine, detector.width and
-  // labels.fold are `$ref`s whose default sits inside the referenced
-  // definition, so a spec that leaves them out differs from one that writes
-  // their defaults, and the two get different run keys. These turn red when fixed.
-  it.fails("gives a left-out train or engine section the defaults of an empty one", () => {
+  // ajv fills a default only where the property's own schema carries it; the
+  // loader copies defaults of `$ref` targets next to the `$ref` so these hold.
+  it("gives a left-out train or engine section the defaults of an empty one", () => {
     expect(value("minimal.yaml")).toEqual(value("sections-empty.yaml"));
   });
 
-  it.fails("fills defaults that sit behind a $ref (detector.width, labels.fold)", () => {
+  it("fills defaults that sit behind a $ref (detector.width, labels.fold)", () => {
     expect(value("sections-empty.yaml")).toEqual(
       value("explicit.yaml", { set: ["detector.width=16", "labels.fold=1"] }),
     );
