@@ -159,6 +159,9 @@ export function parseYamlSpec(file: string, text: string): ParseResult {
       diagnostics.push({ location: at(err.pos[0]), path, message: text });
     }
   }
+  // Duplicate keys "found" while the parser recovers from a syntax error are artifacts of the recovery.
+  const syntax = diagnostics.filter((d) => !d.message.startsWith("duplicate key"));
+  if (syntax.length > 0) return { ok: false, diagnostics: syntax };
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   if (docs.length > 1) {
     const second = docs[1]!;

@@ -72,8 +72,8 @@ describe("extends", () => {
     expect(locate(["train", "schedule", "gamma"], "value")).toEqual(at("base-a.yaml", "gamma: 0.5", 7));
     expect(locate(["detector", "width"])).toEqual(at("child.yaml", "width: 16"));
     expect(locate(["labels", "fraction"], "value")).toEqual(at("sub/grandchild.yaml", "0.05"));
-    // A default (lr was removed by null) points at its nearest written ancestor.
-    expect(locate(["train", "lr"])).toEqual(at("child.yaml", "train:"));
+    // A key removed by null (its default then fills it) points at the null that removed it.
+    expect(locate(["train", "lr"])).toEqual(at("child.yaml", "lr:"));
   });
 });
 
