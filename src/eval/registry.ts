@@ -1,0 +1,10 @@
+// Every metric family, by eval type. Adding a family: one file exporting an
+// Evaluator, one line here.
+
+import { cocoEvaluator } from "./coco-evaluator.js";
+import type { Evaluator } from "./evaluator.js";
+import type { EvalType } from "./types.js";
+
+export const EVALUATORS: Partial<Record<EvalType, Evaluator>> = {
+  coco: cocoEvaluator,
+};
