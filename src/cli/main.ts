@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
+import { registerEval } from "./eval.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
 import { VERSION } from "./version.js";
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError("(run `labelsweep --help` for usage)")
     .exitOverride();
+  registerEval(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

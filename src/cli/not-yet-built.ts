@@ -11,7 +11,6 @@ const PENDING: [name: string, summary: string, issue: string][] = [
   ["table", "write the paper-style table of a spec's results", "the runner"],
   ["train", "train one run in-process (debugging)", "the tfjs engine"],
   ["worker", "execute one run directory (used by executors)", "the runner"],
-  ["eval", "evaluate a predictions file against ground truth", "the evaluators"],
   ["data", "prepare and inspect label-protocol split artifacts", "the data stage"],
   ["diff", "compare result summaries across git revisions", "compare"],
   ["report", "write a self-contained HTML report", "compare"],
