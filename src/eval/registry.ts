@@ -4,7 +4,10 @@
 import { cocoEvaluator } from "./coco-evaluator.js";
 import type { Evaluator } from "./evaluator.js";
 import type { EvalType } from "./types.js";
+import { voc07Evaluator, vocAreaEvaluator } from "./voc-eval.js";
 
 export const EVALUATORS: Partial<Record<EvalType, Evaluator>> = {
   coco: cocoEvaluator,
+  voc07: voc07Evaluator,
+  voc: vocAreaEvaluator,
 };

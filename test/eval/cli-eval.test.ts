@@ -36,6 +36,17 @@ describe("labelsweep eval", () => {
     expect(report.perCategory.map((p: { ap: number | null }) => p.ap)).toEqual(c.expected.perCategoryAp);
   });
 
+  it("--type voc07 prints the devkit port's per-class lines and the mean", async () => {
+    const v = writeCase("voc07-default");
+    const r = await runCli(["eval", "--gt", v.gt, "--dt", v.dt, "--type", "voc07"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("VOC07 metric? Yes");
+    expect(lines[1]).toBe("AP for class1 = n/a (no positives)");
+    expect(lines.at(-1)).toBe(`Mean AP = ${(v.expected.mAP as number).toFixed(4)}`);
+    expect(r.stderr).toContain("warning: 1 × classes without non-difficult ground truth");
+  });
+
   it("exits 2 with the file and line of broken JSON", async () => {
     const dir = mkdtempSync(join(tmpdir(), "labelsweep-eval-"));
     const bad = join(dir, "bad.json");
