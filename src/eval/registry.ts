@@ -3,6 +3,7 @@
 
 import { cocoEvaluator } from "./coco-evaluator.js";
 import type { Evaluator } from "./evaluator.js";
+import { multilabelEvaluator } from "./multilabel-eval.js";
 import type { EvalType } from "./types.js";
 import { voc07Evaluator, vocAreaEvaluator } from "./voc-eval.js";
 
@@ -10,4 +11,5 @@ export const EVALUATORS: Partial<Record<EvalType, Evaluator>> = {
   coco: cocoEvaluator,
   voc07: voc07Evaluator,
   voc: vocAreaEvaluator,
+  multilabel: multilabelEvaluator,
 };
