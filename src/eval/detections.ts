@@ -19,8 +19,9 @@ export function parseDetections(
   json: unknown,
   gt: GroundTruth,
   source: string,
-  opts: { needBox: boolean } = { needBox: true },
+  opts: { needBox?: boolean; emptyBoxMessage?: string } = {},
 ): DetectionTable {
+  const needBox = opts.needBox ?? true;
   if (!Array.isArray(json)) {
     throw new UserError(
       `${source}: detections must be a JSON array of {image_id, category_id, bbox, score}, got ${describe(json)}`,
@@ -29,7 +30,7 @@ export function parseDetections(
   const n = json.length;
   const image = new Int32Array(n);
   const category = new Int32Array(n);
-  const bbox = new Float64Array(opts.needBox ? 4 * n : 0);
+  const bbox = new Float64Array(needBox ? 4 * n : 0);
   const score = new Float64Array(n);
   const errors = new ErrorCollector();
   const warnings = new WarningCounter();
@@ -72,7 +73,7 @@ export function parseDetections(
     }
     // -0 and +0 compare equal in every reference tool's sort; keep one of them.
     score[i] = s + 0;
-    if (!opts.needBox) continue;
+    if (!needBox) continue;
     const b = d.bbox as unknown[];
     if (!Array.isArray(b) || b.length !== 4) {
       errors.add(`[${i}]: "bbox" must be 4 finite numbers [x, y, width, height], got ${describe(b)}`);
@@ -102,7 +103,8 @@ export function parseDetections(
     if (w === 0 || h === 0) {
       warnings.add(
         "dt-empty-box",
-        "detections with zero width or height overlap nothing and count as false positives (as in pycocotools)",
+        opts.emptyBoxMessage ??
+          "detections with zero width or height overlap nothing and count as false positives (as in pycocotools)",
         `[${i}]`,
       );
     }
