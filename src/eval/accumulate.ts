@@ -11,7 +11,7 @@
 //  - a (category, area) without non-ignored ground truth keeps precision,
 //    recall and scores at -1.
 
-import { FP, type Matching, TP } from "./greedy-match.js";
+import type { Matching } from "./greedy-match.js";
 import { descendingScoreOrder } from "./stable-order.js";
 
 /** np.spacing(1): the gap between 1 and the next float64. */
@@ -41,13 +41,18 @@ export function accumulate(
   const K = m.numCategories;
   const A = m.areaRng.length;
   const M = maxDets.length;
-  const N = m.detection.length;
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
   const recall = new Float64Array(T * K * A * M).fill(-1);
   const scores = new Float64Array(T * R * K * A * M).fill(-1);
-  let rc = new Float64Array(1024);
-  let pr = new Float64Array(1024);
   let list = new Uint32Array(1024);
+  // Per threshold t: the rank of each true positive (tpAt[t * cap + j], j = 1…)
+  // and the precision there (prAt[t * cap + j]).
+  let cap = 1024;
+  let tpAt = new Uint32Array(T * cap);
+  let prAt = new Float64Array(T * cap);
+  const tpCount = new Float64Array(T);
+  const fpExtra = new Float64Array(T);
+  const allBits = T === 32 ? 0xffffffff : (1 << T) - 1;
 
   for (let k = 0; k < K; k++) {
     const start = m.categoryStart[k]!;
@@ -56,10 +61,11 @@ export function accumulate(
     // One stable sort per category serves every area range and maxDets: the
     // ranking for a smaller maxDets is a subsequence of this one.
     const order = descendingScoreOrder(m.score.subarray(start, end), n);
-    if (n > list.length) {
-      list = new Uint32Array(n);
-      rc = new Float64Array(n);
-      pr = new Float64Array(n);
+    if (n + 1 > cap) {
+      cap = n + 1;
+      list = new Uint32Array(cap);
+      tpAt = new Uint32Array(T * cap);
+      prAt = new Float64Array(T * cap);
     }
     for (let mi = 0; mi < M; mi++) {
       const maxDet = maxDets[mi]!;
@@ -71,29 +77,58 @@ export function accumulate(
       for (let a = 0; a < A; a++) {
         const npig = m.numGt[k * A + a]!;
         if (npig === 0) continue;
+        // One pass down the ranking for all thresholds. Recall only changes at
+        // true positives and precision only rises there, so only their ranks and
+        // precisions are kept: tp / (fp + tp + eps), as pycocotools computes it.
+        // A detection that is a false positive at every threshold (most of them)
+        // only bumps a shared counter.
+        tpCount.fill(0);
+        fpExtra.fill(0);
+        let allFp = 0;
+        for (let i = 0; i < nd; i++) {
+          const at = list[i]! * A + a;
+          const tpm = m.tp[at]!;
+          const igm = m.ignored[at]!;
+          if (tpm === 0) {
+            if (igm === 0) {
+              allFp++;
+              continue;
+            }
+            if (igm === allBits) continue;
+          }
+          for (let t = 0; t < T; t++) {
+            const bit = 1 << t;
+            if (tpm & bit) {
+              const c = ++tpCount[t]!;
+              tpAt[t * cap + c] = i;
+              prAt[t * cap + c] = c / (allFp + fpExtra[t]! + c + EPS);
+            } else if (!(igm & bit)) fpExtra[t]!++;
+          }
+        }
         for (let t = 0; t < T; t++) {
-          const base = (a * T + t) * N;
-          let tp = 0;
-          let fp = 0;
-          for (let i = 0; i < nd; i++) {
-            const o = m.outcome[base + list[i]!];
-            if (o === TP) tp++;
-            else if (o === FP) fp++;
-            rc[i] = tp / npig;
-            pr[i] = tp / (fp + tp + EPS);
-          }
-          recall[((t * K + k) * A + a) * M + mi] = nd > 0 ? rc[nd - 1]! : 0;
-          for (let i = nd - 1; i > 0; i--) {
-            if (pr[i]! > pr[i - 1]!) pr[i - 1] = pr[i]!;
-          }
-          let pi = 0;
+          const ntp = tpCount[t]!;
+          const o = t * cap;
+          // Interpolated precision: the max to the right.
+          for (let j = ntp - 1; j >= 1; j--)
+            if (prAt[o + j + 1]! > prAt[o + j]!) prAt[o + j] = prAt[o + j + 1]!;
+          recall[((t * K + k) * A + a) * M + mi] = nd > 0 ? ntp / npig : 0;
+          // searchsorted(recall, r, "left"): rank 0 for r ≤ 0 (recall ≥ 0 everywhere;
+          // a leading non-TP has precision 0, so its interpolated value is the max of
+          // all), otherwise the first true positive whose recall tp/npig reaches r.
+          const at0 = ntp > 0 ? prAt[o + 1]! : 0;
+          let j = 1;
           for (let r = 0; r < R; r++) {
             const thr = recThrs[r]!;
-            while (pi < nd && rc[pi]! < thr) pi++;
             const at = (((t * R + r) * K + k) * A + a) * M + mi;
-            if (pi < nd) {
-              precision[at] = pr[pi]!;
-              scores[at] = m.score[list[pi]!]!;
+            if (nd > 0 && thr <= 0) {
+              precision[at] = at0;
+              scores[at] = m.score[list[0]!]!;
+              continue;
+            }
+            while (j <= ntp && j / npig < thr) j++;
+            if (j <= ntp) {
+              precision[at] = prAt[o + j]!;
+              scores[at] = m.score[list[tpAt[o + j]!]!]!;
             } else {
               precision[at] = 0;
               scores[at] = 0;

@@ -5,11 +5,12 @@
 /**
  * IoU of detections × ground truths, as pycocotools' bbIou (common/maskApi.c):
  * boxes are [x, y, w, h]; for a crowd ground truth the union is the detection's
- * own area (a crowd region may hold many objects). Writes out[d * G + g].
+ * own area (a crowd region may hold many objects). Detections are the boxes
+ * dtFirst … dtFirst + numDt - 1 of dtBox; writes out[d * G + g].
  */
 export function cocoIou(
   dtBox: Float64Array,
-  dtRows: ArrayLike<number>,
+  dtFirst: number,
   numDt: number,
   gtBox: Float64Array,
   gtRows: ArrayLike<number>,
@@ -26,7 +27,7 @@ export function cocoIou(
     const ga = gw * gh;
     const crowd = gtCrowd !== null && gtCrowd[gtRows[g]!] === 1;
     for (let d = 0; d < numDt; d++) {
-      const di = 4 * dtRows[d]!;
+      const di = 4 * (dtFirst + d);
       const dx = dtBox[di]!;
       const dy = dtBox[di + 1]!;
       const dw = dtBox[di + 2]!;

@@ -13,7 +13,7 @@
 
 import { UserError } from "../util/errors.js";
 import { type Accumulation, accumulate } from "./accumulate.js";
-import { type Matching, type MatchParams, matchDetections } from "./greedy-match.js";
+import { MAX_IOU_THRESHOLDS, type Matching, type MatchParams, matchDetections } from "./greedy-match.js";
 import { sortedIdOrder } from "./ground-truth.js";
 import { linspace } from "./numpy-compat.js";
 import { categoryAp, type StatSpec, summarizeStat } from "./summarize.js";
@@ -51,6 +51,9 @@ export function checkCocoParams(p: CocoParams): CocoParams {
   const bad = (what: string) => new UserError(`evaluation parameters: ${what}`);
   if (p.iouThrs.length === 0 || p.iouThrs.some((t) => !(t >= 0 && t <= 1))) {
     throw bad(`iou thresholds must be numbers in [0, 1], got ${JSON.stringify(p.iouThrs)}`);
+  }
+  if (p.iouThrs.length > MAX_IOU_THRESHOLDS) {
+    throw bad(`at most ${MAX_IOU_THRESHOLDS} iou thresholds, got ${p.iouThrs.length}`);
   }
   if (
     p.recThrs.length === 0 ||

@@ -12,7 +12,7 @@ import {
   perCategoryAp,
   summarizeCoco,
 } from "./coco-eval.js";
-import { parseDetections } from "./detections.js";
+import { loadDetections } from "./detections.js";
 import type { EvalInput, Evaluator } from "./evaluator.js";
 import { metricText, padLeft, padRight, pyFixed } from "./format.js";
 import { parseGroundTruth } from "./ground-truth.js";
@@ -36,7 +36,7 @@ export const cocoEvaluator: Evaluator = {
   evaluate(input: EvalInput): EvalReport {
     rejectKeys(input.spec, ["rare_max", "common_max", "threshold"]);
     const gt = parseGroundTruth(input.gt, input.gtSource, "coco");
-    const dt = parseDetections(input.dt, gt, input.dtSource);
+    const dt = loadDetections(input.dt, gt, input.dtSource);
     const ev = evaluateCoco(gt, dt, cocoParamsFromSpec(input.spec));
     const acc = accumulateCoco(ev);
     const summary = summarizeCoco(acc, ev.params);

@@ -1,7 +1,45 @@
 import { UserError } from "../util/errors.js";
+import { readDetectionBytes } from "./detections-reader.js";
 import { collectedError, describe, isId } from "./ground-truth.js";
+import { parseJsonText } from "./read-json.js";
 import type { DetectionTable, GroundTruth } from "./types.js";
 import { ErrorCollector, WarningCounter } from "./warnings.js";
+
+export const UNKNOWN_CATEGORY_MESSAGE =
+  "detections of a category that is not in the ground truth's categories are ignored (as pycocotools does)";
+export const EMPTY_BOX_MESSAGE =
+  "detections with zero width or height overlap nothing and count as false positives (as in pycocotools)";
+
+/** Detections as given to an evaluator: parsed JSON, or the file's bytes (read by the fast reader). */
+export type DetectionsInput = { json: unknown } | { bytes: Uint8Array };
+
+/**
+ * Detections from either form. Bytes go through the fast reader; anything it
+ * does not recognise is parsed with JSON.parse and checked by parseDetections,
+ * so errors read the same either way.
+ */
+export function loadDetections(
+  input: DetectionsInput,
+  gt: GroundTruth,
+  source: string,
+  opts: { emptyBoxMessage?: string } = {},
+): DetectionTable {
+  if ("bytes" in input) {
+    const fast = readDetectionBytes(input.bytes, gt, source, opts.emptyBoxMessage);
+    if (fast) return fast;
+    return parseDetections(parseJsonText(decodeUtf8(input.bytes), source, "predictions"), gt, source, opts);
+  }
+  return parseDetections(input.json, gt, source, opts);
+}
+
+/** The JSON value of a detections input (for families that read it as a whole). */
+export function detectionsJson(input: DetectionsInput, source: string): unknown {
+  return "bytes" in input ? parseJsonText(decodeUtf8(input.bytes), source, "predictions") : input.json;
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  return new TextDecoder("utf-8").decode(bytes);
+}
 
 /**
  * Checks a detections JSON value (COCO results format: an array of
@@ -59,7 +97,7 @@ export function parseDetections(
       }
       warnings.add(
         "dt-unknown-category",
-        "detections of a category that is not in the ground truth's categories are ignored (as pycocotools does)",
+        UNKNOWN_CATEGORY_MESSAGE,
         `[${i}] category_id ${describe(d.category_id)}`,
       );
       category[i] = -1;
@@ -101,12 +139,7 @@ export function parseDetections(
       continue;
     }
     if (w === 0 || h === 0) {
-      warnings.add(
-        "dt-empty-box",
-        opts.emptyBoxMessage ??
-          "detections with zero width or height overlap nothing and count as false positives (as in pycocotools)",
-        `[${i}]`,
-      );
+      warnings.add("dt-empty-box", opts.emptyBoxMessage ?? EMPTY_BOX_MESSAGE, `[${i}]`);
     }
     bbox[4 * i] = x;
     bbox[4 * i + 1] = y;

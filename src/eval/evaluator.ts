@@ -4,14 +4,15 @@
 // exporting an Evaluator plus one line in registry.ts.
 
 import type { EvalSpec } from "../spec/types.js";
+import type { DetectionsInput } from "./detections.js";
 import type { EvalReport, EvalType } from "./types.js";
 
 export interface EvalInput {
   /** Parsed ground-truth JSON and where it came from (for messages). */
   gt: unknown;
   gtSource: string;
-  /** Parsed predictions JSON and where it came from. */
-  dt: unknown;
+  /** Predictions (parsed JSON, or the file's bytes for the fast reader) and where they came from. */
+  dt: DetectionsInput;
   dtSource: string;
   /** The spec's eval section (thresholds, maxDets, frequency groups, decision threshold). */
   spec: EvalSpec;

@@ -16,12 +16,15 @@
 //    it (LVIS: a category that is not exhaustively annotated in that image).
 
 import { cocoIou } from "./box-iou.js";
-import { descendingScoreOrder, groupBy, identityOrder } from "./stable-order.js";
+import { groupBy, identityOrder, sortRunDescending } from "./stable-order.js";
 
 /** A detection's outcome at one (area range, IoU threshold). */
 export const FP = 0;
 export const TP = 1;
 export const IGNORED = 2;
+
+/** At most this many IoU thresholds: a detection's outcomes over them are bits of one 32-bit word. */
+export const MAX_IOU_THRESHOLDS = 32;
 
 export interface MatchParams {
   iouThrs: readonly number[];
@@ -77,8 +80,10 @@ export interface Matching {
   /** Rank of the detection among its image's detections of that category (0 = best score). */
   rank: Uint32Array;
   score: Float64Array;
-  /** outcome[(a * T + t) * N + p]: FP, TP or IGNORED. */
-  outcome: Uint8Array;
+  /** Bit t of tp[p * A + a]: the detection at position p is a true positive at area range a, threshold t. */
+  tp: Uint32Array;
+  /** Bit t of ignored[p * A + a]: it is ignored there. Neither bit: a false positive. */
+  ignored: Uint32Array;
   /** matched[(a * T + t) * N + p]: matched ground-truth row or -1 (only with keepMatches). */
   matched: Int32Array | null;
   /** Non-ignored ground truth per (category, area range): numGt[k * A + a]. */
@@ -98,9 +103,8 @@ export function matchDetections(
   // Ground truth by category, then image, file order kept.
   const gtByImage = groupBy(identityOrder(gt.length), gt.image, numImages);
   const gtGroups = groupBy(gtByImage.order, gt.category, numCategories);
-  // Detections by category, then image, then score (stable: ties keep file order).
-  const dtByScore = descendingScoreOrder(dt.score, dt.length);
-  const dtByImage = groupBy(dtByScore, dt.image, numImages);
+  // Detections by category, then image (file order kept), then each run by score (stable: ties keep file order).
+  const dtByImage = groupBy(identityOrder(dt.length), dt.image, numImages);
   const dtGroups = groupBy(dtByImage.order, dt.category, numCategories);
 
   // Count the kept detections first so every array is allocated once.
@@ -113,6 +117,7 @@ export function matchDetections(
       const img = dt.image[dtGroups.order[p]!]!;
       let q = p;
       while (q < end && dt.image[dtGroups.order[q]!] === img) q++;
+      sortRunDescending(dtGroups.order, p, q, dt.score);
       N += Math.min(q - p, maxDet);
       p = q;
     }
@@ -122,16 +127,29 @@ export function matchDetections(
   const image = new Int32Array(N);
   const rank = new Uint32Array(N);
   const score = new Float64Array(N);
-  const outcome = new Uint8Array(A * T * N);
+  // Boxes, areas and flags gathered into position order once, so the loops
+  // below read memory in sequence instead of jumping around the input.
+  const box = new Float64Array(4 * N);
+  const dtArea = new Float64Array(N);
+  const dtFlag = new Uint8Array(N);
+  if (T > MAX_IOU_THRESHOLDS) throw new RangeError(`at most ${MAX_IOU_THRESHOLDS} IoU thresholds, got ${T}`);
+  const tpBits = new Uint32Array(N * A);
+  const ignoredBits = new Uint32Array(N * A);
+  const allBits = T === 32 ? 0xffffffff : (1 << T) - 1;
   const matched = params.keepMatches ? new Int32Array(A * T * N).fill(-1) : null;
   const numGt = new Float64Array(numCategories * A);
 
   const thresholds = iouThrs.map((t) => Math.min(t, 1 - 1e-10));
+  const minThr = Math.min(...thresholds);
   let iou = new Float64Array(256);
+  let candAll = new Uint32Array(256);
+  let candOrd = new Uint32Array(256);
+  let candCount = new Uint32Array(16);
   let gtRows = new Uint32Array(16);
   let gtIgnored = new Uint8Array(16);
-  let gtOrder = new Uint32Array(16);
-  let gtTaken = new Uint8Array(16);
+  let gtTaken = new Float64Array(16);
+  let takenStamp = 0;
+  let gtCrowd = new Uint8Array(16);
   let dtOut = new Uint8Array(16);
 
   let pos = 0;
@@ -149,8 +167,8 @@ export function matchDetections(
         if (G === gtRows.length) {
           gtRows = grow(gtRows);
           gtIgnored = new Uint8Array(gtRows.length);
-          gtOrder = new Uint32Array(gtRows.length);
-          gtTaken = new Uint8Array(gtRows.length);
+          gtTaken = new Float64Array(gtRows.length);
+          gtCrowd = new Uint8Array(gtRows.length);
         }
         gtRows[G++] = gtGroups.order[gp++]!;
       }
@@ -163,19 +181,44 @@ export function matchDetections(
           image[pos] = img;
           rank[pos] = D;
           score[pos] = dt.score[row]!;
+          const w = dt.bbox[4 * row + 2]!;
+          const h = dt.bbox[4 * row + 3]!;
+          box[4 * pos] = dt.bbox[4 * row]!;
+          box[4 * pos + 1] = dt.bbox[4 * row + 1]!;
+          box[4 * pos + 2] = w;
+          box[4 * pos + 3] = h;
+          dtArea[pos] = w * h;
+          dtFlag[pos] = dt.ignoreUnmatched !== null ? dt.ignoreUnmatched[row]! : 0;
           pos++;
           D++;
         }
         dp++;
       }
       if (D > dtOut.length) dtOut = new Uint8Array(Math.max(D, 2 * dtOut.length));
-      if (D * G > iou.length) iou = new Float64Array(Math.max(D * G, 2 * iou.length));
-      if (D > 0 && G > 0)
-        cocoIou(dt.bbox, detection.subarray(first, first + D), D, gt.bbox, gtRows, G, gt.crowd, iou);
+      if (D > candCount.length) candCount = new Uint32Array(Math.max(D, 2 * candCount.length));
+      if (D * G > iou.length) {
+        const size = Math.max(D * G, 2 * iou.length);
+        iou = new Float64Array(size);
+        candAll = new Uint32Array(size);
+        candOrd = new Uint32Array(size);
+      }
+      if (D > 0 && G > 0) cocoIou(box, first, D, gt.bbox, gtRows, G, gt.crowd, iou);
+      // Candidates: the ground truth a detection overlaps by at least the lowest
+      // threshold. Any other ground truth fails "IoU ≥ best" at every threshold,
+      // so skipping it leaves every decision as it was (and the "stop at ignored
+      // ground truth" rule still fires at the next ignored candidate).
+      let anyCandidate = false;
+      for (let d = 0; d < D; d++) {
+        let c = 0;
+        const row = d * G;
+        for (let g = 0; g < G; g++) if (iou[row + g]! >= minThr) candAll[row + c++] = g;
+        candCount[d] = c;
+        if (c > 0) anyCandidate = true;
+      }
+      for (let g = 0; g < G; g++) gtCrowd[g] = gt.crowd !== null && gt.crowd[gtRows[g]!] === 1 ? 1 : 0;
 
       for (let a = 0; a < A; a++) {
         const [lo, hi] = areaRng[a]!;
-        // Ignore flags, and ground truth sorted with ignored last (stable).
         let regular = 0;
         for (let g = 0; g < G; g++) {
           const row = gtRows[g]!;
@@ -186,43 +229,51 @@ export function matchDetections(
         }
         numGt[k * A + a]! += regular;
         if (D === 0) continue;
-        let r = 0;
-        let s = regular;
-        for (let g = 0; g < G; g++) {
-          if (gtIgnored[g]) gtOrder[s++] = g;
-          else gtOrder[r++] = g;
+        // Each detection's candidates with ignored ground truth last (stable), as
+        // pycocotools sorts the ground truth before matching.
+        for (let d = 0; d < D; d++) {
+          const row = d * G;
+          const n = candCount[d]!;
+          let c = 0;
+          for (let i = 0; i < n; i++)
+            if (!gtIgnored[candAll[row + i]!]) candOrd[row + c++] = candAll[row + i]!;
+          for (let i = 0; i < n; i++)
+            if (gtIgnored[candAll[row + i]!]) candOrd[row + c++] = candAll[row + i]!;
+          const ar = dtArea[first + d]!;
+          dtOut[d] = ar < lo || ar > hi || dtFlag[first + d] === 1 ? 1 : 0;
         }
         for (let d = 0; d < D; d++) {
-          const row = detection[first + d]!;
-          const w = dt.bbox[4 * row + 2]!;
-          const h = dt.bbox[4 * row + 3]!;
-          const ar = w * h;
-          dtOut[d] =
-            ar < lo || ar > hi || (dt.ignoreUnmatched !== null && dt.ignoreUnmatched[row] === 1) ? 1 : 0;
+          if (candCount[d] === 0) ignoredBits[(first + d) * A + a] = dtOut[d] ? allBits : 0;
         }
+        if (!anyCandidate) continue;
         for (let t = 0; t < T; t++) {
-          const base = (a * T + t) * N + first;
-          gtTaken.fill(0, 0, G);
+          const bit = 1 << t;
+          // "Taken" is gtTaken[g] === stamp: a fresh stamp per (group, area, threshold) clears it in O(1).
+          const stamp = ++takenStamp;
           const thr = thresholds[t]!;
           for (let d = 0; d < D; d++) {
-            let best = thr;
+            const n = candCount[d]!;
+            if (n === 0) continue;
             let m = -1;
-            const irow = d * G;
-            for (let j = 0; j < G; j++) {
-              const g = gtOrder[j]!;
-              if (gtTaken[g] && !(gt.crowd !== null && gt.crowd[gtRows[g]!] === 1)) continue;
+            let best = thr;
+            const row = d * G;
+            for (let i = 0; i < n; i++) {
+              const g = candOrd[row + i]!;
+              if (gtTaken[g] === stamp && !gtCrowd[g]) continue;
               if (m > -1 && gtIgnored[m] === 0 && gtIgnored[g] === 1) break;
-              const v = iou[irow + g]!;
+              const v = iou[row + g]!;
               if (v < best) continue;
               best = v;
               m = g;
             }
+            const at = (first + d) * A + a;
             if (m === -1) {
-              outcome[base + d] = dtOut[d] ? IGNORED : FP;
+              if (dtOut[d]) ignoredBits[at]! |= bit;
             } else {
-              gtTaken[m] = 1;
-              outcome[base + d] = gtIgnored[m] ? IGNORED : TP;
-              if (matched !== null) matched[base + d] = gtRows[m]!;
+              gtTaken[m] = stamp;
+              if (gtIgnored[m]) ignoredBits[at]! |= bit;
+              else tpBits[at]! |= bit;
+              if (matched !== null) matched[(a * T + t) * N + first + d] = gtRows[m]!;
             }
           }
         }
@@ -240,7 +291,8 @@ export function matchDetections(
     image,
     rank,
     score,
-    outcome,
+    tp: tpBits,
+    ignored: ignoredBits,
     matched,
     numGt,
   };
@@ -250,4 +302,12 @@ function grow(a: Uint32Array): Uint32Array<ArrayBuffer> {
   const b = new Uint32Array(2 * a.length);
   b.set(a);
   return b;
+}
+
+/** FP, TP or IGNORED for the detection at position p, area range a, IoU threshold t. */
+export function outcomeAt(m: Matching, p: number, a: number, t: number): number {
+  const at = p * m.areaRng.length + a;
+  if ((m.tp[at]! >>> t) & 1) return TP;
+  if ((m.ignored[at]! >>> t) & 1) return IGNORED;
+  return FP;
 }

@@ -10,7 +10,8 @@ export {
   perCategoryAp,
   summarizeCoco,
 } from "./coco-eval.js";
-export { parseDetections } from "./detections.js";
+export { type DetectionsInput, loadDetections, parseDetections } from "./detections.js";
+export { readDetectionBytes } from "./detections-reader.js";
 export type { EvalInput, Evaluator } from "./evaluator.js";
 export { parseGroundTruth } from "./ground-truth.js";
 export { EVALUATORS } from "./registry.js";

@@ -2,7 +2,7 @@
 // and reports lvis-api's results in its print_results layout.
 
 import { rejectKeys } from "./coco-evaluator.js";
-import { parseDetections } from "./detections.js";
+import { loadDetections } from "./detections.js";
 import type { EvalInput, Evaluator } from "./evaluator.js";
 import { metricText, padLeft, padRight, pyFixed } from "./format.js";
 import { parseGroundTruth } from "./ground-truth.js";
@@ -22,7 +22,7 @@ export const lvisEvaluator: Evaluator = {
     rejectKeys(input.spec, ["threshold"]);
     const params = lvisParamsFromSpec(input.spec);
     const gt = parseGroundTruth(input.gt, input.gtSource, "lvis");
-    const dt = parseDetections(input.dt, gt, input.dtSource, {
+    const dt = loadDetections(input.dt, gt, input.dtSource, {
       emptyBoxMessage: "detections with zero width or height take no part (lvis-api keeps only area > 0)",
     });
     const groupsFromCounts = input.spec.rare_max !== undefined || input.spec.common_max !== undefined;

@@ -22,6 +22,7 @@
 import { UserError } from "../util/errors.js";
 import { evaluationOrder, remap } from "./coco-eval.js";
 import { rejectKeys } from "./coco-evaluator.js";
+import { detectionsJson } from "./detections.js";
 import type { EvalInput, Evaluator } from "./evaluator.js";
 import { pyFixed } from "./format.js";
 import { collectedError, describe, isId, parseGroundTruth } from "./ground-truth.js";
@@ -215,7 +216,7 @@ export const multilabelEvaluator: Evaluator = {
     const threshold = input.spec.threshold ?? 0.5;
     const gt = parseGroundTruth(input.gt, input.gtSource, "multilabel");
     const warnings = new WarningCounter();
-    const m = labelMatrix(gt, input.dt, input.dtSource, warnings);
+    const m = labelMatrix(gt, detectionsJson(input.dt, input.dtSource), input.dtSource, warnings);
     const r = evaluateMultilabel(m, threshold);
     const order = evaluationOrder(gt);
     const empty = order.categoryIds.filter((_, k) => r.positives[k] === 0);

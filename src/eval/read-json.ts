@@ -1,6 +1,16 @@
 import { readFileSync } from "node:fs";
 import { UserError } from "../util/errors.js";
 
+/** Reads a file's bytes; a missing file is a UserError naming it. */
+export function readFileBytes(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`${path}: cannot read the ${what} file (${code ?? String(err)})`);
+  }
+}
+
 /** Reads and parses a JSON file; a missing file or bad JSON is a UserError naming the file and line. */
 export function readJsonFile(path: string, what: string): unknown {
   let text: string;
@@ -10,6 +20,11 @@ export function readJsonFile(path: string, what: string): unknown {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`${path}: cannot read the ${what} file (${code ?? String(err)})`);
   }
+  return parseJsonText(text, path, what);
+}
+
+/** JSON.parse with a UserError naming the file, line and column on bad JSON. */
+export function parseJsonText(text: string, path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -3,7 +3,7 @@
 import type { EvalSpec } from "../spec/types.js";
 import { NotImplementedError, UserError } from "../util/errors.js";
 import type { Evaluator } from "./evaluator.js";
-import { readJsonFile } from "./read-json.js";
+import { readFileBytes, readJsonFile } from "./read-json.js";
 import { EVALUATORS } from "./registry.js";
 import type { EvalReport, EvalType } from "./types.js";
 
@@ -25,15 +25,21 @@ export function evaluateJson(
   dt: unknown,
   sources: { gt: string; dt: string } = { gt: "ground truth", dt: "predictions" },
 ): EvalReport {
-  return evaluatorFor(spec.type).evaluate({ gt, gtSource: sources.gt, dt, dtSource: sources.dt, spec });
+  return evaluatorFor(spec.type).evaluate({
+    gt,
+    gtSource: sources.gt,
+    dt: { json: dt },
+    dtSource: sources.dt,
+    spec,
+  });
 }
 
 /** Reads the two JSON files and evaluates them. */
 export function evaluateFiles(spec: EvalSpec, gtPath: string, dtPath: string): EvalReport {
   const evaluator = evaluatorFor(spec.type);
   const gt = readJsonFile(gtPath, "ground-truth");
-  const dt = readJsonFile(dtPath, "predictions");
-  return evaluator.evaluate({ gt, gtSource: gtPath, dt, dtSource: dtPath, spec });
+  const dt = readFileBytes(dtPath, "predictions");
+  return evaluator.evaluate({ gt, gtSource: gtPath, dt: { bytes: dt }, dtSource: dtPath, spec });
 }
 
 /** The family's familiar text summary of a report. */

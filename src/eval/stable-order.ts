@@ -4,8 +4,8 @@
 // scores keep their input order: pycocotools and lvis-api use
 // np.argsort(-scores, kind="mergesort"), the MATLAB VOC devkit uses sort()
 // (stable). Here the same order comes from an LSD radix sort on the bits of the
-// float64 score (stable by construction, O(n)), and grouping is a stable
-// counting sort.
+// float64 score (stable by construction, O(n)), insertion sort for short runs,
+// and grouping is a stable counting sort.
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -14,6 +14,8 @@ const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 const LO = 1 - HI;
 
 const SMALL = 64;
+const RADIX = 2048;
+const MASK = RADIX - 1;
 
 /**
  * Positions 0…n-1 ordered by score, highest first; equal scores keep their
@@ -40,27 +42,38 @@ export function descendingScoreOrder(scores: Float64Array, n: number = scores.le
   let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   let spare = new Uint32Array(n);
-  const count = new Uint32Array(65536);
-  const passes: [Uint32Array, number][] = [
-    [lo, 0],
-    [lo, 16],
-    [hi, 0],
-    [hi, 16],
-  ];
-  for (const [words, shift] of passes) {
+  // Six passes of 11-bit digits (2,048 buckets: the counts stay in L1 cache).
+  const count = new Uint32Array(RADIX);
+  const digit = (i: number, pass: number): number => {
+    switch (pass) {
+      case 0:
+        return lo[i]! & MASK;
+      case 1:
+        return (lo[i]! >>> 11) & MASK;
+      case 2:
+        return ((lo[i]! >>> 22) | (hi[i]! << 10)) & MASK;
+      case 3:
+        return (hi[i]! >>> 1) & MASK;
+      case 4:
+        return (hi[i]! >>> 12) & MASK;
+      default:
+        return hi[i]! >>> 23;
+    }
+  };
+  for (let pass = 0; pass < 6; pass++) {
     count.fill(0);
-    for (let i = 0; i < n; i++) count[(words[i]! >>> shift) & 0xffff]!++;
+    for (let i = 0; i < n; i++) count[digit(i, pass)]!++;
     // A digit shared by every key leaves the order as it is.
-    if (count[(words[0]! >>> shift) & 0xffff] === n) continue;
+    if (count[digit(0, pass)] === n) continue;
     let sum = 0;
-    for (let d = 0; d < 65536; d++) {
+    for (let d = 0; d < RADIX; d++) {
       const c = count[d]!;
       count[d] = sum;
       sum += c;
     }
     for (let i = 0; i < n; i++) {
       const p = order[i]!;
-      spare[count[(words[p]! >>> shift) & 0xffff]!++] = p;
+      spare[count[digit(p, pass)]!++] = p;
     }
     const t = order;
     order = spare;
@@ -69,7 +82,7 @@ export function descendingScoreOrder(scores: Float64Array, n: number = scores.le
   return order;
 }
 
-function insertionOrder(scores: Float64Array, n: number): Uint32Array {
+export function insertionOrder(scores: Float64Array, n: number): Uint32Array {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const s = scores[i]!;
@@ -118,4 +131,31 @@ export function identityOrder(n: number): Uint32Array {
   const o = new Uint32Array(n);
   for (let i = 0; i < n; i++) o[i] = i;
   return o;
+}
+
+/**
+ * Sorts rows[from … to-1] in place by key[row], highest first, keeping the
+ * current order of equal keys: insertion sort for the short runs of one image
+ * and category, radix sort for long ones.
+ */
+export function sortRunDescending(rows: Uint32Array, from: number, to: number, key: Float64Array): void {
+  const n = to - from;
+  if (n > SMALL) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = key[rows[from + i]!]!;
+    const order = descendingScoreOrder(keys, n);
+    const run = rows.slice(from, to);
+    for (let i = 0; i < n; i++) rows[from + i] = run[order[i]!]!;
+    return;
+  }
+  for (let i = from + 1; i < to; i++) {
+    const r = rows[i]!;
+    const s = key[r]!;
+    let j = i;
+    while (j > from && key[rows[j - 1]!]! < s) {
+      rows[j] = rows[j - 1]!;
+      j--;
+    }
+    rows[j] = r;
+  }
 }

@@ -19,7 +19,7 @@ import { UserError } from "../util/errors.js";
 import { toVocCorners, vocOverlap } from "./box-iou.js";
 import { evaluationOrder, remap } from "./coco-eval.js";
 import { rejectKeys } from "./coco-evaluator.js";
-import { parseDetections } from "./detections.js";
+import { loadDetections } from "./detections.js";
 import type { EvalInput, Evaluator } from "./evaluator.js";
 import { pyFixed } from "./format.js";
 import { parseGroundTruth } from "./ground-truth.js";
@@ -189,7 +189,7 @@ function vocEvaluator(type: "voc07" | "voc"): Evaluator {
         );
       }
       const gt = parseGroundTruth(input.gt, input.gtSource, "voc");
-      const dt = parseDetections(input.dt, gt, input.dtSource);
+      const dt = loadDetections(input.dt, gt, input.dtSource);
       const res = evaluateVoc(gt, dt, use07, thr[0]!);
       const order = evaluationOrder(gt);
       const warnings = new WarningCounter();
