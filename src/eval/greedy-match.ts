@@ -194,6 +194,18 @@ export function matchDetections(
         }
         dp++;
       }
+      if (G === 0) {
+        // No ground truth: every detection is unmatched, ignored exactly when its area is out of range.
+        for (let d = first; d < first + D; d++) {
+          const ar = dtArea[d]!;
+          const flag = dtFlag[d] === 1;
+          for (let a = 0; a < A; a++) {
+            const [lo, hi] = areaRng[a]!;
+            if (flag || ar < lo || ar > hi) ignoredBits[d * A + a] = allBits;
+          }
+        }
+        continue;
+      }
       if (D > dtOut.length) dtOut = new Uint8Array(Math.max(D, 2 * dtOut.length));
       if (D > candCount.length) candCount = new Uint32Array(Math.max(D, 2 * candCount.length));
       if (D * G > iou.length) {

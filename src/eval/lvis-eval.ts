@@ -32,7 +32,7 @@ import {
 } from "./coco-eval.js";
 import { type Matching, matchDetections } from "./greedy-match.js";
 import { describe, isId } from "./ground-truth.js";
-import { descendingScoreOrder, groupBy } from "./stable-order.js";
+import { groupBy, identityOrder, sortRunDescending } from "./stable-order.js";
 import { categoryAp, type StatSpec, summarizeStat } from "./summarize.js";
 import type { DetectionTable, GroundTruth, Id } from "./types.js";
 import { WarningCounter } from "./warnings.js";
@@ -218,7 +218,10 @@ export function evaluateLvis(
   const a = gt.annotations;
   const gtImage = remap(a.image, order.imageRank);
   const gtCat = remap(a.category, order.categoryRank);
-  const present = new Set<number>();
+  // (image, category) pairs with ground truth: a bitmap while it stays small, else a set.
+  const nPairs = gt.imageIds.length * K;
+  const presentBits = nPairs <= 1 << 27 ? new Uint8Array(nPairs) : null;
+  const presentSet = new Set<number>();
   let gtUsed = 0;
   const zeroArea: string[] = [];
   let zeroAreaCount = 0;
@@ -230,7 +233,9 @@ export function evaluateLvis(
       continue;
     }
     gtUsed++;
-    present.add(a.image[i]! * K + gtCat[i]!);
+    const pair = a.image[i]! * K + gtCat[i]!;
+    if (presentBits) presentBits[pair] = 1;
+    else presentSet.add(pair);
   }
   warnings.addMany(
     "lvis-gt-zero-area",
@@ -241,11 +246,13 @@ export function evaluateLvis(
 
   // The per-image cap, over all of an image's detections, before any other filter.
   const kept = new Uint8Array(dt.length);
-  const byImage = groupBy(descendingScoreOrder(dt.score, dt.length), dt.image, gt.imageIds.length);
+  const byImage = groupBy(identityOrder(dt.length), dt.image, gt.imageIds.length);
   let capped = 0;
   for (let img = 0; img < gt.imageIds.length; img++) {
     const s = byImage.offsets[img]!;
     const e = byImage.offsets[img + 1]!;
+    // Only an image over the cap needs ranking (stable: ties keep file order).
+    if (e - s > params.maxDets) sortRunDescending(byImage.order, s, e, dt.score);
     for (let i = s; i < e; i++) {
       if (i - s < params.maxDets) kept[byImage.order[i]!] = 1;
       else capped++;
@@ -268,7 +275,9 @@ export function evaluateLvis(
     }
     const img = dt.image[i]!;
     const neg = fed.neg[img];
-    if (!(neg === null || neg!.has(c) || present.has(img * K + c))) {
+    const pair = img * K + c;
+    const present = presentBits ? presentBits[pair] === 1 : presentSet.has(pair);
+    if (!(neg === null || present || neg!.has(c))) {
       dtCat[i] = -1;
       notFederated++;
       continue;
