@@ -9,6 +9,7 @@ import {
 } from "../../src/eval/coco-eval.js";
 import { parseDetections } from "../../src/eval/detections.js";
 import { parseGroundTruth } from "../../src/eval/ground-truth.js";
+import { imageResult } from "../../src/eval/image-result.js";
 import { listCases, loadCase } from "./cases.js";
 
 function f64Digest(a: Float64Array): string {
@@ -53,6 +54,45 @@ describe("COCO evaluator agrees with pycocotools", () => {
       expect(Array.from(acc.recall)).toEqual(exp.recall);
       expect(f64Digest(acc.precision)).toBe(exp.precisionSha256);
       expect(f64Digest(acc.scores)).toBe(exp.scoresSha256);
+    });
+  }
+});
+
+describe("evaluate() records match pycocotools' evalImgs", () => {
+  for (const name of listCases("coco")) {
+    it(name, () => {
+      const c = loadCase(name);
+      const gt = parseGroundTruth(c.gt, "gt.json", "coco");
+      const dt = parseDetections(c.dt, gt, "dt.json");
+      const ev = evaluateCoco(
+        gt,
+        dt,
+        { ...defaultCocoParams(), ...(c.info.params ?? {}) },
+        { keepMatches: true },
+      );
+      const samples = (
+        c.expected as { evalImgs: ({ imageId: number; categoryId: number; area: number } & object)[] }
+      ).evalImgs;
+      expect(samples.length).toBeGreaterThan(10);
+      for (const s of samples) {
+        const r = imageResult(ev, gt, s.imageId, s.categoryId, s.area);
+        const { imageId, categoryId, area, ...want } = s;
+        expect(r).not.toBeNull();
+        const { detections, groundTruth, gtIgnore, dtMatches, dtIgnore, gtMatches } = r!;
+        expect(
+          { detections, groundTruth, gtIgnore, dtMatches, dtIgnore, gtMatches },
+          `${imageId}/${categoryId}/${area}`,
+        ).toEqual(want);
+      }
+      // Neither detections nor ground truth: pycocotools stores None.
+      const used = new Set<string>();
+      for (let i = 0; i < gt.annotations.length; i++)
+        used.add(`${gt.annotations.image[i]},${gt.annotations.category[i]}`);
+      for (let i = 0; i < dt.length; i++) used.add(`${dt.image[i]},${dt.category[i]}`);
+      const free = gt.imageIds.flatMap((img, i) =>
+        gt.categoryIds.filter((_, k) => !used.has(`${i},${k}`)).map((cat) => [img, cat] as const),
+      )[0]!;
+      expect(imageResult(ev, gt, free[0], free[1], 0)).toBeNull();
     });
   }
 });
