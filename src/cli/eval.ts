@@ -51,7 +51,11 @@ export function registerEval(program: Command): void {
       "IoU thresholds, comma-separated (coco, lvis)",
       numberList("--iou-thresholds"),
     )
-    .option("--max-dets <list>", "detections per image, comma-separated (coco)", numberList("--max-dets"))
+    .option(
+      "--max-dets <list>",
+      "detections per image, comma-separated (coco; lvis: the one per-image cap)",
+      numberList("--max-dets"),
+    )
     .option(
       "--threshold <score>",
       "decision threshold for F1/precision/recall (multilabel)",
