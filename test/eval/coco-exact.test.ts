@@ -10,6 +10,7 @@ import {
 import { parseDetections } from "../../src/eval/detections.js";
 import { parseGroundTruth } from "../../src/eval/ground-truth.js";
 import { imageResult } from "../../src/eval/image-result.js";
+import { evaluateJson, formatReport } from "../../src/eval/index.js";
 import { listCases, loadCase } from "./cases.js";
 
 function f64Digest(a: Float64Array): string {
@@ -54,6 +55,15 @@ describe("COCO evaluator agrees with pycocotools", () => {
       expect(Array.from(acc.recall)).toEqual(exp.recall);
       expect(f64Digest(acc.precision)).toBe(exp.precisionSha256);
       expect(f64Digest(acc.scores)).toBe(exp.scoresSha256);
+    });
+  }
+});
+
+describe("the text summary is pycocotools' printout", () => {
+  for (const name of listCases("coco").filter((n) => !loadCase(n).info.params)) {
+    it(name, () => {
+      const c = loadCase(name);
+      expect(formatReport(evaluateJson({ type: "coco" }, c.gt, c.dt))).toBe(c.expected.summaryText);
     });
   }
 });
