@@ -116,13 +116,11 @@ function registerComposedFilterGradient() {
       const cropped =
         r.shape[1] === kh && r.shape[2] === kw
           ? r
-          : tf
-              .getKernel("Slice", "wasm")
-              .kernelFunc({
-                inputs: { x: r },
-                backend,
-                attrs: { begin: [0, 0, 0, 0], size: [r.shape[0], kh, kw, r.shape[3]] },
-              });
+          : tf.getKernel("Slice", "wasm").kernelFunc({
+              inputs: { x: r },
+              backend,
+              attrs: { begin: [0, 0, 0, 0], size: [r.shape[0], kh, kw, r.shape[3]] },
+            });
       const out = transpose({ inputs: { x: cropped }, backend, attrs: { perm: [1, 2, 0, 3] } });
       for (const t of new Set([xT, dyT, r, cropped])) backend.disposeData(t.dataId);
       return out;

@@ -1,7 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
+import { registerEval } from "./eval.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
+import { registerPlan } from "./plan.js";
+import { registerValidate } from "./validate.js";
 import { VERSION } from "./version.js";
+import { registerWorker } from "./worker.js";
 
 // The CLI only parses arguments and prints; the work lives in the stage rooms
 // (spec/, sweep/, data/, eval/, engine/, exec/, results/).
@@ -12,6 +16,10 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError("(run `labelsweep --help` for usage)")
     .exitOverride();
+  registerEval(program);
+  registerValidate(program);
+  registerPlan(program);
+  registerWorker(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
