@@ -42,11 +42,12 @@ describe("anchors", () => {
   });
 
   it("SSD shapes come with reciprocal ratios; RetinaNet shapes keep area per scale", () => {
-    const s = ssdShapes(10, 20, [2]);
+    const s = ssdShapes(10, 20, [1, 2, 0.5]);
     expect(s).toHaveLength(4);
+    expect(s[1]![0]).toBeCloseTo(Math.sqrt(200));
     expect(s[2]![0] / s[2]![1]).toBeCloseTo(2);
     expect(s[3]![0] / s[3]![1]).toBeCloseTo(0.5);
-    for (const [w, h] of retinaShapes(16, 2, [0.5, 1, 2]).slice(0, 3)) expect(w * h).toBeCloseTo(256);
+    for (const [w, h] of retinaShapes(16, [1, 1.26], [0.5, 1, 2]).slice(0, 3)) expect(w * h).toBeCloseTo(256);
   });
 
   it("level l at full scale and level l−1 at half scale have the same grid, anchors halved (SED)", () => {

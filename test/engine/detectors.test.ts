@@ -27,7 +27,8 @@ function samples(n: number, offset = 0): DetectionSample[] {
 const DETECTORS: [string, () => Detector][] = [
   [
     "ssd-lite",
-    () => new SsdLite({ ...SSD_LITE_DEFAULTS, numClasses: C, imageSize: S, backbone: { width: 8 } }),
+    () =>
+      new SsdLite({ ...SSD_LITE_DEFAULTS, numClasses: C, imageSize: S, backbone: { width: 8, levels: 3 } }),
   ],
   [
     "retinanet-lite",
@@ -36,7 +37,7 @@ const DETECTORS: [string, () => Detector][] = [
         ...RETINANET_LITE_DEFAULTS,
         numClasses: C,
         imageSize: S,
-        backbone: { width: 8 },
+        backbone: { width: 8, levels: 3 },
         fpnChannels: 32,
         headConvs: 1,
       }),
@@ -48,7 +49,7 @@ const DETECTORS: [string, () => Detector][] = [
         ...RETINANET_LITE_DEFAULTS,
         numClasses: C,
         imageSize: S,
-        backbone: { width: 8 },
+        backbone: { width: 8, levels: 3 },
         fpnChannels: 32,
         headConvs: 1,
         embedding: { dim: 16, scale: 10 },
@@ -155,5 +156,31 @@ describe("detector forward pass", () => {
       expect(fromFlat).toEqual(fromLevel);
     });
     params.dispose();
+  });
+});
+
+describe("pyramid depth", () => {
+  it("ssd-lite with 6 levels and retinanet-lite with 4 levels give one output map per level", () => {
+    const dets: Detector[] = [
+      new SsdLite({ ...SSD_LITE_DEFAULTS, numClasses: C, imageSize: 64, backbone: { width: 4, levels: 6 } }),
+      new RetinaNetLite({
+        ...RETINANET_LITE_DEFAULTS,
+        numClasses: C,
+        imageSize: 64,
+        backbone: { width: 4, levels: 4 },
+        fpnChannels: 8,
+        headConvs: 1,
+      }),
+    ];
+    for (const det of dets) {
+      const params = det.createParams(new Rng(2));
+      tf.tidy(() => {
+        const out = det.forward(params, tf.zeros([1, 64, 64, 3]) as Tensor4D);
+        expect(out.levels.map((l) => l.cls.shape[1])).toEqual(det.anchors.levels.map((l) => l.height));
+        expect(out.cls.shape[1]).toBe(det.anchors.count);
+      });
+      params.dispose();
+    }
+    expect(dets[0]!.anchors.levels.map((l) => l.height)).toEqual([8, 4, 2, 1, 1, 1]);
   });
 });

@@ -39,7 +39,7 @@ describe("mlc-lite", () => {
       ...MLC_LITE_DEFAULTS,
       numClasses: C,
       imageSize: S,
-      backbone: { width: 8 },
+      backbone: { width: 8, levels: 2 },
       dim: 32,
     });
     const params = model.createParams(new Rng(1));
@@ -80,7 +80,7 @@ describe("mlc-lite", () => {
         ...MLC_LITE_DEFAULTS,
         numClasses: C,
         imageSize: S,
-        backbone: { width: 8 },
+        backbone: { width: 8, levels: 2 },
         dim: 16,
         pool,
       });

@@ -135,12 +135,18 @@ describe("train loop", () => {
       onEvent: (e) => events.push(e),
     });
     t.params.dispose();
-    const p = events.find((e) => e.type === "progress");
-    expect(p && p.type === "progress" && Object.keys(p.terms).sort()).toEqual(["loss_l2", "loss_mse"]);
-    expect(p && p.type === "progress" && p.loss).toBeCloseTo(
-      p && p.type === "progress" ? p.terms.loss_l2! + p.terms.loss_mse! : 0,
-      5,
-    );
+    const p = events.find((e) => e.type === "progress") as unknown as Record<string, number>;
+    expect(Object.keys(p).sort()).toEqual([
+      "iter",
+      "loss",
+      "loss_l2",
+      "loss_mse",
+      "lr",
+      "ms",
+      "total",
+      "type",
+    ]);
+    expect(p.loss).toBeCloseTo(p.loss_l2! + p.loss_mse!, 5);
     expect(seen).toEqual([1, 2, 3]);
     const t2 = regressionTask(3);
     await train(t2, { ...CFG, iterations: 3, checkpointDir: dir }, [hook()]);

@@ -30,7 +30,7 @@ export interface MlcLiteConfig {
 }
 
 export const MLC_LITE_DEFAULTS: Omit<MlcLiteConfig, "numClasses" | "imageSize"> = {
-  backbone: { width: 16 },
+  backbone: { width: 16, levels: 2 },
   dim: 64,
   pool: "attention",
 };
@@ -71,7 +71,7 @@ export class MlcLite {
     const c = this.cfg;
     const p = new ParamStore(rng);
     createBackbone(p, "backbone", c.backbone);
-    const ch = backboneChannels(c.backbone)[1];
+    const ch = backboneChannels(c.backbone)[1]!;
     p.convKernel("tokens.w", 1, 1, ch, c.dim);
     p.constant("tokens.b", [c.dim], 0);
     const pos = new Float32Array(this.numPatches * c.dim);

@@ -61,29 +61,37 @@ export function makeAnchors(imageHeight: number, imageWidth: number, levels: Lev
   return { imageHeight, imageWidth, levels: out, boxes, count: total };
 }
 
-/** RetinaNet shapes: sizes base·2^(i/scales), each at aspect ratios h/w ∈ ratios, area kept. */
-export function retinaShapes(base: number, scalesPerOctave: number, ratios: number[]): [number, number][] {
+/** RetinaNet shapes: sizes base·m for each scale m, each at aspect ratios h/w ∈ ratios, area kept. */
+export function retinaShapes(base: number, scales: number[], ratios: number[]): [number, number][] {
   const shapes: [number, number][] = [];
-  for (let i = 0; i < scalesPerOctave; i++) {
-    const size = base * 2 ** (i / scalesPerOctave);
-    for (const r of ratios) shapes.push([size / Math.sqrt(r), size * Math.sqrt(r)]);
+  for (const m of scales) {
+    for (const r of ratios) shapes.push([(base * m) / Math.sqrt(r), base * m * Math.sqrt(r)]);
   }
   return shapes;
 }
 
 /**
- * SSD shapes at one level: a square of side s_k, a square of side √(s_k·s_{k+1}),
- * and s_k at each extra aspect ratio r and its reciprocal 1/r (METHODS.md §1a:
- * "every ratio comes with its reciprocal").
+ * SSD shapes at one level, for each size multiplier m: ratio 1 gives a square
+ * of side m·s_k and one of side m·√(s_k·s_{k+1}); any other ratio r = w/h gives
+ * m·s_k at that ratio (METHODS.md §1a: SSD lists every ratio with its
+ * reciprocal, e.g. [1, 2, 0.5]).
  */
-export function ssdShapes(size: number, nextSize: number, ratios: number[]): [number, number][] {
-  const shapes: [number, number][] = [
-    [size, size],
-    [Math.sqrt(size * nextSize), Math.sqrt(size * nextSize)],
-  ];
-  for (const r of ratios) {
-    shapes.push([size * Math.sqrt(r), size / Math.sqrt(r)]);
-    shapes.push([size / Math.sqrt(r), size * Math.sqrt(r)]);
+export function ssdShapes(
+  size: number,
+  nextSize: number,
+  ratios: number[],
+  scales: number[] = [1],
+): [number, number][] {
+  const shapes: [number, number][] = [];
+  for (const m of scales) {
+    for (const r of ratios) {
+      if (r === 1) {
+        const between = Math.sqrt(size * nextSize);
+        shapes.push([m * size, m * size], [m * between, m * between]);
+      } else {
+        shapes.push([m * size * Math.sqrt(r), (m * size) / Math.sqrt(r)]);
+      }
+    }
   }
   return shapes;
 }

@@ -11,11 +11,11 @@ import type { Rng } from "../nn/rng.js";
 import { tf } from "../tf.js";
 import { type AnchorSet, downsampled, makeAnchors, retinaShapes } from "./anchors.js";
 import {
-  BACKBONE_STRIDES,
   type BackboneConfig,
   backbone,
   backboneChannels,
   createBackbone,
+  levelStrides,
   normalise,
 } from "./backbone.js";
 import { BoxCoder } from "./boxes.js";
@@ -48,9 +48,14 @@ export interface RetinaNetLiteConfig {
   backbone: BackboneConfig;
   fpnChannels: number;
   headConvs: number;
-  /** Anchor base size = anchorScale × stride (RetinaNet: 4). */
-  anchorScale: number;
-  scalesPerOctave: number;
+  /**
+   * Anchor base size as a multiple of the level's stride. RetinaNet uses 4 on
+   * 800 px images; 2 keeps the smallest objects of 64–128 px images matchable.
+   */
+  anchorBase: number;
+  /** Size multipliers within an octave (RetinaNet: 2^0, 2^(1/3), 2^(2/3)). */
+  anchorScales: number[];
+  /** Aspect ratios h/w. */
   ratios: number[];
   focalAlpha: number;
   focalGamma: number;
@@ -63,11 +68,11 @@ export interface RetinaNetLiteConfig {
 }
 
 export const RETINANET_LITE_DEFAULTS: Omit<RetinaNetLiteConfig, "numClasses" | "imageSize"> = {
-  backbone: { width: 16 },
+  backbone: { width: 16, levels: 3 },
   fpnChannels: 64,
   headConvs: 2,
-  anchorScale: 3,
-  scalesPerOctave: 2,
+  anchorBase: 2,
+  anchorScales: [1, 1.26, 1.587],
   ratios: [0.5, 1, 2],
   focalAlpha: 0.25,
   focalGamma: 2,
@@ -88,13 +93,13 @@ export class RetinaNetLite implements Detector {
   constructor(readonly cfg: RetinaNetLiteConfig) {
     this.numClasses = cfg.numClasses;
     this.imageSize = cfg.imageSize;
-    const shapes = (stride: number) =>
-      retinaShapes(cfg.anchorScale * stride, cfg.scalesPerOctave, cfg.ratios);
-    this.perCell = cfg.scalesPerOctave * cfg.ratios.length;
+    if (cfg.backbone.levels < 3) throw new Error("retinanet-lite needs at least 3 pyramid levels");
+    const shapes = (stride: number) => retinaShapes(cfg.anchorBase * stride, cfg.anchorScales, cfg.ratios);
+    this.perCell = cfg.anchorScales.length * cfg.ratios.length;
     this.anchors = makeAnchors(
       cfg.imageSize,
       cfg.imageSize,
-      BACKBONE_STRIDES.map((stride) => ({
+      levelStrides(cfg.backbone.levels).map((stride) => ({
         stride,
         height: downsampled(cfg.imageSize, stride),
         width: downsampled(cfg.imageSize, stride),

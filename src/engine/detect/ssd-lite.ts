@@ -11,11 +11,11 @@ import type { Rng } from "../nn/rng.js";
 import { tf } from "../tf.js";
 import { type AnchorSet, downsampled, makeAnchors, ssdShapes } from "./anchors.js";
 import {
-  BACKBONE_STRIDES,
   type BackboneConfig,
   backbone,
   backboneChannels,
   createBackbone,
+  levelStrides,
   normalise,
 } from "./backbone.js";
 import { BoxCoder } from "./boxes.js";
@@ -40,8 +40,10 @@ export interface SsdLiteConfig {
   /** Anchor sizes as fractions of the image side: s_min..s_max spread over the levels (SSD). */
   minSize: number;
   maxSize: number;
-  /** Extra aspect ratios; each is used with its reciprocal. */
+  /** Aspect ratios w/h, closed under r → 1/r (1 gives the two squares). */
   ratios: number[];
+  /** Size multipliers applied to every shape. */
+  scales: number[];
   /** SSD variances (centre, size). */
   variances: [number, number];
   negPosRatio: number;
@@ -49,10 +51,12 @@ export interface SsdLiteConfig {
 }
 
 export const SSD_LITE_DEFAULTS: Omit<SsdLiteConfig, "numClasses" | "imageSize"> = {
-  backbone: { width: 16 },
+  backbone: { width: 16, levels: 3 },
+  // SSD300 on VOC: min sizes 30…264 of 300 (METHODS.md §1a).
   minSize: 0.1,
-  maxSize: 0.7,
-  ratios: [2],
+  maxSize: 0.9,
+  ratios: [1, 2, 0.5],
+  scales: [1],
   variances: [0.1, 0.2],
   negPosRatio: 3,
   matcher: SSD_MATCHER,
@@ -71,22 +75,17 @@ export class SsdLite implements Detector {
     this.numClasses = cfg.numClasses;
     this.imageSize = cfg.imageSize;
     this.coder = BoxCoder.fromVariances(cfg.variances[0], cfg.variances[1]);
-    const m = BACKBONE_STRIDES.length;
-    const sizes = Array.from({ length: m + 1 }, (_, k) => {
-      const frac = cfg.minSize + ((cfg.maxSize - cfg.minSize) * k) / (m - 1);
-      return frac * cfg.imageSize;
-    });
-    this.perCell = 2 + 2 * cfg.ratios.length;
-    this.anchors = makeAnchors(
-      cfg.imageSize,
-      cfg.imageSize,
-      BACKBONE_STRIDES.map((stride, k) => ({
-        stride,
-        height: downsampled(cfg.imageSize, stride),
-        width: downsampled(cfg.imageSize, stride),
-        shapes: ssdShapes(sizes[k]!, sizes[k + 1]!, cfg.ratios),
-      })),
-    );
+    const m = cfg.backbone.levels;
+    const step = m > 1 ? (cfg.maxSize - cfg.minSize) / (m - 1) : cfg.maxSize - cfg.minSize;
+    const sizes = Array.from({ length: m + 1 }, (_, k) => (cfg.minSize + step * k) * cfg.imageSize);
+    const levels = levelStrides(m).map((stride, k) => ({
+      stride,
+      height: downsampled(cfg.imageSize, stride),
+      width: downsampled(cfg.imageSize, stride),
+      shapes: ssdShapes(sizes[k]!, sizes[k + 1]!, cfg.ratios, cfg.scales),
+    }));
+    this.perCell = levels[0]!.shapes.length;
+    this.anchors = makeAnchors(cfg.imageSize, cfg.imageSize, levels);
   }
 
   get config(): Record<string, unknown> {

@@ -87,8 +87,18 @@ export interface IterRecord {
   ms: number;
 }
 
+/** A progress event: the record with its loss terms spread next to `loss` ({iter, total, loss, loss_cls, …}). */
+export type ProgressEvent = {
+  type: "progress";
+  iter: number;
+  total: number;
+  loss: number;
+  lr: number;
+  ms: number;
+} & Record<string, number | string>;
+
 export type TrainEvent =
-  | ({ type: "progress" } & IterRecord)
+  | ProgressEvent
   | { type: "resume"; iter: number; checkpoint: string }
   | { type: "eval"; iter: number; metrics: Record<string, number> }
   | { type: "checkpoint"; iter: number; path: string }
@@ -240,7 +250,15 @@ export async function train<B>(
         lr: ctx.lr,
         ms: performance.now() - t0,
       };
-      emit({ type: "progress", ...record });
+      emit({
+        ...record.terms,
+        type: "progress",
+        iter: record.iter,
+        total: record.total,
+        loss,
+        lr: ctx.lr,
+        ms: record.ms,
+      });
       for (const h of hooks) await h.afterStep?.(ctx, record);
       const done = iter + 1;
       if (cfg.checkpointEvery && done % cfg.checkpointEvery === 0 && done < cfg.iterations) checkpoint(done);
