@@ -5,10 +5,13 @@
 //   node bench/train-step-worker.mjs '{"model":"net5","backend":"wasm","threads":1,"steps":10,"warmup":3}'
 
 import { selectBackend } from "../dist/engine/backend.js";
+import { xywhToXyxy } from "../dist/engine/detect/boxes.js";
+import { createModel } from "../dist/engine/models.js";
 import { conv2d } from "../dist/engine/nn/conv.js";
 import { ParamStore } from "../dist/engine/nn/params.js";
 import { Rng } from "../dist/engine/nn/rng.js";
 import { tf } from "../dist/engine/tf.js";
+import { Optimizer } from "../dist/engine/train/optimizer.js";
 import { restoreStockWasmKernels } from "../dist/engine/wasm/register.js";
 
 const cfg = JSON.parse(process.argv[2]);
@@ -128,6 +131,52 @@ function registerComposedFilterGradient() {
   });
 }
 
+/**
+ * A detector's training step as the engine's loop runs it, minus data loading
+ * and augmentation: anchor targets for the batch (JS), forward, loss, backward,
+ * SGD update. Images are noise with 1–3 random boxes each.
+ */
+function detectorStep(rng) {
+  const d = cfg.detector;
+  const { model: det } = createModel(
+    { arch: cfg.model, width: d.width, levels: d.levels },
+    d.classes,
+    d.size,
+  );
+  const params = det.createParams(rng);
+  const n = d.batch;
+  const px = new Float32Array(n * d.size * d.size * 3);
+  for (let i = 0; i < px.length; i++) px[i] = rng.next();
+  const images = tf.tensor4d(px, [n, d.size, d.size, 3]);
+  const targets = Array.from({ length: n }, () => {
+    const k = 1 + rng.int(3);
+    const boxes = [];
+    const classes = [];
+    for (let j = 0; j < k; j++) {
+      const w = rng.uniform(0.1, 0.8) * d.size;
+      const h = rng.uniform(0.1, 0.8) * d.size;
+      boxes.push(xywhToXyxy([rng.uniform(0, d.size - w), rng.uniform(0, d.size - h), w, h]));
+      classes.push(rng.int(d.classes));
+    }
+    return { boxes, classes };
+  });
+  const opt = new Optimizer({ kind: "sgd", momentum: 0.9, weightDecay: 5e-4 }, params);
+  const names = new Map(params.trainableNames().map((k) => [params.get(k).name, k]));
+  return () => {
+    const at = det.assignTargets(targets);
+    const { value, grads } = tf.variableGrads(
+      () => tf.addN(Object.values(det.loss(det.forward(params, images), at))),
+      params.trainable(),
+    );
+    const byName = new Map(Object.entries(grads).map(([k, g]) => [names.get(k), g]));
+    opt.apply(byName, 0.01);
+    tf.dispose(Object.values(grads));
+    const v = value.dataSync()[0];
+    value.dispose();
+    return v;
+  };
+}
+
 async function main() {
   const chosen = await selectBackend(cfg.backend, { threads: cfg.threads ?? 1 });
   if (cfg.kernels === "stock") {
@@ -135,7 +184,7 @@ async function main() {
     registerComposedFilterGradient();
   }
   const rng = new Rng(cfg.seed ?? 1);
-  const step = net5Step(rng);
+  const step = cfg.model === "net5" ? net5Step(rng) : detectorStep(rng);
   for (let i = 0; i < (cfg.warmup ?? 3); i++) step();
   const ms = [];
   let lossValue = 0;

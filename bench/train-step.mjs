@@ -3,7 +3,7 @@
 // in one run (rounds interleave the configurations so machine load hits all).
 //
 //   npm run build && node bench/train-step.mjs [--steps 10] [--rounds 3] [--threads 1,2]
-//                                              [--stock] [--cpu] [--json out.json]
+//       [--models net5,ssd-lite,retinanet-lite] [--stock] [--cpu] [--json out.json]
 //
 // --stock adds tfjs's own wasm kernels (the missing Conv2DBackpropFilter composed
 // from stock wasm ops, as one would have to without labelsweep's kernels);
@@ -26,6 +26,7 @@ function arg(name, fallback) {
 const flag = (name) => process.argv.includes(`--${name}`);
 
 const steps = Number(arg("steps", "10"));
+const models = arg("models", "net5,ssd-lite,retinanet-lite").split(",");
 const rounds = Number(arg("rounds", "3"));
 const threadList = arg("threads", "1,2").split(",").map(Number);
 
@@ -70,18 +71,44 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The detectors as the shapes experiments run them: 64×64 inputs, width 16, 3 levels, 4 classes, batch 16. */
+const DETECTOR = { width: 16, levels: 3, classes: 4, size: 64, batch: 16 };
+
 const torch = findTorch();
 const configs = [];
-for (const t of threadList) {
+for (const model of models.filter((m) => m !== "net5")) {
+  for (const t of threadList) {
+    const tag = `${model}, ${t} thread${t > 1 ? "s" : ""}`;
+    configs.push({
+      model,
+      label: `tfjs wasm + labelsweep kernels: ${tag}`,
+      kind: "tfjs",
+      threads: t,
+      cfg: { model, backend: "wasm", threads: t, detector: DETECTOR },
+    });
+    if (torch)
+      configs.push({
+        model,
+        label: `PyTorch ${torch.version} CPU: ${tag}`,
+        kind: "torch",
+        threads: t,
+        cfg: { model, threads: t, detector: DETECTOR },
+      });
+  }
+}
+for (const t of models.includes("net5") ? threadList : []) {
+  const tag = `net5, ${t} thread${t > 1 ? "s" : ""}`;
   configs.push({
-    label: `tfjs wasm + labelsweep kernels, ${t} thread${t > 1 ? "s" : ""}`,
+    model: "net5",
+    label: `tfjs wasm + labelsweep kernels: ${tag}`,
     kind: "tfjs",
     threads: t,
     cfg: { model: "net5", backend: "wasm", threads: t, arch: NET5 },
   });
   if (torch)
     configs.push({
-      label: `PyTorch ${torch.version} CPU, ${t} thread${t > 1 ? "s" : ""}`,
+      model: "net5",
+      label: `PyTorch ${torch.version} CPU: ${tag}`,
       kind: "torch",
       threads: t,
       cfg: { model: "net5", threads: t, arch: NET5 },
@@ -89,27 +116,30 @@ for (const t of threadList) {
 }
 if (flag("stock"))
   configs.push({
-    label: "tfjs wasm stock kernels (+ composed dW), 1 thread",
+    model: "net5",
+    label: "tfjs wasm stock kernels (+ composed dW): net5, 1 thread",
     kind: "tfjs",
+    variant: "stock",
     threads: 1,
-    stock: true,
     cfg: { model: "net5", backend: "wasm", threads: 1, kernels: "stock", plainOps: true, arch: NET5 },
   });
 if (flag("cpu"))
   configs.push({
-    label: "tfjs cpu backend (plain JS)",
+    model: "net5",
+    label: "tfjs cpu backend (plain JS): net5, 1 thread",
     kind: "tfjs",
+    variant: "cpu",
     threads: 1,
-    slow: true,
     cfg: { model: "net5", backend: "cpu", threads: 1, plainOps: true, arch: NET5 },
   });
 
 const samples = new Map(configs.map((c) => [c.label, []]));
 for (let r = 0; r < rounds; r++) {
   for (const c of configs) {
-    const n = c.slow ? 1 : c.stock ? Math.min(steps, 3) : steps;
-    const w = c.slow ? 0 : c.stock ? 1 : 3;
-    if (c.slow && r > 0) continue;
+    // The slow configurations get fewer steps (the cpu backend: one step, once).
+    if (c.variant === "cpu" && r > 0) continue;
+    const n = c.variant === "cpu" ? 1 : c.variant === "stock" ? Math.min(steps, 3) : steps;
+    const w = c.variant === "cpu" ? 0 : c.variant === "stock" ? 1 : 3;
     const cfg = { ...c.cfg, steps: n, warmup: w };
     const res =
       c.kind === "torch"
@@ -125,40 +155,48 @@ for (let r = 0; r < rounds; r++) {
 const rows = configs.map((c) => {
   const ms = median(samples.get(c.label));
   return {
+    model: c.model,
     label: c.label,
     kind: c.kind,
+    variant: c.variant ?? "fast",
     threads: c.threads,
     msPerStep: ms,
     stepsPerSecond: 1000 / ms,
     samples: samples.get(c.label).length,
   };
 });
-const torchAt = (t) => rows.find((r) => r.kind === "torch" && r.threads === t);
-const fastAt = (t) =>
-  rows.find((r) => r.kind === "tfjs" && r.threads === t && r.label.includes("labelsweep"));
+const find = (model, kind, threads, variant = "fast") =>
+  rows.find((r) => r.model === model && r.kind === kind && r.threads === threads && r.variant === variant);
 
-console.log(
-  `\nnet5: conv 3→16→32→64→64→128 (3x3, strides 1,2,2,2,2), GAP, dense 10; batch 32, 64x64x3; SGD momentum`,
-);
-console.log(
-  `${"configuration".padEnd(52)} ${"ms/step".padStart(9)} ${"steps/s".padStart(8)}  ratio to PyTorch (same threads)`,
-);
-for (const r of rows) {
-  const ref = torchAt(r.threads);
-  const ratio = ref && r.kind === "tfjs" ? `${(r.msPerStep / ref.msPerStep).toFixed(2)}x slower` : "";
+const DESCRIPTIONS = {
+  net5: "conv 3→16→32→64→64→128 (3×3, strides 1,2,2,2,2), GAP, dense 10; batch 32, 64×64×3; SGD momentum",
+  "ssd-lite": "backbone width 16, 3 levels, SSD heads, MultiBox loss; batch 16, 64×64×3, 4 classes; SGD",
+  "retinanet-lite":
+    "backbone width 16, 3-level FPN (64 ch), 2-conv towers, focal loss; batch 16, 64×64×3, 4 classes; SGD",
+};
+for (const model of models) {
+  console.log(`\n${model}: ${DESCRIPTIONS[model]}`);
   console.log(
-    `${r.label.padEnd(52)} ${r.msPerStep.toFixed(1).padStart(9)} ${r.stepsPerSecond.toFixed(2).padStart(8)}  ${ratio}`,
+    `${"configuration".padEnd(64)} ${"ms/step".padStart(9)} ${"steps/s".padStart(8)}  tfjs / PyTorch (same threads)`,
   );
+  for (const r of rows.filter((x) => x.model === model)) {
+    const ref = find(model, "torch", r.threads);
+    const ratio = ref && r.kind === "tfjs" ? `${(r.msPerStep / ref.msPerStep).toFixed(2)}×` : "";
+    console.log(
+      `${r.label.padEnd(64)} ${r.msPerStep.toFixed(1).padStart(9)} ${r.stepsPerSecond.toFixed(2).padStart(8)}  ${ratio}`,
+    );
+  }
 }
-const stock = rows.find((r) => r.label.includes("stock"));
-if (stock && fastAt(1))
+const fast1 = find("net5", "tfjs", 1);
+const stock = find("net5", "tfjs", 1, "stock");
+if (stock && fast1)
   console.log(
-    `labelsweep kernels vs stock tfjs wasm: ${(stock.msPerStep / fastAt(1).msPerStep).toFixed(1)}x faster`,
+    `\nnet5: labelsweep kernels vs stock tfjs wasm: ${(stock.msPerStep / fast1.msPerStep).toFixed(1)}× faster`,
   );
-const cpu = rows.find((r) => r.label.includes("cpu backend"));
-if (cpu && fastAt(1))
+const cpu = find("net5", "tfjs", 1, "cpu");
+if (cpu && fast1)
   console.log(
-    `labelsweep kernels vs tfjs cpu backend: ${(cpu.msPerStep / fastAt(1).msPerStep).toFixed(0)}x faster`,
+    `net5: labelsweep kernels vs tfjs cpu backend: ${(cpu.msPerStep / fast1.msPerStep).toFixed(0)}× faster`,
   );
 if (!torch)
   console.log(
