@@ -123,8 +123,13 @@ export class RetinaNetLite implements Detector {
       p.convKernel(`fpn.out${i}.w`, 3, 3, f, f, 1);
       p.constant(`fpn.out${i}.b`, [f], 0);
     });
+    if (c.headConvs > 0) {
+      // The first conv of both towers reads the same map: one conv with 2F outputs, split after.
+      p.convKernel("head.tower0.w", 3, 3, f, 2 * f);
+      p.constant("head.tower0.b", [2 * f], 0);
+    }
     for (const branch of ["cls", "box"]) {
-      for (let i = 0; i < c.headConvs; i++) {
+      for (let i = 1; i < c.headConvs; i++) {
         p.convKernel(`head.${branch}.${i}.w`, 3, 3, f, f);
         p.constant(`head.${branch}.${i}.b`, [f], 0);
       }
@@ -181,7 +186,11 @@ export class RetinaNetLite implements Detector {
     const levels: LevelOutputs[] = pyramid.map((x) => {
       let hc = x;
       let hb = x;
-      for (let i = 0; i < c.headConvs; i++) {
+      if (c.headConvs > 0) {
+        const both = conv2d(x, w("head.tower0.w"), b("head.tower0.b"), { activation: "relu" });
+        [hc, hb] = tf.split(both, 2, 3) as [Tensor4D, Tensor4D];
+      }
+      for (let i = 1; i < c.headConvs; i++) {
         hc = conv2d(hc, w(`head.cls.${i}.w`), b(`head.cls.${i}.b`), { activation: "relu" });
         hb = conv2d(hb, w(`head.box.${i}.w`), b(`head.box.${i}.b`), { activation: "relu" });
       }

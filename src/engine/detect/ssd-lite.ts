@@ -98,10 +98,10 @@ export class SsdLite implements Detector {
     createBackbone(p, "backbone", c.backbone);
     backboneChannels(c.backbone).forEach((ch, i) => {
       // Xavier-like scale for the heads (CSD: xavier init for extras and heads).
-      p.convKernel(`head${i}.conf.w`, 3, 3, ch, this.perCell * (c.numClasses + 1), 1);
-      p.constant(`head${i}.conf.b`, [this.perCell * (c.numClasses + 1)], 0);
-      p.convKernel(`head${i}.loc.w`, 3, 3, ch, this.perCell * 4, 1);
-      p.constant(`head${i}.loc.b`, [this.perCell * 4], 0);
+      // conf (A·(C+1) channels) and loc (A·4) read the same map: one conv, split after
+      // (one im2col and one GEMM in the backward pass instead of two).
+      p.convKernel(`head${i}.w`, 3, 3, ch, this.perCell * (c.numClasses + 5), 1);
+      p.constant(`head${i}.b`, [this.perCell * (c.numClasses + 5)], 0);
     });
     return p;
   }
@@ -110,11 +110,15 @@ export class SsdLite implements Detector {
     const w = (n: string) => params.get(n) as Tensor4D;
     const b = (n: string) => params.get(n) as Tensor1D;
     const feats = backbone(params, "backbone", this.cfg.backbone, normalise(images));
-    const levels: LevelOutputs[] = feats.map((x, i) => ({
-      cls: conv2d(x, w(`head${i}.conf.w`), b(`head${i}.conf.b`)),
-      box: conv2d(x, w(`head${i}.loc.w`), b(`head${i}.loc.b`)),
-      clsFeat: x,
-    }));
+    const confChannels = this.perCell * (this.numClasses + 1);
+    const levels: LevelOutputs[] = feats.map((x, i) => {
+      const [cls, box] = tf.split(
+        conv2d(x, w(`head${i}.w`), b(`head${i}.b`)),
+        [confChannels, this.perCell * 4],
+        3,
+      ) as [Tensor4D, Tensor4D];
+      return { cls, box, clsFeat: x };
+    });
     const bs = images.shape[0];
     const k = this.numClasses + 1;
     const cls = tf.concat(
