@@ -240,3 +240,48 @@ describe("SIGTERM", () => {
     expect(latest.iter).toBe(stopped!.iter);
   });
 });
+
+describe("method plumbing", () => {
+  it("a hook's setup adds trainable parameters before a checkpoint is restored", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ls-setup-"));
+    const hook = (): TrainHook<{ x: Tensor; y: Tensor }> => ({
+      name: "extra",
+      setup: (ctx) => {
+        ctx.params.constant("extra.scale", [1], 1);
+      },
+      losses: (ctx) => ({
+        loss_extra: tf.square(tf.sub(tf.sum(ctx.params.get("extra.scale")), 3)) as Scalar,
+      }),
+    });
+    const t1 = regressionTask(3);
+    await train(t1, { ...CFG, iterations: 4, checkpointDir: dir }, [hook()]);
+    const trained = t1.params.get("extra.scale").dataSync()[0]!;
+    expect(trained).toBeGreaterThan(1);
+    t1.params.dispose();
+    const t2 = regressionTask(3);
+    const events: TrainEvent[] = [];
+    await train(t2, { ...CFG, iterations: 4, checkpointDir: dir }, [hook()], {
+      onEvent: (e) => events.push(e),
+    });
+    expect(events[0]).toMatchObject({ type: "resume", iter: 4 });
+    expect(t2.params.get("extra.scale").dataSync()[0]).toBeCloseTo(trained, 6);
+    t2.params.dispose();
+  });
+
+  it("parameter groups scale the rate by name prefix; frozen parameters stay put", () => {
+    const params = new ParamStore(new Rng(1));
+    params.fixed("a.w", [1], new Float32Array([1]), true);
+    params.fixed("b.w", [1], new Float32Array([1]), true);
+    params.fixed("c.w", [1], new Float32Array([1]), true);
+    params.freeze("c.");
+    const opt = new Optimizer({ kind: "sgd", groups: [{ prefix: "b.", lrScale: 10 }] }, params);
+    const grads = new Map(["a.w", "b.w", "c.w"].map((n) => [n, tf.tensor1d([1])]));
+    opt.apply(grads, 0.01);
+    expect(params.get("a.w").dataSync()[0]).toBeCloseTo(0.99, 6);
+    expect(params.get("b.w").dataSync()[0]).toBeCloseTo(0.9, 6);
+    expect(params.get("c.w").dataSync()[0]).toBe(1);
+    tf.dispose([...grads.values()]);
+    opt.dispose();
+    params.dispose();
+  });
+});

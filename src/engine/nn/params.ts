@@ -58,6 +58,11 @@ export class ParamStore {
     return this.add(name, shape, values, trainable);
   }
 
+  /** Stops training every parameter whose name starts with `prefix` (e.g. a frozen backbone). */
+  freeze(prefix: string): void {
+    for (const name of this.vars.keys()) if (name.startsWith(prefix)) this.frozen.add(name);
+  }
+
   get(name: string): Variable {
     const v = this.vars.get(name);
     if (!v) throw new Error(`unknown parameter ${name}`);

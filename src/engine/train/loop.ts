@@ -67,6 +67,12 @@ export interface HookState {
 
 export interface TrainHook<B> {
   readonly name: string;
+  /**
+   * Before anything else, even before a checkpoint is restored: the place to
+   * add the method's own trainable parameters to ctx.params (a label
+   * estimator, a projection head) so that resuming finds them.
+   */
+  setup?(ctx: TrainContext): void | Promise<void>;
   beforeRun?(ctx: TrainContext): void | Promise<void>;
   beforeIter?(ctx: TrainContext, batch: B): void | Promise<void>;
   /** Extra loss terms for this batch (already weighted), inside the gradient tape. */
@@ -150,6 +156,7 @@ export async function train<B>(
     scratch: new Map(),
   };
 
+  for (const h of hooks) await h.setup?.(ctx);
   let start = 0;
   if (cfg.checkpointDir && (cfg.resume ?? true)) {
     const ck = loadLatestCheckpoint(cfg.checkpointDir);

@@ -13,6 +13,12 @@ export interface OptimizerConfig {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /**
+   * Parameter groups by name prefix (first match wins), e.g. Scob's Adam with
+   * separate rates for the transformer, projector and label estimator
+   * (METHODS.md §5a): the step's rate is multiplied by lrScale.
+   */
+  groups?: { prefix: string; lrScale?: number; weightDecay?: number }[];
 }
 
 export interface OptimizerState {
@@ -40,14 +46,16 @@ export class Optimizer {
   }
 
   /** Applies one update; grads are keyed by parameter name (missing names are left alone). */
-  apply(grads: Map<string, Tensor>, lr: number): void {
+  apply(grads: Map<string, Tensor>, baseLr: number): void {
     const c = this.config;
     this.step++;
-    const wd = c.weightDecay ?? 0;
     tf.tidy(() => {
       for (const name of this.params.trainableNames()) {
         const g0 = grads.get(name);
         if (!g0) continue;
+        const group = c.groups?.find((gr) => name.startsWith(gr.prefix));
+        const lr = baseLr * (group?.lrScale ?? 1);
+        const wd = group?.weightDecay ?? c.weightDecay ?? 0;
         const p = this.params.get(name);
         if (c.kind === "sgd") {
           const g = wd ? tf.add(g0, tf.mul(p, wd)) : g0;
