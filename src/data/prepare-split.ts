@@ -1,0 +1,317 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, symlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { DatasetSpec, JsonObject, LabelsSpec } from "../spec/types.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
+import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
+import { UserError } from "../util/errors.js";
+import { cocoBytes } from "./coco-writer.js";
+import {
+  DatasetLoader,
+  extraUnsupported,
+  type ImageLocation,
+  type ResolvedDataset,
+  resolveDataset,
+  type Source,
+} from "./dataset-source.js";
+import type { DetectionDataset, FrequencyGroup } from "./detection-dataset.js";
+import { normalizeLabels } from "./labels-params.js";
+import {
+  countClasses,
+  DATA_GENERATOR_VERSION,
+  type InputRecord,
+  MANIFEST_SCHEMA,
+  type OutputFormat,
+  type OutputRole,
+  type SplitManifest,
+  splitManifestHash,
+} from "./manifest.js";
+import { deriveActive } from "./protocols/active.js";
+import { deriveBudget } from "./protocols/budget.js";
+import type { Derivation } from "./protocols/derivation.js";
+import { deriveFull } from "./protocols/full.js";
+import { deriveSinglePositive } from "./protocols/single-positive.js";
+import { deriveSparse } from "./protocols/sparse.js";
+import { type ExtraClasses, shapesExtraDataset } from "./shapes/shapes-dataset.js";
+import { planFiles } from "./split-files.js";
+
+// prepareSplit: DatasetSpec + LabelsSpec → a split artifact in a
+// content-addressed cache. The folder name is a hash of the generator
+// version, the dataset's identity (input sha256s, or the resolved shapes
+// spec) and the normalised protocol parameters, so the same protocol on the
+// same input is generated once and every later call is a lookup. A folder is
+// built under a temporary name and renamed into place when complete, with
+// manifest.json written last: a crash never leaves a half artifact under the
+// final name (RUNNERS.md §4.1: splits as typed, content-addressed inputs).
+
+export interface SplitOutputPath {
+  role: OutputRole;
+  format: OutputFormat;
+  /** Absolute path of the output file (VOC: its first ImageSets list). */
+  path: string;
+  /** VOC: the VOCdevkit folder of the artifact and the "<year>/<role>" sets to read from it. */
+  voc?: { root: string; sets: string };
+  /** Where the pixels of this output's images are. */
+  images: ImageLocation;
+}
+
+export interface SplitArtifact {
+  /** Folder holding manifest.json and the derived files. */
+  dir: string;
+  /** Cache key: hash of (generator version, dataset identity, normalised protocol). */
+  key: string;
+  /** sha256 of the canonical manifest: the split's part of every run key. */
+  hash: string;
+  manifest: SplitManifest;
+  outputs: SplitOutputPath[];
+  /** Ground truth for evaluation, when the dataset has an eval split. */
+  eval?: { format: OutputFormat; path: string; voc?: { root: string; sets: string }; images: ImageLocation };
+  /** True when the artifact was already in the cache. */
+  cached: boolean;
+}
+
+export interface PrepareOptions {
+  /** Relative dataset paths resolve against this folder (default: the working directory). */
+  baseDir?: string;
+  /** Share one loader across calls so an input is parsed once. */
+  loader?: DatasetLoader;
+}
+
+export async function prepareSplit(
+  dataset: DatasetSpec,
+  labels: LabelsSpec,
+  cacheDir: string,
+  options: PrepareOptions = {},
+): Promise<SplitArtifact> {
+  const loader = options.loader ?? new DatasetLoader();
+  const resolved = resolveDataset(dataset, options.baseDir);
+  const params = normalizeLabels(labels);
+  if (params.extra && !resolved.shapes) extraUnsupported(resolved);
+
+  const inputs: InputRecord[] = [await loader.hash(resolved.train, "train")];
+  if (resolved.unlabeled) inputs.push(await loader.hash(resolved.unlabeled, "unlabeled"));
+  const evalInput = await evalRecord(resolved, loader);
+  if (evalInput) inputs.push(evalInput);
+
+  const key = sha256Hex(
+    canonicalJson({ generator: DATA_GENERATOR_VERSION, dataset: resolved.identity, inputs, params }),
+  );
+  const dir = join(cacheDir, `${labels.protocol}-${key.slice(0, 16)}`);
+  const evalGt = await materialiseEval(resolved, cacheDir, loader);
+
+  const manifestPath = join(dir, "manifest.json");
+  if (existsSync(manifestPath)) {
+    const manifest = await readManifest(manifestPath);
+    return artifactOf(dir, key, manifest, resolved, evalGt, true);
+  }
+
+  const train = await loader.load(resolved.train);
+  const derivation = derive(train, labels, params);
+  const unlabeledSource = resolved.unlabeled ? await loader.load(resolved.unlabeled) : undefined;
+  let extra: DetectionDataset | undefined;
+  if (params.extra && resolved.shapes) {
+    const { images, classes } = params.extra as { images: number; classes: ExtraClasses };
+    const groups = train.categories.map((c) => c.frequency as FrequencyGroup);
+    extra = shapesExtraDataset(resolved.shapes, images, classes, groups);
+  }
+  const plan = planFiles({
+    train,
+    trainInput: inputs[0] as InputRecord,
+    derivation,
+    labeledIsInput: labels.protocol === "full" && resolved.train.kind === "json",
+    ...(unlabeledSource ? { unlabeledSource } : {}),
+    ...(extra ? { extra } : {}),
+  });
+  if (resolved.shapes) {
+    // The shapes "input" is generated: record the sha256 of its ground-truth JSON, not just of the spec.
+    const gt = cocoBytes(train, {
+      images: everything(train.images.count),
+      annotations: everything(train.annotations.count),
+    });
+    (inputs[0] as InputRecord).sha256 = sha256Hex(gt);
+    (inputs[0] as InputRecord).bytes = gt.length;
+  }
+  const { perClass, zero } = countClasses(train, derivation.kept, derivation.observed);
+  const manifest: SplitManifest = {
+    schema: MANIFEST_SCHEMA,
+    generator: { name: "labelsweep", version: DATA_GENERATOR_VERSION },
+    dataset: {
+      name: resolved.name,
+      format: resolved.format,
+      identity: resolved.identity as unknown as JsonObject,
+    },
+    protocol: labels.protocol,
+    params,
+    fold: params.fold as number,
+    inputs,
+    outputs: plan.outputs,
+    counts: {
+      images: {
+        total: train.images.count,
+        labeled: derivation.labeled.length,
+        unlabeled: derivation.unlabeled.length,
+        unlabeled_extra: unlabeledSource?.images.count ?? 0,
+        extra: extra?.images.count ?? 0,
+      },
+      boxes: { total: train.annotations.count, visible: derivation.kept.length },
+      per_class: perClass,
+      zero_label_classes: zero,
+    },
+    details: derivation.details as JsonObject,
+  };
+
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = join(
+    cacheDir,
+    `.labelsweep-tmp-${key.slice(0, 16)}-${process.pid}-${randomBytes(4).toString("hex")}`,
+  );
+  try {
+    for (const f of plan.files) await writeFileAtomic(join(tmp, f.path), f.data);
+    for (const l of plan.links) {
+      await mkdir(dirname(join(tmp, l.path)), { recursive: true });
+      await symlink(l.target, join(tmp, l.path), "dir");
+    }
+    await writeFileAtomic(join(tmp, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      // Another process finished the same artifact first: its copy is identical by construction.
+      if (!existsSync(manifestPath)) throw err;
+      await rm(tmp, { recursive: true, force: true });
+      return artifactOf(dir, key, await readManifest(manifestPath), resolved, evalGt, true);
+    }
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return artifactOf(dir, key, manifest, resolved, evalGt, false);
+}
+
+function derive(train: DetectionDataset, labels: LabelsSpec, params: JsonObject): Derivation {
+  const fold = params.fold as number;
+  switch (labels.protocol) {
+    case "full":
+      return deriveFull(train);
+    case "budget":
+      return deriveBudget(train, labels, fold);
+    case "sparse":
+      return deriveSparse(train, labels, fold);
+    case "single-positive":
+      return deriveSinglePositive(train, fold);
+    case "active":
+      return deriveActive(train, labels, fold);
+  }
+}
+
+function everything(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+async function evalRecord(
+  resolved: ResolvedDataset,
+  loader: DatasetLoader,
+): Promise<InputRecord | undefined> {
+  const source = resolved.eval;
+  if (!source) return undefined;
+  // A default eval file that is not there is fine (a split does not need it); VOC sets are read when hashed.
+  if (source.kind === "json" && !existsSync(source.path)) return undefined;
+  if (source.kind === "voc") {
+    try {
+      return await loader.hash(source, "eval");
+    } catch (err) {
+      if (err instanceof UserError) return undefined;
+      throw err;
+    }
+  }
+  return loader.hash(source, "eval");
+}
+
+type EvalGt = SplitArtifact["eval"];
+
+/** Where the eval ground truth is; shapes writes its eval split once per spec into the cache. */
+async function materialiseEval(
+  resolved: ResolvedDataset,
+  cacheDir: string,
+  loader: DatasetLoader,
+): Promise<EvalGt> {
+  const source: Source | undefined = resolved.eval;
+  if (!source) return undefined;
+  if (source.kind === "json") {
+    return existsSync(source.path)
+      ? { format: source.format, path: source.path, images: resolved.evalImages }
+      : undefined;
+  }
+  if (source.kind === "voc") {
+    return {
+      format: "voc",
+      path: source.root,
+      voc: { root: source.root, sets: source.text },
+      images: resolved.evalImages,
+    };
+  }
+  const specKey = sha256Hex(
+    canonicalJson({ generator: resolved.identity.generator, spec: source.spec }),
+  ).slice(0, 16);
+  const path = join(cacheDir, `shapes-${specKey}`, "eval.json");
+  if (!existsSync(path)) {
+    const ds = await loader.load(source);
+    await writeFileAtomic(
+      path,
+      cocoBytes(ds, { images: everything(ds.images.count), annotations: everything(ds.annotations.count) }),
+    );
+  }
+  return { format: "coco", path, images: resolved.evalImages };
+}
+
+async function readManifest(path: string): Promise<SplitManifest> {
+  try {
+    const m = JSON.parse(await readFile(path, "utf8")) as SplitManifest;
+    if (m.schema !== MANIFEST_SCHEMA) throw new Error(`schema is ${JSON.stringify(m.schema)}`);
+    return m;
+  } catch (err) {
+    throw new UserError(`${path}: not a labelsweep split manifest (${(err as Error).message})`);
+  }
+}
+
+function artifactOf(
+  dir: string,
+  key: string,
+  manifest: SplitManifest,
+  resolved: ResolvedDataset,
+  evalGt: EvalGt,
+  cached: boolean,
+): SplitArtifact {
+  const artifact: SplitArtifact = {
+    dir,
+    key,
+    hash: splitManifestHash(manifest),
+    manifest,
+    outputs: outputPaths(dir, manifest, resolved),
+    cached,
+  };
+  if (evalGt) artifact.eval = evalGt;
+  return artifact;
+}
+
+/** Absolute paths of a manifest's outputs, and where their images are. */
+export function outputPaths(
+  dir: string,
+  manifest: SplitManifest,
+  resolved?: ResolvedDataset,
+): SplitOutputPath[] {
+  return manifest.outputs.map((o) => {
+    const images: ImageLocation =
+      o.role === "extra" && resolved?.shapes
+        ? { kind: "shapes", spec: resolved.shapes }
+        : o.format === "voc"
+          ? { kind: "dir", root: join(dir, "VOCdevkit") }
+          : o.role === "unlabeled_extra"
+            ? (resolved?.unlabeledImages ?? { kind: "dir", root: dir })
+            : (resolved?.trainImages ?? { kind: "dir", root: dir });
+    const path = o.same_as_input && resolved?.train.kind === "json" ? resolved.train.path : join(dir, o.path);
+    const out: SplitOutputPath = { role: o.role, format: o.format, path, images };
+    if (o.format === "voc") out.voc = { root: join(dir, "VOCdevkit"), sets: o.voc_sets ?? "" };
+    return out;
+  });
+}
