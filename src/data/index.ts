@@ -50,6 +50,7 @@ export {
   type SplitOutputPath,
 } from "./prepare-split.js";
 export { BUILTIN_CLASSES } from "./shapes/classes.js";
+export { type ExportResult, exportShapes } from "./shapes/export-shapes.js";
 export { ShapesImages, shapesDataset, shapesFileName } from "./shapes/shapes-dataset.js";
 export {
   type ResolvedShapesSpec,
