@@ -1,7 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
+import { registerValidate } from "./validate.js";
 import { VERSION } from "./version.js";
+import { registerWorker } from "./worker.js";
 
 // The CLI only parses arguments and prints; the work lives in the stage rooms
 // (spec/, sweep/, data/, eval/, engine/, exec/, results/).
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError("(run `labelsweep --help` for usage)")
     .exitOverride();
+  registerValidate(program);
+  registerWorker(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -4,13 +4,11 @@ import { NotImplementedError } from "../util/errors.js";
 // Commands whose stage has not landed yet. They are listed in --help so the
 // tour is complete, and they fail loudly instead of pretending to work.
 const PENDING: [name: string, summary: string, issue: string][] = [
-  ["validate", "check specs against the schema and the semantic rules", "the spec language"],
   ["plan", "expand a spec into runs with run keys and status", "sweep expansion"],
   ["run", "plan, prepare labels and execute every run of a spec", "the runner"],
   ["status", "show done/failed/running/pending runs of a spec", "the runner"],
   ["table", "write the paper-style table of a spec's results", "the runner"],
   ["train", "train one run in-process (debugging)", "the tfjs engine"],
-  ["worker", "execute one run directory (used by executors)", "the runner"],
   ["eval", "evaluate a predictions file against ground truth", "the evaluators"],
   ["data", "prepare and inspect label-protocol split artifacts", "the data stage"],
   ["diff", "compare result summaries across git revisions", "compare"],

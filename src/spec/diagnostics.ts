@@ -31,8 +31,13 @@ export interface Diagnostic {
   hint?: string;
 }
 
-/** Maps a key path of the merged spec back to the YAML node it came from. */
-export type Locator = (path: KeyPath) => SourceLocation | undefined;
+/**
+ * Maps a key path of the merged spec back to the YAML node it came from: the
+ * key's position by default (where "unknown key" and most problems point), or
+ * the value's. A path deeper than the YAML (e.g. a default) gives its nearest
+ * written ancestor.
+ */
+export type Locator = (path: KeyPath, part?: "key" | "value") => SourceLocation | undefined;
 
 export class SpecError extends UserError {
   readonly diagnostics: Diagnostic[];
@@ -55,6 +60,11 @@ export function formatKeyPath(path: KeyPath): string {
     else out += `[${JSON.stringify(part)}]`;
   }
   return out;
+}
+
+/** Values from the command line (--set, --sweep) carry a pseudo file such as "(--set train.lr=0.1)". */
+export function isPseudoFile(file: string): boolean {
+  return file.startsWith("(");
 }
 
 function displayFile(file: string): string {
@@ -86,12 +96,14 @@ function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
   const cache = new Map<string, string[] | null>();
   const blocks = [...diagnostics].sort(compareDiagnostics).map((d) => {
-    const where = d.location
-      ? `${displayFile(d.location.file)}:${d.location.line}:${d.location.column}`
-      : "(spec)";
+    const where = !d.location
+      ? "(spec)"
+      : isPseudoFile(d.location.file)
+        ? d.location.file
+        : `${displayFile(d.location.file)}:${d.location.line}:${d.location.column}`;
     const hint = d.hint ? ` (${d.hint})` : "";
     let block = `${where}  ${formatKeyPath(d.path)}  ${d.message}${hint}`;
-    if (d.location) {
+    if (d.location && !isPseudoFile(d.location.file)) {
       const text = sourceLine(d.location.file, d.location.line, cache);
       if (text !== undefined) {
         const num = String(d.location.line);

@@ -140,12 +140,14 @@ export interface TrainSpec {
 export type MetricsSource =
   | { from: "predictions"; file: string }
   | { from: "pycocotools"; file?: string }
-  | { from: "detectron2"; file?: string }
+  | { from: "detectron2"; file?: string; task?: string }
   | { from: "mmengine"; file: string }
   | { from: "jsonl"; file: string };
 
 export interface CommandEngineSpec {
   command: string[];
+  /** Appended to the argv when a run restarts from its checkpoint (e.g. ["--resume"]). */
+  resume_args?: string[];
   metrics: MetricsSource;
   env?: Record<string, string>;
   cwd?: string;

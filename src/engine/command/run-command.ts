@@ -1,0 +1,121 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { execa } from "execa";
+import type { RunRecord } from "../../exec/run-record.js";
+import { RUN_FILES } from "../../results/run-store.js";
+import type { CommandEngineSpec } from "../../spec/types.js";
+import { writeJsonAtomic } from "../../util/atomic-write.js";
+import { UserError } from "../../util/errors.js";
+import {
+  type Metrics,
+  parseDetectron2,
+  parseJsonLines,
+  parseMmengineScalars,
+  parsePycocotools,
+} from "./metrics-parsers.js";
+import { expandTemplate } from "./template.js";
+
+// Runs an external trainer for one run: expands its argv template, runs it
+// without a shell, tees its output into the run's log, forwards a stop request
+// as SIGTERM, and reads its metrics.
+
+export interface CommandContext {
+  dir: string;
+  record: RunRecord;
+  resume: boolean;
+  /** GPU ids assigned by the executor ("" on CPU). */
+  gpus: string;
+  signal: AbortSignal;
+}
+
+export type CommandOutcome =
+  | { kind: "metrics"; metrics: Metrics; source: string }
+  | { kind: "predictions"; file: string }
+  | { kind: "stopped" };
+
+export async function runCommandEngine(
+  engine: CommandEngineSpec,
+  ctx: CommandContext,
+): Promise<CommandOutcome> {
+  const out = join(ctx.dir, RUN_FILES.out);
+  mkdirSync(out, { recursive: true });
+  const configFile = join(ctx.dir, "config.json");
+  await writeJsonAtomic(configFile, ctx.record.config);
+  const files = ctx.record.split.files;
+  const named: Record<string, string> = {
+    annotations: files.annotations ?? "",
+    unlabeled: files.unlabeled ?? "",
+    images: files.images ?? "",
+    eval_annotations: files.eval_annotations ?? "",
+    eval_images: files.eval_images ?? "",
+    out,
+    seed: String(ctx.record.config.seed),
+    fold: String((ctx.record.config.labels as { fold?: number }).fold ?? ""),
+    gpus: ctx.gpus,
+    num_gpus: String(ctx.gpus === "" ? 0 : ctx.gpus.split(",").length),
+    resume: ctx.resume ? out : "",
+    config: configFile,
+  };
+  const argv = expandTemplate(engine.command, {
+    named,
+    config: ctx.record.config as unknown as Record<string, unknown>,
+  });
+  if (ctx.resume) argv.push(...(engine.resume_args ?? []));
+  const [file, ...args] = argv;
+  if (!file) throw new UserError("engine.command expands to an empty argv");
+  const log = join(ctx.dir, RUN_FILES.log);
+  const child = execa(file, args, {
+    cwd: engine.cwd ? resolve(engine.cwd) : out,
+    env: { ...engine.env, LABELSWEEP_RUN_DIR: ctx.dir, LABELSWEEP_OUT: out },
+    stdin: "ignore",
+    stdout: ["pipe", { file: log, append: true }],
+    stderr: ["pipe", { file: log, append: true }],
+    all: true,
+    reject: false,
+    cancelSignal: ctx.signal,
+    forceKillAfterDelay: 30_000,
+    killSignal: "SIGTERM",
+    timeout: engine.timeout ? engine.timeout * 1000 : undefined,
+  });
+  const result = await child;
+  if (ctx.signal.aborted) return { kind: "stopped" };
+  if (result.timedOut) throw new UserError(`external trainer timed out after ${engine.timeout} s`, 1);
+  if (result.failed) {
+    const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    throw new UserError(`external trainer ${how}: ${[file, ...args].join(" ")}`, 1);
+  }
+  const output = typeof result.all === "string" ? result.all : "";
+  const source = engine.metrics;
+  const readOut = (name: string) => {
+    const path = isAbsolute(name) ? name : join(out, name);
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      throw new UserError(`the trainer finished but wrote no ${path} (engine.metrics.file)`, 1);
+    }
+  };
+  switch (source.from) {
+    case "predictions":
+      return { kind: "predictions", file: isAbsolute(source.file) ? source.file : join(out, source.file) };
+    case "pycocotools":
+      return {
+        kind: "metrics",
+        metrics: parsePycocotools(source.file ? readOut(source.file) : output),
+        source: "pycocotools",
+      };
+    case "detectron2":
+      return {
+        kind: "metrics",
+        metrics: parseDetectron2(source.file ? readOut(source.file) : output, source.task ?? "bbox"),
+        source: "detectron2",
+      };
+    case "mmengine":
+      return { kind: "metrics", metrics: parseMmengineScalars(readOut(source.file)), source: "mmengine" };
+    case "jsonl":
+      return {
+        kind: "metrics",
+        metrics: parseJsonLines(source.file ? readOut(source.file) : output),
+        source: "jsonl",
+      };
+  }
+}

@@ -1,0 +1,177 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa, type ResultPromise } from "execa";
+import { RUN_FILES, readState, writeState } from "../results/run-store.js";
+import { runPool } from "./pool.js";
+import type { Slot } from "./slots.js";
+import { EXIT_INTERRUPTED, EXIT_LOCKED } from "./worker.js";
+import type { WorkerEvent } from "./worker-events.js";
+
+// The local executor: one `labelsweep worker` process per run, pinned to a
+// slot, in its own process group. Stopping: stop dispatching, SIGTERM every
+// worker (they checkpoint and exit), SIGKILL their process groups after a grace
+// period or at a second request. Workers also stop by themselves when the
+// runner dies (their IPC channel closes), so a kill -9 leaves no orphans.
+
+const BIN = fileURLToPath(new URL("../../bin/labelsweep.js", import.meta.url));
+
+export interface ExecTask {
+  key: string;
+  dir: string;
+}
+
+export type TaskOutcome = "done" | "failed" | "interrupted" | "locked";
+
+export interface TaskResult {
+  key: string;
+  outcome: TaskOutcome;
+  exitCode: number | null;
+  error?: string;
+  logTail: string[];
+  seconds: number;
+}
+
+export interface ExecObserver {
+  started?(task: ExecTask, slot: Slot): void;
+  event?(task: ExecTask, event: WorkerEvent): void;
+  finished?(task: ExecTask, result: TaskResult): void;
+}
+
+export interface LocalExecOptions {
+  slots: Slot[];
+  /** Seconds before a run is stopped and marked failed. */
+  timeoutSec?: number;
+  /** Seconds a stopping worker gets before its process group is killed. */
+  graceSec?: number;
+  observer?: ExecObserver;
+}
+
+export interface LocalExecution {
+  results: Promise<TaskResult[]>;
+  /** First call: graceful stop. Second call: kill at once. */
+  stop(): void;
+}
+
+export function tailLines(file: string, n = 20): string[] {
+  try {
+    const lines = readFileSync(file, "utf8").split(/\r?\n/);
+    while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    return lines.slice(-n);
+  } catch {
+    return [];
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptions): LocalExecution {
+  const running = new Map<string, ResultPromise>();
+  const results: TaskResult[] = [];
+  let stopRequests = 0;
+  const grace = (options.graceSec ?? 60) * 1000;
+
+  const stop = () => {
+    stopRequests++;
+    for (const child of running.values()) {
+      if (stopRequests === 1) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => killGroup(child.pid, "SIGKILL"), grace);
+        timer.unref();
+      } else {
+        killGroup(child.pid, "SIGKILL");
+      }
+    }
+  };
+
+  const runOne = async (task: ExecTask, slot: Slot) => {
+    const t0 = Date.now();
+    const log = join(task.dir, RUN_FILES.log);
+    options.observer?.started?.(task, slot);
+    const child = execa(process.execPath, [BIN, "worker", task.dir, "--gpus", slot.gpus], {
+      env: {
+        CUDA_VISIBLE_DEVICES: slot.gpus,
+        MASTER_PORT: String(slot.port),
+        LABELSWEEP_SLOT: String(slot.id),
+      },
+      stdin: "ignore",
+      stdout: { file: log, append: true },
+      stderr: { file: log, append: true },
+      ipc: true,
+      serialization: "json",
+      detached: true,
+      reject: false,
+    });
+    running.set(task.key, child);
+    child.on("message", (msg) => options.observer?.event?.(task, msg as WorkerEvent));
+    let timedOut = false;
+    const timer =
+      options.timeoutSec !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGTERM");
+            setTimeout(() => killGroup(child.pid, "SIGKILL"), Math.min(grace, 30_000)).unref();
+          }, options.timeoutSec * 1000)
+        : undefined;
+    const r = await child;
+    if (timer) clearTimeout(timer);
+    running.delete(task.key);
+    // A worker killed outright (second Ctrl-C) leaves its trainer's group behind: end it.
+    killGroup(child.pid, "SIGKILL");
+    const code = typeof r.exitCode === "number" ? r.exitCode : null;
+    let outcome: TaskOutcome;
+    let error: string | undefined;
+    const state = readState(task.dir);
+    if (timedOut) {
+      outcome = "failed";
+      error = `timed out after ${options.timeoutSec} s`;
+      const now = new Date().toISOString();
+      await writeState(task.dir, {
+        ...(state ?? { attempt: 1, restarts: 0 }),
+        status: "failed",
+        updated: now,
+        ended: now,
+        error,
+        exitCode: code,
+      });
+    } else if (code === 0 && state?.status === "done") outcome = "done";
+    else if (code === EXIT_LOCKED) outcome = "locked";
+    else if (code === EXIT_INTERRUPTED || stopRequests > 0) outcome = "interrupted";
+    else {
+      outcome = "failed";
+      error = state?.error ?? (r.signal ? `worker killed by ${r.signal}` : `worker exited with code ${code}`);
+      if (state?.status === "running") {
+        // The worker died without writing its end (a crash): record it.
+        const now = new Date().toISOString();
+        await writeState(task.dir, {
+          ...state,
+          status: "failed",
+          updated: now,
+          ended: now,
+          error,
+          exitCode: code,
+        });
+      }
+    }
+    const result: TaskResult = {
+      key: task.key,
+      outcome,
+      exitCode: code,
+      error,
+      logTail: outcome === "failed" ? tailLines(log) : [],
+      seconds: (Date.now() - t0) / 1000,
+    };
+    results.push(result);
+    options.observer?.finished?.(task, result);
+  };
+
+  const done = runPool(tasks, options.slots, runOne, () => stopRequests > 0).then(() => results);
+  return { results: done, stop };
+}

@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import type { Metrics } from "../engine/command/metrics-parsers.js";
+import { RUN_FILES, readJsonFile } from "../results/run-store.js";
+import type { JsonValue, RunConfig } from "../spec/types.js";
+import { UserError } from "../util/errors.js";
+
+// run.json: everything a worker needs to execute a run, written by the runner
+// before the worker starts, plus the provenance the worker adds.
+
+export interface SplitFiles {
+  /** Labelled training annotations (COCO-style JSON for built-in datasets). */
+  annotations?: string;
+  /** Unlabelled training images (annotations file without boxes), when the protocol has them. */
+  unlabeled?: string;
+  images?: string;
+  eval_annotations?: string;
+  eval_images?: string;
+}
+
+export interface CodeVersion {
+  commit: string | null;
+  dirty: boolean;
+  /** Hash of uncommitted changes (tracked diff + untracked files); null when clean. */
+  dirtyHash: string | null;
+}
+
+export interface Provenance {
+  backend?: string;
+  backendReason?: string;
+  hostname?: string;
+  cpus?: string;
+  gpus?: string;
+  node?: string;
+  versions?: Record<string, string>;
+  started?: string;
+  ended?: string;
+  seconds?: number;
+}
+
+export interface RunRecord {
+  key: string;
+  experiment: string;
+  config: RunConfig;
+  /** The swept values that name this cell (path → value), seed and fold included. */
+  cell: Record<string, JsonValue>;
+  split: { hash: string | null; files: SplitFiles };
+  code: CodeVersion;
+  provenance?: Provenance;
+}
+
+export interface MetricsFile {
+  key: string;
+  metrics: Metrics;
+  /** How the metrics were obtained (evaluator family, or the parser of the trainer's output). */
+  source: string;
+  /** Choices where the papers' code and text differ, as this run made them. */
+  variants?: Record<string, string>;
+}
+
+export function readRunRecord(dir: string): RunRecord {
+  const record = readJsonFile<RunRecord>(join(dir, RUN_FILES.run));
+  if (!record)
+    throw new UserError(`${join(dir, RUN_FILES.run)}: missing or not JSON; is ${dir} a run directory?`);
+  return record;
+}

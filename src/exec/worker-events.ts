@@ -1,0 +1,14 @@
+import type { Metrics } from "../engine/command/metrics-parsers.js";
+
+// The worker → runner event channel: JSON objects, one per line in
+// events.jsonl, and over the IPC channel when a local runner started the worker.
+
+export type WorkerEvent =
+  | { type: "start"; attempt: number; resume: boolean }
+  | { type: "progress"; iter: number; total: number; loss?: number; [k: string]: number | string | undefined }
+  | { type: "checkpoint"; iter: number; path: string }
+  | { type: "eval"; iter: number; metrics: Metrics }
+  | { type: "stopping"; reason: string }
+  | { type: "interrupted" }
+  | { type: "done"; metrics: Metrics }
+  | { type: "failed"; error: string };

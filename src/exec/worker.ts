@@ -1,0 +1,140 @@
+import { appendFileSync } from "node:fs";
+import { cpus, hostname } from "node:os";
+import { join } from "node:path";
+import type { Metrics } from "../engine/command/metrics-parsers.js";
+import { runCommandEngine } from "../engine/command/run-command.js";
+import { RUN_FILES, type RunState, readState, writeState } from "../results/run-store.js";
+import type { CommandEngineSpec } from "../spec/types.js";
+import { writeJsonAtomic } from "../util/atomic-write.js";
+import { NotImplementedError, UserError } from "../util/errors.js";
+import { acquireLock } from "./lock.js";
+import { type MetricsFile, type RunRecord, readRunRecord } from "./run-record.js";
+import type { WorkerEvent } from "./worker-events.js";
+
+// `labelsweep worker <run-dir>`: executes exactly one run, whoever started it
+// (the local executor, a Slurm array task, a person debugging). It owns the
+// run's lock and state; a stop request (SIGTERM, SIGINT, Slurm's USR2, or the
+// runner disappearing) lets the engine checkpoint, marks the run interrupted
+// and exits, so the next attempt resumes.
+
+/** Exit code when another live process already executes this run. */
+export const EXIT_LOCKED = 75;
+/** Exit code after a graceful stop (the run is resumable). */
+export const EXIT_INTERRUPTED = 143;
+
+export interface WorkerOptions {
+  /** GPU ids pinned to this run ("" on CPU). */
+  gpus?: string;
+}
+
+function emitter(dir: string): (event: WorkerEvent) => void {
+  const file = join(dir, RUN_FILES.events);
+  return (event) => {
+    const line = JSON.stringify({ ...event, time: new Date().toISOString() });
+    appendFileSync(file, `${line}\n`);
+    if (process.connected) process.send?.(event);
+  };
+}
+
+async function execute(
+  record: RunRecord,
+  dir: string,
+  resume: boolean,
+  gpus: string,
+  signal: AbortSignal,
+): Promise<{ metrics: Metrics; source: string } | "stopped"> {
+  const engine = record.config.engine;
+  if ("command" in engine) {
+    const outcome = await runCommandEngine(engine as CommandEngineSpec, {
+      dir,
+      record,
+      resume,
+      gpus,
+      signal,
+    });
+    if (outcome.kind === "stopped") return "stopped";
+    if (outcome.kind === "predictions")
+      throw new NotImplementedError("evaluating a trainer's predictions file (the evaluators stage)");
+    return { metrics: outcome.metrics, source: outcome.source };
+  }
+  throw new NotImplementedError("training with the built-in tfjs engine (the engine stage)");
+}
+
+export async function runWorker(dir: string, options: WorkerOptions = {}): Promise<number> {
+  const record = readRunRecord(dir);
+  const lock = acquireLock(dir);
+  if (!lock) {
+    process.stderr.write(`run ${record.key} is being executed by another process; not starting it twice\n`);
+    return EXIT_LOCKED;
+  }
+  const emit = emitter(dir);
+  const stop = new AbortController();
+  const onStop = (why: string) => () => {
+    if (!stop.signal.aborted) emit({ type: "stopping", reason: why });
+    stop.abort(why);
+  };
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ["SIGTERM", onStop("SIGTERM")],
+    ["SIGINT", onStop("SIGINT")],
+    ["SIGUSR2", onStop("SIGUSR2")],
+  ];
+  for (const [sig, fn] of handlers) process.on(sig, fn);
+  const onDisconnect = onStop("runner gone");
+  if (process.connected) process.on("disconnect", onDisconnect);
+
+  const previous = readState(dir);
+  const resume = previous?.status === "interrupted" || previous?.status === "running";
+  const started = new Date().toISOString();
+  const state: RunState = {
+    status: "running",
+    attempt: (previous?.attempt ?? 0) + 1,
+    restarts: (previous?.restarts ?? 0) + (resume ? 1 : 0),
+    pid: process.pid,
+    host: hostname(),
+    started,
+    updated: started,
+  };
+  const gpus = options.gpus ?? "";
+  try {
+    await writeState(dir, state);
+    const provenance = {
+      ...record.provenance,
+      hostname: hostname(),
+      cpus: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}`,
+      gpus: gpus || "none",
+      node: process.version,
+      started,
+    };
+    await writeJsonAtomic(join(dir, RUN_FILES.run), { ...record, provenance });
+    emit({ type: "start", attempt: state.attempt, resume });
+    const t0 = Date.now();
+    const result = await execute(record, dir, resume, gpus, stop.signal);
+    const ended = new Date().toISOString();
+    if (result === "stopped") {
+      await writeState(dir, { ...state, status: "interrupted", updated: ended });
+      emit({ type: "interrupted" });
+      return EXIT_INTERRUPTED;
+    }
+    const metricsFile: MetricsFile = { key: record.key, metrics: result.metrics, source: result.source };
+    await writeJsonAtomic(join(dir, RUN_FILES.metrics), metricsFile);
+    await writeJsonAtomic(join(dir, RUN_FILES.run), {
+      ...record,
+      provenance: { ...provenance, ended, seconds: (Date.now() - t0) / 1000 },
+    });
+    await writeState(dir, { ...state, status: "done", updated: ended, ended, exitCode: 0 });
+    emit({ type: "done", metrics: result.metrics });
+    return 0;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const ended = new Date().toISOString();
+    appendFileSync(join(dir, RUN_FILES.log), `\nlabelsweep worker: ${message}\n`);
+    await writeState(dir, { ...state, status: "failed", updated: ended, ended, error: message, exitCode: 1 });
+    emit({ type: "failed", error: message });
+    if (!(err instanceof UserError)) process.stderr.write(`${(err as Error)?.stack ?? message}\n`);
+    return 1;
+  } finally {
+    for (const [sig, fn] of handlers) process.off(sig, fn);
+    process.off("disconnect", onDisconnect);
+    lock.release();
+  }
+}

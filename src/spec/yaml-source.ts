@@ -1,0 +1,221 @@
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+} from "yaml";
+import type { Diagnostic, KeyPath, SourceLocation } from "./diagnostics.js";
+import type { LocatedMap, LocatedNode } from "./located.js";
+
+// Reads one YAML file into a located tree. YAML's sharp edges are closed here:
+// duplicate keys are errors (a silently ignored second `lr:` is a classic
+// config bug), anchors/aliases and `<<` merge keys work, alias bombs are
+// refused by a node budget, and the document must be a mapping.
+
+/** More nodes than any real spec has; "billion laughs" documents blow through it at once. */
+const NODE_BUDGET = 100_000;
+
+export type ParseResult = { ok: true; root: LocatedMap } | { ok: false; diagnostics: Diagnostic[] };
+
+class Builder {
+  private nodes = 0;
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(
+    private readonly file: string,
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+  ) {}
+
+  loc(offset: number | undefined): SourceLocation {
+    const pos = this.lines.linePos(offset ?? 0);
+    return { file: this.file, line: pos.line, column: pos.col };
+  }
+
+  private fail(path: KeyPath, offset: number | undefined, message: string): void {
+    this.diagnostics.push({ location: this.loc(offset), path, message });
+  }
+
+  build(node: Node | null | undefined, path: KeyPath, depth = 0): LocatedNode | undefined {
+    if (++this.nodes > NODE_BUDGET) {
+      if (this.nodes === NODE_BUDGET + 1) {
+        this.fail(
+          path,
+          node?.range?.[0],
+          `aliases expand to more than ${NODE_BUDGET} nodes (an alias bomb?); refused`,
+        );
+      }
+      return undefined;
+    }
+    if (depth > 200) {
+      this.fail(path, node?.range?.[0], "nesting deeper than 200 levels (a recursive alias?); refused");
+      return undefined;
+    }
+    if (node == null) return { kind: "scalar", value: null, loc: this.loc(undefined) };
+    const loc = this.loc(node.range?.[0]);
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc);
+      if (!target) {
+        this.fail(path, node.range?.[0], `unknown alias *${node.source}`);
+        return undefined;
+      }
+      const built = this.build(target as Node, path, depth + 1);
+      return built && { ...built, loc };
+    }
+    if (isScalar(node)) {
+      const v = node.value;
+      if (v === null || typeof v === "boolean" || typeof v === "string")
+        return { kind: "scalar", value: v, loc };
+      if (typeof v === "number") {
+        if (!Number.isFinite(v)) {
+          this.fail(path, node.range?.[0], `${node.source} is not a finite number`);
+          return undefined;
+        }
+        return { kind: "scalar", value: v, loc };
+      }
+      this.fail(path, node.range?.[0], `unsupported YAML value ${JSON.stringify(String(node.source ?? v))}`);
+      return undefined;
+    }
+    if (isSeq(node)) {
+      const items: LocatedNode[] = [];
+      node.items.forEach((item, i) => {
+        const built = this.build(item as Node, [...path, i], depth + 1);
+        if (built) items.push(built);
+      });
+      return { kind: "seq", items, loc };
+    }
+    if (isMap(node)) return this.buildMap(node, path, depth, loc);
+    this.fail(path, undefined, "unsupported YAML node");
+    return undefined;
+  }
+
+  private buildMap(
+    node: Node & { items: unknown[] },
+    path: KeyPath,
+    depth: number,
+    loc: SourceLocation,
+  ): LocatedMap {
+    const entries = new Map<string, LocatedNode>();
+    const explicit = new Map<string, LocatedNode>();
+    for (const pair of node.items as { key: Node | null; value: Node | null }[]) {
+      const key = pair.key;
+      if (isScalar(key) && typeof key.value === "symbol") {
+        // `<<: *base` (or a list of aliases): merged keys come first, explicit keys win.
+        const sources = isSeq(pair.value) ? (pair.value.items as Node[]) : [pair.value];
+        for (const source of sources) {
+          const merged = source ? this.build(source, path, depth + 1) : undefined;
+          if (merged?.kind === "map") {
+            for (const [k, v] of merged.entries) if (!entries.has(k)) entries.set(k, v);
+          } else if (merged) {
+            this.fail(path, source?.range?.[0], "a `<<` merge key needs a mapping (or a list of mappings)");
+          }
+        }
+        continue;
+      }
+      if (!isScalar(key) || key.value === null || typeof key.value === "object") {
+        this.fail(path, key?.range?.[0] ?? node.range?.[0], "keys must be plain scalars");
+        continue;
+      }
+      const name = String(key.value);
+      const built = this.build(pair.value, [...path, name], depth + 1);
+      if (built) explicit.set(name, { ...built, keyLoc: this.loc(key.range?.[0]) });
+    }
+    for (const [k, v] of explicit) entries.set(k, v);
+    return { kind: "map", entries, loc };
+  }
+}
+
+export function parseYamlSpec(file: string, text: string): ParseResult {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    merge: true,
+    prettyErrors: false,
+  });
+  const at = (offset: number): SourceLocation => {
+    const p = lines.linePos(offset);
+    return { file, line: p.line, column: p.col };
+  };
+  if (!Array.isArray(docs)) {
+    // parseAllDocuments returns an EmptyStream for a file with no document at all.
+    return { ok: false, diagnostics: [{ location: at(0), path: [], message: emptyMessage }] };
+  }
+  const diagnostics: Diagnostic[] = [];
+  for (const doc of docs) {
+    for (const err of doc.errors) {
+      const message = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      const path = doc.contents ? pathAtOffset(doc.contents as Node, err.pos[0], []) : [];
+      const text =
+        err.code === "DUPLICATE_KEY"
+          ? "duplicate key: this key is already set above in the same mapping"
+          : `YAML: ${message}`;
+      diagnostics.push({ location: at(err.pos[0]), path, message: text });
+    }
+  }
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  if (docs.length > 1) {
+    const second = docs[1]!;
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          location: at(second.range[0]),
+          path: [],
+          message: "a spec is one YAML document; found a second one here",
+        },
+      ],
+    };
+  }
+  const doc = docs[0];
+  if (!doc || doc.contents === null) {
+    return { ok: false, diagnostics: [{ location: at(0), path: [], message: emptyMessage }] };
+  }
+  const builder = new Builder(file, doc, lines);
+  const root = builder.build(doc.contents as Node, []);
+  if (builder.diagnostics.length > 0) return { ok: false, diagnostics: builder.diagnostics };
+  if (!root || root.kind !== "map") {
+    const what = root?.kind === "seq" ? "a list" : "a single value";
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          location: root?.loc ?? at(0),
+          path: [],
+          message: `the document is ${what}; expected a mapping with keys such as name, dataset, labels, detector, method`,
+        },
+      ],
+    };
+  }
+  return { ok: true, root };
+}
+
+/** The key path of the innermost map entry whose key or value spans `offset`. */
+function pathAtOffset(node: Node, offset: number, path: (string | number)[]): (string | number)[] {
+  if (isMap(node)) {
+    for (const pair of node.items as { key: Node | null; value: Node | null }[]) {
+      const start = pair.key?.range?.[0] ?? 0;
+      const end = pair.value?.range?.[2] ?? pair.key?.range?.[2] ?? 0;
+      if (offset >= start && offset <= end) {
+        const name = isScalar(pair.key) ? String(pair.key.value) : "?";
+        return pair.value && offset >= (pair.value.range?.[0] ?? end + 1)
+          ? pathAtOffset(pair.value, offset, [...path, name])
+          : [...path, name];
+      }
+    }
+  }
+  if (isSeq(node)) {
+    const items = node.items as Node[];
+    for (let i = 0; i < items.length; i++) {
+      const r = items[i]?.range;
+      if (r && offset >= r[0] && offset <= r[2]) return pathAtOffset(items[i]!, offset, [...path, i]);
+    }
+  }
+  return path;
+}
+
+const emptyMessage =
+  "the file is empty; expected a mapping with keys such as name, dataset, labels, detector, method";

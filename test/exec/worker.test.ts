@@ -1,0 +1,94 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CLI, runCli } from "../helpers/cli.js";
+import { fakeTrainerConfig, writeRunDir } from "../helpers/run-dirs.js";
+
+const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
+
+describe("labelsweep worker (command engine)", () => {
+  it("runs the trainer, parses its metrics and marks the run done", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ls-worker-")), "k1");
+    writeRunDir(dir, "k1", fakeTrainerConfig(2));
+    const r = await runCli(["worker", dir]);
+    expect(r.code).toBe(0);
+    const metrics = readJson(join(dir, "metrics.json"));
+    expect(metrics.metrics.AP).toBeCloseTo(0.32, 10);
+    expect(metrics.metrics.AP50).toBeCloseTo(0.52, 10);
+    expect(metrics.source).toBe("pycocotools");
+    const state = readJson(join(dir, "state.json"));
+    expect(state).toMatchObject({ status: "done", attempt: 1, restarts: 0 });
+    expect(readFileSync(join(dir, "log"), "utf8")).toContain("step 3/3");
+    const events = readFileSync(join(dir, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(events.map((e) => e.type)).toEqual(["start", "done"]);
+    expect(readJson(join(dir, "run.json")).provenance.seconds).toBeGreaterThan(0);
+  });
+
+  it("marks a failing trainer failed, with its output in the log", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ls-worker-")), "k2");
+    writeRunDir(dir, "k2", fakeTrainerConfig(0, ["--fail"]));
+    const r = await runCli(["worker", dir]);
+    expect(r.code).toBe(1);
+    const state = readJson(join(dir, "state.json"));
+    expect(state.status).toBe("failed");
+    expect(state.error).toContain("exited with code 1");
+    expect(readFileSync(join(dir, "log"), "utf8")).toContain("CUDA out of memory (fake)");
+  });
+
+  it("stops gracefully on SIGTERM and resumes from the trainer's checkpoint", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ls-worker-")), "k3");
+    writeRunDir(dir, "k3", fakeTrainerConfig(1, ["--steps", "200", "--step-ms", "20"]));
+    const child = spawn(process.execPath, [CLI, "worker", dir], { stdio: "ignore" });
+    // Wait until the trainer has made progress, then ask the worker to stop.
+    for (let i = 0; i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        if (readJson(join(dir, "out", "ckpt.json")).step >= 3) break;
+      } catch {}
+    }
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    expect(code).toBe(143);
+    expect(readJson(join(dir, "state.json")).status).toBe("interrupted");
+    const stoppedAt = readJson(join(dir, "out", "ckpt.json")).step;
+    expect(stoppedAt).toBeGreaterThanOrEqual(3);
+    expect(stoppedAt).toBeLessThan(200);
+
+    const again = await runCli(["worker", dir]);
+    expect(again.code).toBe(0);
+    expect(readJson(join(dir, "state.json"))).toMatchObject({ status: "done", attempt: 2, restarts: 1 });
+    const starts = readFileSync(join(dir, "out", "starts.txt"), "utf8")
+      .trim()
+      .split("\n")
+      .map(Number);
+    expect(starts).toEqual([0, stoppedAt]);
+  });
+
+  it("refuses to run a key that a live process holds", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ls-worker-")), "k4");
+    writeRunDir(dir, "k4", fakeTrainerConfig(0));
+    writeFileSync(
+      join(dir, "lock"),
+      JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }),
+    );
+    const r = await runCli(["worker", dir]);
+    expect(r.code).toBe(75);
+    expect(r.stderr).toContain("being executed by another process");
+  });
+
+  it("takes over a stale lock left by a dead process", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ls-worker-")), "k5");
+    writeRunDir(dir, "k5", fakeTrainerConfig(0));
+    writeFileSync(
+      join(dir, "lock"),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: "2020-01-01T00:00:00Z" }),
+    );
+    const r = await runCli(["worker", dir]);
+    expect(r.code).toBe(0);
+  });
+});
