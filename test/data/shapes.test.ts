@@ -23,12 +23,13 @@ afterAll(() => rm(tmp, { recursive: true, force: true }));
 const spec = (s: Omit<ShapesDatasetSpec, "name"> = {}) => resolveShapesSpec({ name: "shapes", ...s });
 
 describe("shapes classes", () => {
-  it("lists 80 distinct (shape, colour) classes, the first eight all different in both", () => {
+  it("lists 200 distinct (colour, shape) classes, the first ten all different in both", () => {
     expect(BUILTIN_CLASSES).toHaveLength(SHAPE_KINDS.length * COLOURS.length);
-    expect(new Set(BUILTIN_CLASSES.map((c) => c.name)).size).toBe(80);
-    const first = BUILTIN_CLASSES.slice(0, 8);
-    expect(new Set(first.map((c) => c.kind)).size).toBe(8);
-    expect(new Set(first.map((c) => c.rgb.join())).size).toBe(8);
+    expect(new Set(BUILTIN_CLASSES.map((c) => c.name)).size).toBe(200);
+    const first = BUILTIN_CLASSES.slice(0, 10);
+    expect(new Set(first.map((c) => c.kind)).size).toBe(10);
+    expect(new Set(first.map((c) => c.rgb.join())).size).toBe(10);
+    expect(BUILTIN_CLASSES[0]!.name).toBe("red-circle");
   });
 });
 
@@ -36,15 +37,16 @@ describe("shapes spec", () => {
   it("fills defaults with an 8× object-scale range", () => {
     const s = spec();
     expect(s.scale[1] / s.scale[0]).toBeGreaterThanOrEqual(8);
-    expect(s.classes).toHaveLength(8);
+    expect(s.classes).toHaveLength(6);
   });
 
   it("names the key and suggests classes for bad input", () => {
-    expect(() => spec({ classes: ["red circle", "mauve circle"] })).toThrow(
-      /dataset\.classes\[1\]: unknown class "mauve circle".*did you mean "red circle"/,
+    expect(() => spec({ classes: ["red-circle", "mauve-circle"] })).toThrow(
+      /dataset\.classes\[1\]: unknown class "mauve-circle".*did you mean "red-circle"/,
     );
+    expect(() => spec({ classes: ["Red Circle"] })).toThrow(/did you mean "red-circle"\?/);
     expect(() => spec({ scale: [0.5, 0.1] })).toThrow(/dataset\.scale: expected 0 < smallest ≤ largest ≤ 1/);
-    expect(() => spec({ classes: 81 })).toThrow(/dataset\.classes: expected a whole number in \[1, 80\]/);
+    expect(() => spec({ classes: 201 })).toThrow(/dataset\.classes: expected a whole number in \[1, 200\]/);
     expect(() => spec({ cooccurrence: { pairs: [[0, 9]], probability: 0.5 } })).toThrow(
       /cooccurrence\.pairs\[0\]/,
     );
@@ -103,7 +105,7 @@ describe("shapes scenes", () => {
   it("paint each object in its class colour where the box is", () => {
     const s = spec({
       objects_per_image: [1, 1],
-      classes: ["red square", "blue circle"],
+      classes: ["red-square", "blue-circle"],
       background: "plain",
     });
     const images = new ShapesImages(s);

@@ -7,36 +7,39 @@ import { type Derivation, everything, imageKey, isCrowd } from "./derivation.js"
 // `sparse`: boxes are removed, images stay (METHODS.md §2b: "Only boxes are
 // removed; no image becomes unlabelled"). The construction rules of
 // Co-mining's files are unverified, so these are the runner defaults that
-// METHODS.md §2b suggests, each made explicit:
+// METHODS.md §2b suggests, each made explicit (and described the same way in
+// schemas/experiment.schema.json):
 //   easy       drop 1 box per image with n ≥ 2 (n ≥ 1 with keep_at_least_one: false)
 //   hard       drop ⌊n/2⌋ boxes per image (keep ⌈n/2⌉)
 //   extreme    keep 1 box per image
-//   missing50p drop each box with p = 0.5; keep one when all would go
-//              (keep_at_least_one, default true; false lets images go empty)
-//   {keep: f}  keep ⌈f·n⌉ boxes per image (so {keep: 0.5} = hard)
+//   missing50p drop each box with p = 0.5 (BRL's "50 % missing")
+//   {keep: f}  keep each box with probability f
+// For missing50p and {keep: f}, keep_at_least_one (default true) restores one
+// box, chosen uniformly, in an image that would otherwise lose all of them.
 // n counts the image's non-crowd boxes; crowd regions are "ignore" areas, not
 // instances, and are always kept. Each image draws from its own stream,
 // xoshiro128** seeded by sha256("labelsweep/sparse/v1", level, fold, image id),
-// so the result for one image does not depend on the rest of the file. The
-// per-image choice: shuffle the candidate boxes (Fisher–Yates) and keep the
-// first m, except missing50p, which flips one coin per box in file order.
+// so the result for one image does not depend on the rest of the file.
+// Fixed-count levels shuffle the image's boxes (Fisher–Yates) and keep the
+// first m; probabilistic levels flip one coin per box in file order
+// (keep when nextUint32 / 2^32 < p).
 
 export function sparseLevelName(level: SparseLevel): string {
   return typeof level === "string" ? level : `keep=${level.keep}`;
 }
 
-/** Boxes kept out of n by a fixed-count level (missing50p is not fixed-count). */
-export function keepCount(
-  level: Exclude<SparseLevel, "missing50p">,
-  n: number,
-  keepAtLeastOne: boolean,
-): number {
+/** Boxes kept out of n by a fixed-count level. */
+export function keepCount(level: "easy" | "hard" | "extreme", n: number, keepAtLeastOne: boolean): number {
   if (n === 0) return 0;
   if (level === "easy") return n >= 2 || !keepAtLeastOne ? n - 1 : n;
   if (level === "hard") return n - Math.floor(n / 2);
-  if (level === "extreme") return 1;
-  // ⌈f·n⌉, with a tolerance so that e.g. 0.7 · 10 = 7.000000000000001 keeps 7, not 8.
-  return Math.min(n, Math.ceil(level.keep * n - 1e-9));
+  return 1;
+}
+
+/** Keep probability of a probabilistic level, or null for a fixed-count one. */
+export function keepProbability(level: SparseLevel): number | null {
+  if (level === "missing50p") return 0.5;
+  return typeof level === "object" ? level.keep : null;
 }
 
 export function validateSparse(spec: SparseLabels): void {
@@ -46,10 +49,10 @@ export function validateSparse(spec: SparseLabels): void {
       throw new UserError(`labels.level.keep must be in (0, 1], got ${level.keep}`);
     }
   }
-  if (spec.keep_at_least_one === false && level !== "easy" && level !== "missing50p") {
+  if (spec.keep_at_least_one === false && (level === "hard" || level === "extreme")) {
     throw new UserError(
-      `labels.keep_at_least_one: false has no effect with level ${sparseLevelName(level)} (it always keeps a box); ` +
-        "it applies to easy and missing50p",
+      `labels.keep_at_least_one: false has no effect with level ${level} (it always keeps a box); ` +
+        "it applies to easy, missing50p and {keep: f}",
     );
   }
 }
@@ -72,9 +75,10 @@ export function deriveSparse(ds: DetectionDataset, spec: SparseLabels, fold: num
     if (n === 0) continue;
     const rng = Xoshiro128.fromParts(["labelsweep/sparse/v1", name, fold, imageKey(ds, i)]);
     let kept = 0;
-    if (level === "missing50p") {
+    const p = keepProbability(level);
+    if (p !== null) {
       for (const a of candidates) {
-        if (rng.nextUint32() >= 0x80000000) {
+        if (rng.nextFloat() < p) {
           keptMask[a] = 1;
           kept++;
         }
@@ -84,7 +88,7 @@ export function deriveSparse(ds: DetectionDataset, spec: SparseLabels, fold: num
         kept = 1;
       }
     } else {
-      const m = keepCount(level, n, keepAtLeastOne);
+      const m = keepCount(level as "easy" | "hard" | "extreme", n, keepAtLeastOne);
       rng.shuffle(candidates);
       for (let j = 0; j < m; j++) keptMask[candidates[j] as number] = 1;
       kept = m;

@@ -39,6 +39,13 @@ export function insideShape(kind: ShapeKind, u: number, v: number): boolean {
     }
     case "x":
       return Math.abs(dx - dy) <= DIAG * Math.SQRT2 || Math.abs(dx + dy) <= DIAG * Math.SQRT2;
+    case "semicircle": {
+      // Upper half of an ellipse whose flat side is the frame's bottom edge.
+      const ey = v - 1;
+      return 4 * dx * dx + ey * ey <= 1;
+    }
+    case "triangle-down":
+      return Math.abs(dx) <= (1 - v) / 2;
   }
 }
 

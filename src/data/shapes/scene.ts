@@ -48,6 +48,8 @@ const V_EXTENT: Record<ShapeKind, [number, number]> = {
   diamond: [0, 1],
   hexagon: [0.5 - Math.sqrt(3) / 4, Math.sqrt(3) / 2],
   x: [0, 1],
+  semicircle: [0, 1],
+  "triangle-down": [0, 1],
 };
 
 /** Largest share of either box that another box may cover: objects stay ≥ 70 % visible. */

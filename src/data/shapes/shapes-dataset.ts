@@ -6,6 +6,7 @@ import {
   type FrequencyGroup,
   IMAGE_LEVEL,
 } from "../detection-dataset.js";
+import { kindOf } from "./classes.js";
 import { renderScene } from "./render.js";
 import { type Scene, SceneMaker, type ShapesSplit } from "./scene.js";
 import type { ResolvedShapesSpec } from "./shapes-spec.js";
@@ -31,7 +32,7 @@ export function shapesFileName(split: ShapesSplit | `extra-${ExtraClasses}`, ind
 }
 
 function categories(spec: ResolvedShapesSpec): CategoryInfo[] {
-  return spec.classes.map((name, i) => ({ id: i + 1, name, supercategory: name.split(" ")[1] ?? "shape" }));
+  return spec.classes.map((name, i) => ({ id: i + 1, name, supercategory: kindOf(name) }));
 }
 
 function frequencyOf(imageCount: number): FrequencyGroup {

@@ -1,6 +1,6 @@
 import type { ShapesDatasetSpec } from "../../spec/types.js";
 import { UserError } from "../../util/errors.js";
-import { BUILTIN_CLASSES, type ShapeClass } from "./classes.js";
+import { BUILTIN_CLASSES, COLOURS, SHAPE_KINDS, type ShapeClass } from "./classes.js";
 
 /** Bumped whenever a change to layout or rendering changes any generated scene or pixel. */
 export const SHAPES_GENERATOR_VERSION = "shapes-1";
@@ -21,16 +21,17 @@ export interface ResolvedShapesSpec {
   background: "plain" | "noise" | "texture";
 }
 
-// Defaults: a quickstart-sized set that trains in minutes on CPU. The object
-// scale range is 8× (4 px to 32 px at 64 px), so multi-scale methods matter.
+// Defaults, as in schemas/experiment.schema.json: a set that trains in
+// minutes on CPU. The object scale range is 8.75× (5 px to 45 px at 64 px),
+// so multi-scale methods matter.
 export const SHAPES_DEFAULTS = {
   seed: 0,
   train_images: 2000,
   eval_images: 500,
   image_size: 64,
-  classes: 8,
+  classes: 6,
   objects_per_image: [1, 4] as [number, number],
-  scale: [0.0625, 0.5] as [number, number],
+  scale: [0.08, 0.7] as [number, number],
   background: "texture" as const,
 };
 
@@ -72,8 +73,7 @@ export function resolveShapesSpec(spec: ShapesDatasetSpec): ResolvedShapesSpec {
           .map((c) => c.name);
         fail(
           `classes[${i}]`,
-          `unknown class ${JSON.stringify(name)}; classes are "<colour> <shape>"` +
-            (near.length ? ` (did you mean ${near.map((n) => JSON.stringify(n)).join(", ")}?)` : ""),
+          `unknown class ${JSON.stringify(name)}; classes are "<colour> <shape>"` + suggest(String(name)),
         );
       }
       if (seen.has(name)) fail(`classes[${i}]`, `class ${JSON.stringify(name)} is listed twice`);
@@ -139,6 +139,19 @@ export function resolveShapesSpec(spec: ShapesDatasetSpec): ResolvedShapesSpec {
     object_centric: spec.object_centric ?? false,
     background,
   };
+}
+
+/** "; did you mean …?" with the closest built-in names (same shape or same colour, spelled loosely). */
+function suggest(name: string): string {
+  const norm = name.toLowerCase().replace(/[\s_]+/g, "-");
+  const exact = BUILTIN_CLASSES.find((c) => c.name === norm);
+  if (exact) return `; did you mean ${JSON.stringify(exact.name)}?`;
+  const [colour] = norm.split("-");
+  const kind = norm.slice(norm.indexOf("-") + 1);
+  const near = BUILTIN_CLASSES.filter((c) => c.kind === kind || c.name.startsWith(`${colour}-`))
+    .slice(0, 4)
+    .map((c) => JSON.stringify(c.name));
+  return near.length ? `; did you mean ${near.join(", ")}?` : "";
 }
 
 export function classesOf(spec: ResolvedShapesSpec): ShapeClass[] {
