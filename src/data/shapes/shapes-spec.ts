@@ -65,15 +65,11 @@ export function resolveShapesSpec(spec: ShapesDatasetSpec): ResolvedShapesSpec {
     const seen = new Set<string>();
     rawClasses.forEach((name, i) => {
       if (!known.has(name)) {
-        const [colour, kind] = String(name).split(" ");
-        const near = BUILTIN_CLASSES.filter(
-          (c) => c.name.includes(kind ?? "?") || c.name.includes(colour ?? "?"),
-        )
-          .slice(0, 5)
-          .map((c) => c.name);
         fail(
           `classes[${i}]`,
-          `unknown class ${JSON.stringify(name)}; classes are "<colour> <shape>"` + suggest(String(name)),
+          `unknown class ${JSON.stringify(name)}; classes are "<colour>-<shape>" ` +
+            `(colours: ${COLOURS.map((c) => c.name).join(", ")}; shapes: ${SHAPE_KINDS.join(", ")})` +
+            suggest(String(name)),
         );
       }
       if (seen.has(name)) fail(`classes[${i}]`, `class ${JSON.stringify(name)} is listed twice`);
