@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
+import { registerData } from "./data.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
 import { registerValidate } from "./validate.js";
 import { VERSION } from "./version.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run `labelsweep --help` for usage)")
     .exitOverride();
   registerValidate(program);
+  registerData(program);
   registerWorker(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -23,7 +23,13 @@ export {
   type RgbImage,
   toTensor,
 } from "./images.js";
-export { formatClassTable, formatSplitTable, inspectSplit, type SplitInspection } from "./inspect-split.js";
+export {
+  describeProtocol,
+  formatClassTable,
+  formatSplitTable,
+  inspectSplit,
+  type SplitInspection,
+} from "./inspect-split.js";
 export { DEFAULT_FOLD, normalizeLabels } from "./labels-params.js";
 export {
   DATA_GENERATOR_VERSION,
