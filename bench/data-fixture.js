@@ -1,5 +1,5 @@
 // Writes a synthetic annotation file shaped like COCO instances_train2017.json
-// (118,287 images, ~860k boxes, 80 categories with COCO's id gaps, polygon
+// (118,287 images, 860,001 boxes, 80 categories with COCO's id gaps, polygon
 // segmentations, ~1 % crowd RLE masks, ~450 MB) for bench/data.js. Generated
 // outside the repository; nothing here is real COCO data.
 
@@ -64,8 +64,8 @@ export async function writeCocoLike(path, { images = 118287, boxes = 860001, see
       seg = `{"counts":[${counts.join(",")}],"size":[${h},${w}]}`;
     } else {
       const pts = [];
-      for (let k = 0; k < 24; k++) {
-        const t = (k / 24) * 2 * Math.PI;
+      for (let k = 0; k < 26; k++) {
+        const t = (k / 26) * 2 * Math.PI;
         pts.push(
           (x + bw / 2 + (Math.cos(t) * bw) / 2).toFixed(2),
           (y + bh / 2 + (Math.sin(t) * bh) / 2).toFixed(2),

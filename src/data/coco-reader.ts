@@ -104,12 +104,19 @@ function readCategories(json: JsonBytes, pos: number, format: "coco" | "lvis"): 
     let frequency: string | undefined;
     const end = json.forEachMember(start, what, (key, v) => {
       let e: number;
-      if (key === "id") [id, e] = json.numberAt(v, what, "id");
-      else if (key === "name") [name, e] = json.stringAt(v, what, "name");
-      else if (key === "supercategory" && json.buf[v] === 0x22)
-        [supercategory, e] = json.stringAt(v, what, key);
-      else if (key === "frequency") [frequency, e] = json.stringAt(v, what, key);
-      else e = json.skipValue(v);
+      if (key === "id") {
+        e = json.numberAt(v, what, "id");
+        id = json.number;
+      } else if (key === "name") {
+        e = json.stringAt(v, what, "name");
+        name = json.string;
+      } else if (key === "supercategory" && json.buf[v] === 0x22) {
+        e = json.stringAt(v, what, key);
+        supercategory = json.string;
+      } else if (key === "frequency") {
+        e = json.stringAt(v, what, key);
+        frequency = json.string;
+      } else e = json.skipValue(v);
       return e;
     });
     if (id === undefined || !Number.isInteger(id)) json.fail(start, `${what}: "id" must be an integer`);
@@ -170,20 +177,37 @@ function readImages(json: JsonBytes, pos: number, format: "coco" | "lvis"): [Ima
     let e: number;
     switch (key) {
       case "id":
-        if (json.buf[v] === 0x22) [id, e] = json.stringAt(v, what, "id");
-        else [id, e] = json.numberAt(v, what, "id");
+        if (json.buf[v] === 0x22) {
+          e = json.stringAt(v, what, "id");
+          id = json.string;
+        } else {
+          e = json.numberAt(v, what, "id");
+          id = json.number;
+        }
         return e;
       case "file_name":
-        [fileName, e] = json.stringAt(v, what, key);
+        {
+          e = json.stringAt(v, what, key);
+          fileName = json.string;
+        }
         return e;
       case "coco_url":
-        [cocoUrl, e] = json.stringAt(v, what, key);
+        {
+          e = json.stringAt(v, what, key);
+          cocoUrl = json.string;
+        }
         return e;
       case "width":
-        [width, e] = json.numberAt(v, what, key);
+        {
+          e = json.numberAt(v, what, key);
+          width = json.number;
+        }
         return e;
       case "height":
-        [height, e] = json.numberAt(v, what, key);
+        {
+          e = json.numberAt(v, what, key);
+          height = json.number;
+        }
         return e;
       case "neg_category_ids":
         negIds = [];
@@ -316,24 +340,41 @@ function readAnnotations(json: JsonBytes, pos: number): [AnnotationsRead, number
     let e: number;
     switch (key) {
       case "id":
-        [id, e] = json.numberAt(v, what, key);
+        {
+          e = json.numberAt(v, what, key);
+          id = json.number;
+        }
         return e;
       case "image_id":
-        if (json.buf[v] === 0x22) [imageId, e] = json.stringAt(v, what, key);
-        else [imageId, e] = json.numberAt(v, what, key);
+        if (json.buf[v] === 0x22) {
+          e = json.stringAt(v, what, key);
+          imageId = json.string;
+        } else {
+          e = json.numberAt(v, what, key);
+          imageId = json.number;
+        }
         return e;
       case "category_id":
-        [categoryId, e] = json.numberAt(v, what, key);
+        {
+          e = json.numberAt(v, what, key);
+          categoryId = json.number;
+        }
         return e;
       case "bbox":
         hasBbox = true;
         bbox.length = 0;
         return json.numbersAt(v, what, key, bbox);
       case "area":
-        [area, e] = json.numberAt(v, what, key);
+        {
+          e = json.numberAt(v, what, key);
+          area = json.number;
+        }
         return e;
       case "iscrowd":
-        [crowd, e] = json.numberAt(v, what, key);
+        {
+          e = json.numberAt(v, what, key);
+          crowd = json.number;
+        }
         return e;
       default:
         return json.skipValue(v);
@@ -405,6 +446,27 @@ function readAnnotations(json: JsonBytes, pos: number): [AnnotationsRead, number
   return [read, arrayEnd];
 }
 
+/**
+ * id → index lookup. COCO ids are small non-negative integers (train2017's
+ * largest is 581,929), so a dense Int32Array table beats a Map for 860k
+ * lookups; anything else (string ids, huge ids) falls back to the Map.
+ */
+function idLookup(index: Map<number | string, number>): (id: number | string) => number | undefined {
+  let max = -1;
+  for (const id of index.keys()) {
+    if (typeof id !== "number" || !Number.isInteger(id) || id < 0) return (id) => index.get(id);
+    if (id > max) max = id;
+  }
+  if (max > 4 * index.size + 1_000_000) return (id) => index.get(id);
+  const table = new Int32Array(max + 1).fill(-1);
+  for (const [id, i] of index) table[id as number] = i;
+  return (id) => {
+    if (typeof id !== "number" || !(id >= 0 && id <= max)) return index.get(id);
+    const i = table[id] as number;
+    return i >= 0 ? i : undefined;
+  };
+}
+
 function resolveAnnotations(
   json: JsonBytes,
   read: AnnotationsRead,
@@ -413,19 +475,20 @@ function resolveAnnotations(
 ): AnnotationTable {
   const img = new Int32Array(read.count);
   const cat = new Int32Array(read.count);
+  const imageOf = idLookup(imageIndex);
+  const categoryOf = idLookup(categoryIndex as Map<number | string, number>);
   for (let a = 0; a < read.count; a++) {
-    const ii = imageIndex.get(read.imageIds[a] as number | string);
-    const where = read.spans[2 * a] as number;
+    const ii = imageOf(read.imageIds[a] as number | string);
     if (ii === undefined) {
       json.fail(
-        where,
+        read.spans[2 * a] as number,
         `annotations[${a}] (id ${read.ids[a]}): image_id ${read.imageIds[a]} is not in "images"`,
       );
     }
-    const ci = categoryIndex.get(read.categoryIds[a] as number);
+    const ci = categoryOf(read.categoryIds[a] as number);
     if (ci === undefined) {
       json.fail(
-        where,
+        read.spans[2 * a] as number,
         `annotations[${a}] (id ${read.ids[a]}): category_id ${read.categoryIds[a]} is not in "categories"`,
       );
     }

@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { mkdir, open } from "node:fs/promises";
+import { dirname } from "node:path";
 import { CROWD, type DetectionDataset, DIFFICULT, IMAGE_LEVEL } from "./detection-dataset.js";
 
 // Writes a subset of a dataset as COCO/LVIS JSON. Datasets read from a file
@@ -15,20 +18,107 @@ export interface CocoSubset {
   annotations: ArrayLike<number>;
 }
 
-export function cocoBytes(ds: DetectionDataset, subset: CocoSubset, description?: string): Buffer {
-  return ds.raw ? rawBytes(ds, subset) : serialisedBytes(ds, subset, description ?? ds.source);
+/**
+ * A file's content as a list of pieces: literal text, or [start, end) slices
+ * of a source buffer. A sparse split of COCO is ~700k records; one Buffer per
+ * record (plus Buffer.concat) costs more than the copying itself, and one
+ * 400 MB result buffer per split costs page faults. Pieces are copied into
+ * one buffer (small files) or streamed to disk in 8 MB chunks (writeParts).
+ */
+export interface ByteParts {
+  source: Buffer;
+  texts: (Buffer | null)[];
+  starts: number[];
+  ends: number[];
+  size: number;
 }
 
-function rawBytes(ds: DetectionDataset, subset: CocoSubset): Buffer {
+export function cocoBytes(ds: DetectionDataset, subset: CocoSubset, description?: string): Buffer {
+  return partsToBuffer(cocoParts(ds, subset, description));
+}
+
+export function cocoParts(ds: DetectionDataset, subset: CocoSubset, description?: string): ByteParts {
+  if (ds.raw) return rawParts(ds, subset);
+  const data = serialisedBytes(ds, subset, description ?? ds.source);
+  return { source: data, texts: [null], starts: [0], ends: [data.length], size: data.length };
+}
+
+export function partsToBuffer(parts: ByteParts): Buffer {
+  const out = Buffer.allocUnsafe(parts.size);
+  let at = 0;
+  for (let p = 0; p < parts.texts.length; p++) {
+    const t = parts.texts[p];
+    if (t) at += t.copy(out, at);
+    else at += parts.source.copy(out, at, parts.starts[p] as number, parts.ends[p] as number);
+  }
+  return out;
+}
+
+const CHUNK = 8 << 20;
+
+/** Writes the pieces to `path` in chunks, hashing on the way; returns the sha256 and size. */
+export async function writeParts(path: string, parts: ByteParts): Promise<{ sha256: string; bytes: number }> {
+  await mkdir(dirname(path), { recursive: true });
+  const hash = createHash("sha256");
+  const chunk = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, parts.size)));
+  const file = await open(path, "w");
+  try {
+    let fill = 0;
+    const flush = async () => {
+      if (fill === 0) return;
+      const view = chunk.subarray(0, fill);
+      hash.update(view);
+      let done = 0;
+      while (done < fill) done += (await file.write(view, done, fill - done)).bytesWritten;
+      fill = 0;
+    };
+    for (let p = 0; p < parts.texts.length; p++) {
+      const t = parts.texts[p];
+      const src = t ?? parts.source;
+      let from = t ? 0 : (parts.starts[p] as number);
+      const to = t ? t.length : (parts.ends[p] as number);
+      while (from < to) {
+        const n = Math.min(to - from, chunk.length - fill);
+        src.copy(chunk, fill, from, from + n);
+        fill += n;
+        from += n;
+        if (fill === chunk.length) await flush();
+      }
+    }
+    await flush();
+  } finally {
+    await file.close();
+  }
+  return { sha256: hash.digest("hex"), bytes: parts.size };
+}
+
+function rawParts(ds: DetectionDataset, subset: CocoSubset): ByteParts {
   const raw = ds.raw!;
-  const parts: Buffer[] = [];
-  const text = (s: string) => parts.push(Buffer.from(s, "utf8"));
+  // Records adjacent in the source (kept runs) are one slice with their
+  // original separators, so `full`-like subsets are a handful of large copies.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const texts: (Buffer | null)[] = [];
+  const text = (s: string) => {
+    texts.push(Buffer.from(s, "utf8"));
+    starts.push(0);
+    ends.push(0);
+  };
+  const slice = (from: number, to: number) => {
+    texts.push(null);
+    starts.push(from);
+    ends.push(to);
+  };
   const records = (spans: Float64Array, indices: ArrayLike<number>) => {
     text("[");
-    for (let k = 0; k < indices.length; k++) {
-      const i = indices[k] as number;
+    let k = 0;
+    while (k < indices.length) {
+      // Extend the run while the next chosen record is the next record of the file.
+      let j = k;
+      while (j + 1 < indices.length && indices[j + 1] === (indices[j] as number) + 1) j++;
       text(k ? ",\n" : "\n");
-      parts.push(raw.bytes.subarray(spans[2 * i] as number, spans[2 * i + 1] as number));
+      slice(spans[2 * (indices[k] as number)] as number, spans[2 * (indices[j] as number) + 1] as number);
+      k = j + 1;
     }
     text(indices.length ? "\n]" : "]");
   };
@@ -42,7 +132,7 @@ function rawBytes(ds: DetectionDataset, subset: CocoSubset): Buffer {
     else if (m.key === "annotations") {
       records(raw.annotationSpans, subset.annotations);
       wroteAnnotations = true;
-    } else parts.push(raw.bytes.subarray(m.start, m.end));
+    } else slice(m.start, m.end);
   }
   // Image-only inputs (e.g. image_info_unlabeled2017.json) still get an annotations list.
   if (!wroteAnnotations) {
@@ -50,7 +140,10 @@ function rawBytes(ds: DetectionDataset, subset: CocoSubset): Buffer {
     records(raw.annotationSpans, subset.annotations);
   }
   text("}\n");
-  return Buffer.concat(parts);
+  let size = 0;
+  for (let p = 0; p < texts.length; p++)
+    size += texts[p]?.length ?? (ends[p] as number) - (starts[p] as number);
+  return { source: raw.bytes, texts, starts, ends, size };
 }
 
 function serialisedBytes(ds: DetectionDataset, subset: CocoSubset, description: string): Buffer {

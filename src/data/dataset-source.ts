@@ -1,11 +1,11 @@
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import type { DatasetSpec, FileDatasetSpec, ShapesDatasetSpec } from "../spec/types.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
 import { NotImplementedError, UserError } from "../util/errors.js";
 import { readCocoFile } from "./coco-reader.js";
 import type { DatasetFormat, DetectionDataset } from "./detection-dataset.js";
+import { hashFile } from "./file-hash.js";
 import type { InputRecord } from "./manifest.js";
 import { shapesDataset } from "./shapes/shapes-dataset.js";
 import {
@@ -117,21 +117,6 @@ export function resolveDataset(spec: DatasetSpec, baseDir = process.cwd()): Reso
     unlabeledImages: { kind: "dir", root: at(file.train_images ?? d.train_images) },
     identity: { name: file.name, format },
   };
-}
-
-async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash("sha256");
-  let bytes = 0;
-  await new Promise<void>((done, fail) => {
-    createReadStream(path, { highWaterMark: 1 << 22 })
-      .on("data", (chunk) => {
-        hash.update(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-      })
-      .on("end", done)
-      .on("error", (err) => fail(new UserError(`cannot read ${path}: ${err.message}`)));
-  });
-  return { sha256: hash.digest("hex"), bytes };
 }
 
 function sourceKey(source: Source): string {

@@ -1,5 +1,6 @@
 // Public interface of the data stage. Other rooms import from here only.
 
+export { prepareActiveCycle } from "./active-split.js";
 export { parseCocoBytes, readCocoFile } from "./coco-reader.js";
 export { cocoBytes } from "./coco-writer.js";
 export { DatasetLoader, type ImageLocation, resolveDataset } from "./dataset-source.js";

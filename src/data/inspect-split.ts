@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { sha256Hex } from "../util/canonical-json.js";
 import { UserError } from "../util/errors.js";
+import { hashFile } from "./file-hash.js";
 import { MANIFEST_SCHEMA, type OutputRecord, type SplitManifest, splitManifestHash } from "./manifest.js";
 import { treeSha256 } from "./split-files.js";
 import type { TreeFile } from "./voc-writer.js";
@@ -60,7 +60,7 @@ async function checkOutput(dir: string, o: OutputRecord): Promise<OutputCheck> {
   if (o.format === "voc") {
     actual = treeSha256(await vocTreeFiles(dir, o));
   } else {
-    actual = sha256Hex(await readFile(path));
+    actual = (await hashFile(path)).sha256;
   }
   return actual === o.sha256
     ? { role: o.role, path: o.path, status: "ok" }

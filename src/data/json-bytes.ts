@@ -35,8 +35,12 @@ function labelText(label: Label): string {
 }
 
 export class JsonBytes {
-  /** Interned object keys, so a file's millions of repeated keys are not decoded one by one. */
-  private readonly keyCache = new Map<number, string>();
+  /** Interned object keys by hash slot, so a file's millions of repeated keys are not decoded one by one. */
+  private readonly keyCache: (string | undefined)[] = new Array(1024).fill(undefined);
+  /** The value read by the last readNumber/numberAt (returned through a field: no tuple per number). */
+  number = 0;
+  /** The value read by the last stringAt. */
+  string = "";
   /** The record being walked, named in errors that arise inside it (e.g. in a skipped polygon). */
   private context: Label | null = null;
 
@@ -122,7 +126,8 @@ export class JsonBytes {
       if (c === BACKSLASH || c >= 0x80) return this.readString(pos, end);
       h = Math.imul(h ^ c, 16777619);
     }
-    const cached = this.keyCache.get(h);
+    const slot = h & 1023;
+    const cached = this.keyCache[slot];
     if (cached !== undefined && cached.length === len) {
       let same = true;
       for (let k = 0; k < len; k++) {
@@ -134,7 +139,7 @@ export class JsonBytes {
       if (same) return cached;
     }
     const key = buf.toString("latin1", pos + 1, end - 1);
-    this.keyCache.set(h, key);
+    this.keyCache[slot] = key;
     return key;
   }
 
@@ -169,7 +174,7 @@ export class JsonBytes {
    * is correctly rounded (both operands are exact doubles), so the value is
    * the same as Number(text); anything else goes through Number(text).
    */
-  readNumber(pos: number): [number, number] {
+  readNumber(pos: number): number {
     const buf = this.buf;
     const end = this.skipNumber(pos);
     let p = pos;
@@ -192,9 +197,13 @@ export class JsonBytes {
       mantissa = mantissa * 10 + (c - 0x30);
       if (mantissa !== 0) digits++;
     }
-    if (!fast || digits > 15 || scale > 22) return [Number(buf.toString("latin1", pos, end)), end];
+    if (!fast || digits > 15 || scale > 22) {
+      this.number = Number(buf.toString("latin1", pos, end));
+      return end;
+    }
     const value = scale ? mantissa / (EXACT_POW10[scale] as number) : mantissa;
-    return [negative ? -value : value, end];
+    this.number = negative ? -value : value;
+    return end;
   }
 
   /** Position after the JSON value that starts at pos. Validates its grammar. */
@@ -298,8 +307,8 @@ export class JsonBytes {
     }
   }
 
-  /** Reads a number, or fails naming the record and field. */
-  numberAt(pos: number, what: Label, field: string): [number, number] {
+  /** Reads a number into `this.number` (returns its end), or fails naming the record and field. */
+  numberAt(pos: number, what: Label, field: string): number {
     const c = this.buf[pos] as number;
     if (c !== MINUS && !(c >= 0x30 && c <= 0x39)) {
       this.fail(pos, `${labelText(what)}: "${field}" must be a number, found ${this.describe(pos)}`);
@@ -309,24 +318,31 @@ export class JsonBytes {
 
   /** Reads an array of numbers (a bbox, a category id list) into `out`; returns the end. */
   numbersAt(pos: number, what: Label, field: string, out: number[]): number {
-    if (this.buf[pos] !== LBRACKET) {
+    const buf = this.buf;
+    if (buf[pos] !== LBRACKET) {
       this.fail(
         pos,
         `${labelText(what)}: "${field}" must be an array of numbers, found ${this.describe(pos)}`,
       );
     }
-    return this.forEachElement(pos, what, (_i, start) => {
-      const [v, e] = this.numberAt(start, what, `${field}[]`);
-      out.push(v);
-      return e;
-    });
+    let p = this.ws(pos + 1);
+    if (buf[p] === RBRACKET) return p + 1;
+    for (;;) {
+      p = this.ws(this.numberAt(p, what, `${field}[]`));
+      out.push(this.number);
+      if (buf[p] === COMMA) p = this.ws(p + 1);
+      else if (buf[p] === RBRACKET) return p + 1;
+      else this.fail(p, `${labelText(what)}: "${field}": expected ',' or ']', found ${this.describe(p)}`);
+    }
   }
 
-  stringAt(pos: number, what: Label, field: string): [string, number] {
+  /** Reads a string into `this.string` (returns its end), or fails naming the record and field. */
+  stringAt(pos: number, what: Label, field: string): number {
     if (this.buf[pos] !== QUOTE) {
       this.fail(pos, `${labelText(what)}: "${field}" must be a string, found ${this.describe(pos)}`);
     }
     const end = this.skipString(pos);
-    return [this.readString(pos, end), end];
+    this.string = this.readString(pos, end);
+    return end;
   }
 }

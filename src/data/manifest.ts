@@ -80,47 +80,69 @@ export function splitManifestHash(manifest: SplitManifest): string {
   return sha256Hex(canonicalJson(manifest));
 }
 
+const totalsCache = new WeakMap<DetectionDataset, { boxes: Int32Array; images: Int32Array }>();
+
+/** Boxes and images per class in the full data (crowd regions and image-level boxes not counted). */
+function classTotals(ds: DetectionDataset): { boxes: Int32Array; images: Int32Array } {
+  let totals = totalsCache.get(ds);
+  if (!totals) {
+    totals = countVisible(ds, null);
+    totalsCache.set(ds, totals);
+  }
+  return totals;
+}
+
+/** Per class: visible boxes, and images with at least one visible box (mask null: every box). */
+function countVisible(
+  ds: DetectionDataset,
+  keptMask: Uint8Array | null,
+): { boxes: Int32Array; images: Int32Array } {
+  const k = ds.categories.length;
+  const boxes = new Int32Array(k);
+  const images = new Int32Array(k);
+  // stamp[c] = last image counted for class c, so each (image, class) pair counts once.
+  const stamp = new Int32Array(k).fill(-1);
+  const { start, order } = ds.byImage;
+  const { flags, categoryIndex } = ds.annotations;
+  for (let i = 0; i < ds.images.count; i++) {
+    for (let j = start[i] as number, end = start[i + 1] as number; j < end; j++) {
+      const a = order[j] as number;
+      if (((flags[a] as number) & (CROWD | IMAGE_LEVEL)) !== 0 || (keptMask !== null && keptMask[a] === 0))
+        continue;
+      const c = categoryIndex[a] as number;
+      boxes[c] = (boxes[c] as number) + 1;
+      if (stamp[c] !== i) {
+        stamp[c] = i;
+        images[c] = (images[c] as number) + 1;
+      }
+    }
+  }
+  return { boxes, images };
+}
+
 /** Per-class counts of what a protocol left visible, against the full data. */
 export function countClasses(
   ds: DetectionDataset,
   kept: Int32Array,
   observed?: Int32Array,
 ): { perClass: ClassCount[]; zero: number[] } {
-  const k = ds.categories.length;
-  const totalBoxes = new Int32Array(k);
-  const totalImages = new Int32Array(k);
-  const boxes = new Int32Array(k);
-  const images = new Int32Array(k);
   const keptMask = new Uint8Array(ds.annotations.count);
-  for (const a of kept) keptMask[a] = 1;
-  // stamp[c] = last image counted for class c, so each (image, class) pair counts once.
-  const stampAll = new Int32Array(k).fill(-1);
-  const stampKept = new Int32Array(k).fill(-1);
-  for (let i = 0; i < ds.images.count; i++) {
-    for (const a of annotationsOf(ds, i)) {
-      if (((ds.annotations.flags[a] as number) & (CROWD | IMAGE_LEVEL)) !== 0) continue;
-      const c = ds.annotations.categoryIndex[a] as number;
-      (totalBoxes[c] as number)++;
-      if (stampAll[c] !== i) {
-        stampAll[c] = i;
-        (totalImages[c] as number)++;
-      }
-      if (!keptMask[a]) continue;
-      (boxes[c] as number)++;
-      if (!observed && stampKept[c] !== i) {
-        stampKept[c] = i;
-        (images[c] as number)++;
-      }
-    }
+  for (let j = 0; j < kept.length; j++) keptMask[kept[j] as number] = 1;
+  const total = classTotals(ds);
+  const visible = countVisible(ds, keptMask);
+  let images = visible.images;
+  if (observed) {
+    // single-positive: a class's images are those where it is the observed positive.
+    images = new Int32Array(ds.categories.length);
+    for (const c of observed) images[c] = (images[c] as number) + 1;
   }
-  if (observed) for (const c of observed) (images[c] as number)++;
   const perClass = ds.categories.map((c, j) => ({
     id: c.id,
     name: c.name,
     images: images[j] as number,
-    boxes: boxes[j] as number,
-    total_images: totalImages[j] as number,
-    total_boxes: totalBoxes[j] as number,
+    boxes: visible.boxes[j] as number,
+    total_images: total.images[j] as number,
+    total_boxes: total.boxes[j] as number,
   }));
   const zero = perClass.filter((c) => c.total_boxes > 0 && c.boxes === 0 && c.images === 0).map((c) => c.id);
   return { perClass, zero };

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { DatasetSpec, JsonObject, LabelsSpec } from "../spec/types.js";
+import type { DatasetSpec, JsonObject, LabelProtocol, LabelsSpec } from "../spec/types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
 import { UserError } from "../util/errors.js";
-import { cocoBytes } from "./coco-writer.js";
+import { cocoBytes, writeParts } from "./coco-writer.js";
 import {
   DatasetLoader,
   extraUnsupported,
@@ -108,6 +108,28 @@ export async function prepareSplit(
 
   const train = await loader.load(resolved.train);
   const derivation = derive(train, labels, params);
+  return buildArtifact({ cacheDir, dir, key, resolved, loader, params, inputs, train, derivation, evalGt });
+}
+
+export interface ArtifactBuild {
+  cacheDir: string;
+  dir: string;
+  key: string;
+  resolved: ResolvedDataset;
+  loader: DatasetLoader;
+  /** Normalised parameters; `protocol` and `fold` are read from here. */
+  params: JsonObject;
+  inputs: InputRecord[];
+  train: DetectionDataset;
+  derivation: Derivation;
+  evalGt: EvalGt;
+}
+
+/** Writes a derivation as an artifact folder (atomically, manifest last) and returns it. */
+export async function buildArtifact(b: ArtifactBuild): Promise<SplitArtifact> {
+  const { cacheDir, dir, key, resolved, loader, params, inputs, train, derivation, evalGt } = b;
+  const manifestPath = join(dir, "manifest.json");
+  const protocol = params.protocol as LabelProtocol;
   const unlabeledSource = resolved.unlabeled ? await loader.load(resolved.unlabeled) : undefined;
   let extra: DetectionDataset | undefined;
   if (params.extra && resolved.shapes) {
@@ -119,7 +141,7 @@ export async function prepareSplit(
     train,
     trainInput: inputs[0] as InputRecord,
     derivation,
-    labeledIsInput: labels.protocol === "full" && resolved.train.kind === "json",
+    labeledIsInput: protocol === "full" && resolved.train.kind === "json",
     ...(unlabeledSource ? { unlabeledSource } : {}),
     ...(extra ? { extra } : {}),
   });
@@ -141,7 +163,7 @@ export async function prepareSplit(
       format: resolved.format,
       identity: resolved.identity as unknown as JsonObject,
     },
-    protocol: labels.protocol,
+    protocol,
     params,
     fold: params.fold as number,
     inputs,
@@ -167,7 +189,17 @@ export async function prepareSplit(
     `.labelsweep-tmp-${key.slice(0, 16)}-${process.pid}-${randomBytes(4).toString("hex")}`,
   );
   try {
-    for (const f of plan.files) await writeFileAtomic(join(tmp, f.path), f.data);
+    // Everything goes into the temporary folder, which is renamed into place
+    // once complete: large JSON is streamed there (and hashed on the way)
+    // rather than held in memory whole.
+    for (const f of plan.files) {
+      if ("parts" in f) {
+        const written = await writeParts(join(tmp, f.path), f.parts);
+        for (const o of plan.outputs) if (o.path === f.path && !o.same_as_input) o.sha256 = written.sha256;
+      } else {
+        await writeFileAtomic(join(tmp, f.path), f.data);
+      }
+    }
     for (const l of plan.links) {
       await mkdir(dirname(join(tmp, l.path)), { recursive: true });
       await symlink(l.target, join(tmp, l.path), "dir");
@@ -227,10 +259,10 @@ async function evalRecord(
   return loader.hash(source, "eval");
 }
 
-type EvalGt = SplitArtifact["eval"];
+export type EvalGt = SplitArtifact["eval"];
 
 /** Where the eval ground truth is; shapes writes its eval split once per spec into the cache. */
-async function materialiseEval(
+export async function materialiseEval(
   resolved: ResolvedDataset,
   cacheDir: string,
   loader: DatasetLoader,
@@ -264,7 +296,7 @@ async function materialiseEval(
   return { format: "coco", path, images: resolved.evalImages };
 }
 
-async function readManifest(path: string): Promise<SplitManifest> {
+export async function readManifest(path: string): Promise<SplitManifest> {
   try {
     const m = JSON.parse(await readFile(path, "utf8")) as SplitManifest;
     if (m.schema !== MANIFEST_SCHEMA) throw new Error(`schema is ${JSON.stringify(m.schema)}`);
@@ -274,7 +306,7 @@ async function readManifest(path: string): Promise<SplitManifest> {
   }
 }
 
-function artifactOf(
+export function artifactOf(
   dir: string,
   key: string,
   manifest: SplitManifest,

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 // labelsweep's native sampling RNG: xoshiro128** seeded from sha256 of a list
 // of named parts (e.g. ["budget", fold, imageId]). Deriving one stream per
@@ -10,8 +10,12 @@ import { createHash } from "node:crypto";
 
 /** sha256 of the parts joined with U+001F (a separator no id contains), as 32 bytes. */
 export function digestParts(parts: readonly (string | number)[]): Buffer {
-  return createHash("sha256").update(parts.map(String).join("\u001f")).digest();
+  const text = parts.map(String).join("\u001f");
+  // crypto.hash (Node ≥ 20.12) is the same sha256 without a Hash object per call: ~3× faster for 118k ids.
+  return oneShot ? oneShot("sha256", text, "buffer") : crypto.createHash("sha256").update(text).digest();
 }
+
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: "buffer") => Buffer }).hash;
 
 /**
  * A rank in [0, 2^53) from sha256(parts): the first 53 bits, big-endian.
@@ -20,6 +24,76 @@ export function digestParts(parts: readonly (string | number)[]): Buffer {
 export function rankOf(parts: readonly (string | number)[]): number {
   const d = digestParts(parts);
   return d.readUInt32BE(0) * 2 ** 21 + (d.readUInt32BE(4) >>> 11);
+}
+
+/** MurmurHash3 x86_32 (Appleby, public domain) of bytes[0..length) with a 32-bit seed. */
+export function murmur3(bytes: Uint8Array, length: number, seed: number): number {
+  let h = seed >>> 0;
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  const blocks = length & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    let k =
+      (bytes[i] as number) |
+      ((bytes[i + 1] as number) << 8) |
+      ((bytes[i + 2] as number) << 16) |
+      ((bytes[i + 3] as number) << 24);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = length & 3;
+  if (tail > 0) {
+    let k = 0;
+    if (tail === 3) k ^= (bytes[blocks + 2] as number) << 16;
+    if (tail >= 2) k ^= (bytes[blocks + 1] as number) << 8;
+    k ^= bytes[blocks] as number;
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+  }
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * One RNG stream per image id under a fixed key, cheaply: the key is
+ * sha256(parts) once; the stream of `id` is xoshiro128** with state word k =
+ * murmur3_x86_32(utf8(id), seed = little-endian word k of the key). 118k
+ * sha256 calls per protocol cost more than the protocol itself; this keeps
+ * per-image independence (a result for one image does not depend on the
+ * others) at a fraction of the price, and stays reproducible anywhere mmh3
+ * and sha256 exist.
+ */
+export class StreamKey {
+  private readonly seeds: number[];
+  private scratch = Buffer.alloc(256);
+
+  constructor(parts: readonly (string | number)[]) {
+    const d = digestParts(parts);
+    this.seeds = [d.readUInt32LE(0), d.readUInt32LE(4), d.readUInt32LE(8), d.readUInt32LE(12)];
+  }
+
+  stream(id: string): Xoshiro128 {
+    if (Buffer.byteLength(id) > this.scratch.length) this.scratch = Buffer.alloc(2 * Buffer.byteLength(id));
+    const n = this.scratch.write(id, "utf8");
+    const [a, b, c, d] = this.seeds as [number, number, number, number];
+    return new Xoshiro128(
+      murmur3(this.scratch, n, a),
+      murmur3(this.scratch, n, b),
+      murmur3(this.scratch, n, c),
+      murmur3(this.scratch, n, d),
+    );
+  }
 }
 
 export class Xoshiro128 {

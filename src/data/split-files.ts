@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sha256Hex } from "../util/canonical-json.js";
-import { cocoBytes } from "./coco-writer.js";
+import { type ByteParts, cocoParts } from "./coco-writer.js";
 import type { DetectionDataset } from "./detection-dataset.js";
 import type { InputRecord, OutputRecord, OutputRole } from "./manifest.js";
 import { multiLabelBytes, singlePositiveView } from "./multilabel.js";
@@ -17,8 +17,15 @@ import {
 // format: COCO/LVIS JSON (shapes too), or a VOCdevkit tree for VOC. Nothing
 // is written here; prepare-split.ts writes the plan atomically.
 
+/** A file to write: small ones as bytes, large JSON as pieces streamed to disk (coco-writer.ts). */
+export type PlannedFile = TreeFile | { path: string; parts: ByteParts };
+
+export function bufferParts(data: Buffer): ByteParts {
+  return { source: data, texts: [null], starts: [0], ends: [data.length], size: data.length };
+}
+
 export interface FilePlan {
-  files: TreeFile[];
+  files: PlannedFile[];
   links: TreeLink[];
   outputs: OutputRecord[];
 }
@@ -33,26 +40,19 @@ export interface PlanInput {
   extra?: DetectionDataset;
 }
 
+/** A one-file output; its sha256 is filled in when the file is written. */
 function single(
   role: OutputRole,
   format: OutputRecord["format"],
   path: string,
-  data: Buffer,
+  parts: ByteParts,
   images: number,
   boxes: number,
-) {
-  const file: TreeFile = { path, data };
-  const record: OutputRecord = {
-    role,
-    format,
-    path,
-    sha256: sha256Hex(data),
-    bytes: data.length,
-    files: 1,
-    images,
-    boxes,
+): { file: PlannedFile; record: OutputRecord } {
+  return {
+    file: { path, parts },
+    record: { role, format, path, sha256: "", bytes: parts.size, files: 1, images, boxes },
   };
-  return { file, record };
 }
 
 /** sha256 over "path<TAB>sha256(file)" lines sorted by path: one identity for a folder of files. */
@@ -67,7 +67,7 @@ export function treeSha256(files: TreeFile[]): string {
 export function planFiles(input: PlanInput): FilePlan {
   const { train, derivation: d } = input;
   const plan: FilePlan = { files: [], links: [], outputs: [] };
-  const add = (x: { file: TreeFile; record: OutputRecord }) => {
+  const add = (x: { file: PlannedFile; record: OutputRecord }) => {
     plan.files.push(x.file);
     plan.outputs.push(x.record);
   };
@@ -129,7 +129,7 @@ export function planFiles(input: PlanInput): FilePlan {
           "labeled",
           format,
           "labeled.json",
-          cocoBytes(train, { images: d.labeled, annotations: d.kept }),
+          cocoParts(train, { images: d.labeled, annotations: d.kept }),
           d.labeled.length,
           d.kept.length,
         ),
@@ -141,7 +141,7 @@ export function planFiles(input: PlanInput): FilePlan {
           "unlabeled",
           format,
           "unlabeled.json",
-          cocoBytes(train, { images: d.unlabeled, annotations: noAnnotations }),
+          cocoParts(train, { images: d.unlabeled, annotations: noAnnotations }),
           d.unlabeled.length,
           0,
         ),
@@ -154,7 +154,7 @@ export function planFiles(input: PlanInput): FilePlan {
           "unlabeled_extra",
           format,
           "unlabeled_extra.json",
-          cocoBytes(u, { images: everyImage(u), annotations: noAnnotations }),
+          cocoParts(u, { images: everyImage(u), annotations: noAnnotations }),
           u.images.count,
           0,
         ),
@@ -168,7 +168,7 @@ export function planFiles(input: PlanInput): FilePlan {
         "multilabel",
         "multilabel",
         "labeled.multilabel.json",
-        multiLabelBytes(train, view),
+        bufferParts(multiLabelBytes(train, view)),
         d.labeled.length,
         0,
       ),
@@ -181,7 +181,7 @@ export function planFiles(input: PlanInput): FilePlan {
         "extra",
         "coco",
         "extra.json",
-        cocoBytes(e, { images: everyImage(e), annotations: everyAnnotation(e) }, e.source),
+        cocoParts(e, { images: everyImage(e), annotations: everyAnnotation(e) }, e.source),
         e.images.count,
         e.annotations.count,
       ),

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NumpyLegacyRandom } from "../../src/data/mt19937.js";
-import { rankOf, Xoshiro128 } from "../../src/data/rng.js";
+import { murmur3, rankOf, StreamKey, Xoshiro128 } from "../../src/data/rng.js";
 
 describe("xoshiro128**", () => {
   it("matches the reference algorithm (vector from an independent Python port of the C code)", () => {
@@ -59,5 +59,31 @@ describe("NumPy legacy MT19937", () => {
   it("rejects seeds NumPy rejects", () => {
     expect(() => new NumpyLegacyRandom(-1)).toThrow(/2\^32/);
     expect(() => new NumpyLegacyRandom(2 ** 32)).toThrow(/2\^32/);
+  });
+});
+
+describe("murmur3_x86_32", () => {
+  it("matches the reference test vectors (SMHasher / Wikipedia)", () => {
+    const h = (s: string, seed: number) => {
+      const b = Buffer.from(s, "utf8");
+      return murmur3(b, b.length, seed);
+    };
+    expect(h("", 0)).toBe(0);
+    expect(h("", 1)).toBe(0x514e28b7);
+    expect(h("", 0xffffffff)).toBe(0x81f16f39);
+    expect(h("test", 0)).toBe(0xba6bd213);
+    expect(h("Hello, world!", 1234)).toBe(0xfaf6cdb3);
+    expect(h("The quick brown fox jumps over the lazy dog", 0)).toBe(0x2e4ff723);
+  });
+
+  it("gives each id its own stream under a key, independent of other ids", () => {
+    const key = new StreamKey(["ns", 1]);
+    const a = key.stream("391895").nextUint32();
+    key.stream("522418").nextUint32();
+    expect(new StreamKey(["ns", 1]).stream("391895").nextUint32()).toBe(a);
+    expect(new StreamKey(["ns", 2]).stream("391895").nextUint32()).not.toBe(a);
+    expect(key.stream("x".repeat(1000)).nextUint32()).toBe(
+      new StreamKey(["ns", 1]).stream("x".repeat(1000)).nextUint32(),
+    );
   });
 });

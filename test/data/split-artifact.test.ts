@@ -9,8 +9,10 @@ import {
   inspectSplit,
   loadSplitOutput,
   outputOf,
+  prepareActiveCycle,
   prepareSplit,
   prepareSplitsForRuns,
+  type SplitArtifact,
   splitManifestHash,
 } from "../../src/data/index.js";
 import type { DatasetSpec, LabelsSpec } from "../../src/spec/types.js";
@@ -183,6 +185,46 @@ describe("split artifacts", () => {
       );
     }
     expect(existsSync(dir) ? readdirSync(dir, { recursive: true }) : []).toEqual([]);
+  });
+
+  it("grow an active-learning split by one cycle at a time from the acquisition's selection", async () => {
+    const dir = freshDir();
+    const labels: LabelsSpec = {
+      protocol: "active",
+      initial: { count: 10 },
+      per_cycle: { count: 5 },
+      cycles: 2,
+      acquisition: "entropy",
+    };
+    const base = await prepareSplit(shapes, labels, dir);
+    const ids = async (a: SplitArtifact, role: "labeled" | "unlabeled") =>
+      (await loadSplitOutput(outputOf(a, role)!)).images.ids;
+    // The initial set is the budget split of the same size and fold.
+    const budget = await prepareSplit(shapes, { protocol: "budget", count: 10 }, dir);
+    expect(await ids(base, "labeled")).toEqual(await ids(budget, "labeled"));
+
+    const pool = await ids(base, "unlabeled");
+    await expect(prepareActiveCycle(shapes, base, pool.slice(0, 4), dir)).rejects.toThrow(
+      /expected 5 selected images/,
+    );
+    const taken = (await ids(base, "labeled"))[0]!;
+    await expect(prepareActiveCycle(shapes, base, [taken, ...pool.slice(0, 4)], dir)).rejects.toThrow(
+      /already labelled/,
+    );
+    await expect(prepareActiveCycle(shapes, base, [99999, ...pool.slice(0, 4)], dir)).rejects.toThrow(
+      /not in the training set/,
+    );
+
+    const c1 = await prepareActiveCycle(shapes, base, pool.slice(0, 5), dir);
+    expect(c1.manifest.details).toMatchObject({ cycle: 1, parent: base.hash, selected: 5 });
+    expect(c1.manifest.counts.images).toMatchObject({ labeled: 15, unlabeled: 105 });
+    expect(new Set(await ids(c1, "labeled"))).toEqual(
+      new Set([...(await ids(base, "labeled")), ...pool.slice(0, 5)]),
+    );
+    expect((await prepareActiveCycle(shapes, base, pool.slice(0, 5).reverse(), dir)).cached).toBe(true);
+    const c2 = await prepareActiveCycle(shapes, c1, pool.slice(5, 10), dir);
+    expect(c2.manifest.counts.images.labeled).toBe(20);
+    await expect(prepareActiveCycle(shapes, c2, pool.slice(10, 15), dir)).rejects.toThrow(/all 2 cycles/);
   });
 
   it("prepare every distinct split of a list of runs once", async () => {

@@ -1,13 +1,14 @@
 import type { ActiveLabels } from "../../spec/types.js";
 import { UserError } from "../../util/errors.js";
 import type { DetectionDataset } from "../detection-dataset.js";
-import { lowestRanks } from "./budget.js";
+import { BUDGET_RANKING, lowestRanks } from "./budget.js";
 import { annotationsOfImages, complement, type Derivation, sizeOf } from "./derivation.js";
 
 // `active`: the initial labelled set and the unlabelled pool of an
 // active-learning run (METHODS.md §1b / §6, AL-SSL: random initial set,
-// fixed budget per cycle). The initial set is drawn like a budget split
-// (lowest sha256 ranks, namespace "labelsweep/active/v1"). Later cycles add
+// fixed budget per cycle). The initial set is the budget split of the same
+// size and fold (same ranking, budget.ts), so an active-learning run starts
+// from exactly the images a `budget: {count: initial}` run labels. Later cycles add
 // images chosen by the acquisition function from a trained model; those
 // selections become child artifacts (see active-cycle.ts), not part of this one.
 
@@ -33,7 +34,7 @@ export function planActive(
 
 export function deriveActive(ds: DetectionDataset, spec: ActiveLabels, fold: number): Derivation {
   const plan = planActive(spec, ds.images.count);
-  const labeled = lowestRanks(ds, ["labelsweep/active/v1", fold], plan.initial);
+  const labeled = lowestRanks(ds, BUDGET_RANKING(fold), plan.initial);
   return {
     labeled,
     unlabeled: complement(ds.images.count, labeled),

@@ -19,6 +19,9 @@ import { annotationsOfImages, complement, type Derivation, imageKey, sizeOf } fr
 // np.random.seed(fold); np.random.choice(range(N), size=int(p/100·N)) with
 // replacement; the labelled set is the set of drawn list positions.
 
+/** The ranking namespace of nested labelsweep budgets (also the initial set of `active`). */
+export const BUDGET_RANKING = (fold: number): (string | number)[] => ["labelsweep/budget/v1", fold];
+
 export function deriveBudget(ds: DetectionDataset, spec: BudgetLabels, fold: number): Derivation {
   const total = ds.images.count;
   const k = sizeOf(spec, total, "labels");
@@ -39,7 +42,7 @@ export function deriveBudget(ds: DetectionDataset, spec: BudgetLabels, fold: num
     const nested = spec.nested ?? true;
     // nested: false gives each budget its own independent draw.
     const prefix: (string | number)[] = nested
-      ? ["labelsweep/budget/v1", fold]
+      ? BUDGET_RANKING(fold)
       : [
           "labelsweep/budget/v1",
           fold,
@@ -65,8 +68,25 @@ export function lowestRanks(
   return rankedImages(ds, prefix).slice(0, k).sort();
 }
 
-/** All image indices ordered by rank sha256(prefix…, id); ties (never seen in practice) by index. */
+const rankCache = new WeakMap<DetectionDataset, Map<string, Int32Array>>();
+
+/** All image indices ordered by rank sha256(prefix…, id); ties (never seen in practice) by index. Cached per dataset. */
 export function rankedImages(ds: DetectionDataset, prefix: readonly (string | number)[]): Int32Array {
+  let byPrefix = rankCache.get(ds);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    rankCache.set(ds, byPrefix);
+  }
+  const key = prefix.map(String).join("\u001f");
+  let order = byPrefix.get(key);
+  if (!order) {
+    order = computeRanking(ds, prefix);
+    byPrefix.set(key, order);
+  }
+  return order;
+}
+
+function computeRanking(ds: DetectionDataset, prefix: readonly (string | number)[]): Int32Array {
   const total = ds.images.count;
   const ranks = new Float64Array(total);
   for (let i = 0; i < total; i++) ranks[i] = rankOf([...prefix, imageKey(ds, i)]);

@@ -1,5 +1,5 @@
 import { annotationsOf, CROWD, type DetectionDataset, DIFFICULT } from "../detection-dataset.js";
-import { Xoshiro128 } from "../rng.js";
+import { StreamKey } from "../rng.js";
 import type { Derivation } from "./derivation.js";
 import { imageKey } from "./derivation.js";
 
@@ -8,8 +8,9 @@ import { imageKey } from "./derivation.js";
 // both pick one uniformly per image; Scob drops images with no positive).
 // Positives are classes with a non-crowd, non-difficult box (VOC difficult
 // counts as "not positive", as Scob's VOC loader reads it). The choice comes
-// from xoshiro128** seeded by sha256("labelsweep/single-positive/v1", fold,
-// image id), over the positive category indices in ascending order.
+// from the image's own stream (rng.ts StreamKey, key
+// sha256("labelsweep/single-positive/v1", fold)), uniform over the positive
+// category indices in ascending order.
 // Detection files keep only the boxes of the observed class (still one
 // positive class per image); the image-level file is the primary output.
 
@@ -28,13 +29,14 @@ export function deriveSinglePositive(ds: DetectionDataset, fold: number): Deriva
   const observed: number[] = [];
   const dropped: number[] = [];
   const kept: number[] = [];
+  const streams = new StreamKey(["labelsweep/single-positive/v1", fold]);
   for (let i = 0; i < ds.images.count; i++) {
     const positives = positiveClasses(ds, i);
     if (positives.length === 0) {
       dropped.push(i);
       continue;
     }
-    const rng = Xoshiro128.fromParts(["labelsweep/single-positive/v1", fold, imageKey(ds, i)]);
+    const rng = streams.stream(imageKey(ds, i));
     const c = positives[rng.nextInt(positives.length)] as number;
     labeled.push(i);
     observed.push(c);

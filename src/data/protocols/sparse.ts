@@ -1,7 +1,7 @@
 import type { SparseLabels, SparseLevel } from "../../spec/types.js";
 import { UserError } from "../../util/errors.js";
 import { annotationsOf, type DetectionDataset } from "../detection-dataset.js";
-import { Xoshiro128 } from "../rng.js";
+import { StreamKey } from "../rng.js";
 import { type Derivation, everything, imageKey, isCrowd } from "./derivation.js";
 
 // `sparse`: boxes are removed, images stay (METHODS.md §2b: "Only boxes are
@@ -17,9 +17,10 @@ import { type Derivation, everything, imageKey, isCrowd } from "./derivation.js"
 // For missing50p and {keep: f}, keep_at_least_one (default true) restores one
 // box, chosen uniformly, in an image that would otherwise lose all of them.
 // n counts the image's non-crowd boxes; crowd regions are "ignore" areas, not
-// instances, and are always kept. Each image draws from its own stream,
-// xoshiro128** seeded by sha256("labelsweep/sparse/v1", level, fold, image id),
-// so the result for one image does not depend on the rest of the file.
+// instances, and are always kept. Each image draws from its own stream
+// (rng.ts StreamKey: key sha256("labelsweep/sparse/v1", level, fold), stream
+// per image id), so the result for one image does not depend on the rest of
+// the file.
 // Fixed-count levels shuffle the image's boxes (Fisher–Yates) and keep the
 // first m; probabilistic levels flip one coin per box in file order
 // (keep when nextUint32 / 2^32 < p).
@@ -65,6 +66,7 @@ export function deriveSparse(ds: DetectionDataset, spec: SparseLabels, fold: num
   const keptMask = new Uint8Array(ds.annotations.count);
   let emptied = 0;
   const candidates: number[] = [];
+  const streams = new StreamKey(["labelsweep/sparse/v1", name, fold]);
   for (let i = 0; i < ds.images.count; i++) {
     candidates.length = 0;
     for (const a of annotationsOf(ds, i)) {
@@ -73,7 +75,7 @@ export function deriveSparse(ds: DetectionDataset, spec: SparseLabels, fold: num
     }
     const n = candidates.length;
     if (n === 0) continue;
-    const rng = Xoshiro128.fromParts(["labelsweep/sparse/v1", name, fold, imageKey(ds, i)]);
+    const rng = streams.stream(imageKey(ds, i));
     let kept = 0;
     const p = keepProbability(level);
     if (p !== null) {
