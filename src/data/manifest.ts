@@ -1,12 +1,6 @@
 import type { JsonObject, JsonValue, LabelProtocol } from "../spec/types.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
-import {
-  annotationsOf,
-  CROWD,
-  type DatasetFormat,
-  type DetectionDataset,
-  IMAGE_LEVEL,
-} from "./detection-dataset.js";
+import { CROWD, type DatasetFormat, type DetectionDataset, IMAGE_LEVEL } from "./detection-dataset.js";
 
 /** Version of labelsweep's split generators; bumped whenever any protocol's output for the same input changes. */
 export const DATA_GENERATOR_VERSION = "labelsweep-data-1";
