@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
 import { registerData } from "./data.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
+import { registerPlan } from "./plan.js";
 import { registerValidate } from "./validate.js";
 import { VERSION } from "./version.js";
 import { registerWorker } from "./worker.js";
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerValidate(program);
   registerData(program);
+  registerPlan(program);
   registerWorker(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();

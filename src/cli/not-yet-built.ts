@@ -4,7 +4,6 @@ import { NotImplementedError } from "../util/errors.js";
 // Commands whose stage has not landed yet. They are listed in --help so the
 // tour is complete, and they fail loudly instead of pretending to work.
 const PENDING: [name: string, summary: string, issue: string][] = [
-  ["plan", "expand a spec into runs with run keys and status", "sweep expansion"],
   ["run", "plan, prepare labels and execute every run of a spec", "the runner"],
   ["status", "show done/failed/running/pending runs of a spec", "the runner"],
   ["table", "write the paper-style table of a spec's results", "the runner"],

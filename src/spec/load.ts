@@ -37,7 +37,13 @@ function readText(
   try {
     return readFileSync(file, "utf8");
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a folder; expected a YAML file"
+          : (err as Error).message;
     if (!from) throw new UserError(`cannot read spec file ${file}: ${reason}`);
     diagnostics.push({
       location: from.loc,

@@ -15,6 +15,8 @@ export interface LocatedScalar {
 export interface LocatedMap {
   kind: "map";
   entries: Map<string, LocatedNode>;
+  /** Keys an `extends` child removed with null, and where (so "missing key" errors point there). */
+  removed?: Map<string, SourceLocation>;
   loc: SourceLocation;
   keyLoc?: SourceLocation;
 }
@@ -73,7 +75,12 @@ export function nodeAt(root: LocatedNode, path: KeyPath): { node: LocatedNode; d
 }
 
 export function locate(root: LocatedNode, path: KeyPath, part: "key" | "value" = "key"): SourceLocation {
-  const { node } = nodeAt(root, path);
+  const { node, depth } = nodeAt(root, path);
+  const next = path[depth];
+  if (depth < path.length && node.kind === "map" && next !== undefined) {
+    const removedAt = node.removed?.get(String(next));
+    if (removedAt) return removedAt;
+  }
   return part === "key" ? (node.keyLoc ?? node.loc) : node.loc;
 }
 
@@ -84,15 +91,16 @@ export function locate(root: LocatedNode, path: KeyPath, part: "key" | "value" =
 export function mergeLocated(base: LocatedNode, over: LocatedNode): LocatedNode {
   if (base.kind !== "map" || over.kind !== "map") return over;
   const entries = new Map(base.entries);
+  const removed = new Map(base.removed ?? []);
   for (const [key, value] of over.entries) {
     if (value.kind === "scalar" && value.value === null) {
-      entries.delete(key);
+      if (entries.delete(key)) removed.set(key, value.keyLoc ?? value.loc);
       continue;
     }
     const prev = entries.get(key);
     entries.set(key, prev ? mergeLocated(prev, value) : value);
   }
-  return { kind: "map", entries, loc: over.loc, keyLoc: over.keyLoc ?? base.keyLoc };
+  return { kind: "map", entries, removed, loc: over.loc, keyLoc: over.keyLoc ?? base.keyLoc };
 }
 
 /** Sets `path` to `value` in a copy-on-write manner, creating maps as needed. */

@@ -161,9 +161,11 @@ function describeOneOf(e: ErrorObject, branchErrors: ErrorObject[][]): Described
     ];
   }
   // Branches whose type fits the value: their errors are the precise story.
-  const fitting = branchErrors
-    .map((errs, i) => ({ errs, i }))
-    .filter(({ errs }) => !errs.some((x) => x.instancePath === e.instancePath && x.keyword === "type"));
+  const structured = e.data !== null && typeof e.data === "object";
+  const mismatch = (x: ErrorObject) =>
+    x.instancePath === e.instancePath &&
+    (x.keyword === "type" || (structured && (x.keyword === "enum" || x.keyword === "const")));
+  const fitting = branchErrors.map((errs, i) => ({ errs, i })).filter(({ errs }) => !errs.some(mismatch));
   if (
     fitting.length > 0 &&
     fitting.every(({ i }) => Array.isArray(branches[i]?.required) && !branches[i]?.type)

@@ -12,11 +12,37 @@ import { type JsonObject, type RunConfig, SEMANTIC_KEYS } from "./types.js";
 export const SCHEMA_URL = new URL("../../schemas/experiment.schema.json", import.meta.url);
 const SCHEMA_ID = "https://labelsweep.dev/schemas/experiment.schema.json";
 
+/**
+ * ajv fills a `default` only where it stands in a property's own schema, not
+ * inside a `$ref`'s target. Copy each referenced definition's default next to
+ * the `$ref`, so `train`, `engine`, `detector.width`, `labels.fold`… get their
+ * defaults and an omitted value equals the same value written out.
+ */
+function hoistRefDefaults(schema: JsonObject): void {
+  const definitions = (schema.definitions ?? {}) as Record<string, JsonObject>;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (node === null || typeof node !== "object") return;
+    const obj = node as JsonObject;
+    const ref = obj.$ref;
+    if (typeof ref === "string" && ref.startsWith("#/definitions/") && !("default" in obj)) {
+      const target = definitions[ref.slice("#/definitions/".length)];
+      if (target && "default" in target) obj.default = target.default!;
+    }
+    for (const value of Object.values(obj)) visit(value);
+  };
+  visit(schema);
+}
+
 let compiled: { spec: ValidateFunction; run: ValidateFunction } | undefined;
 
 function validators(): { spec: ValidateFunction; run: ValidateFunction } {
   if (compiled) return compiled;
   const schema = JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as JsonObject;
+  hoistRefDefaults(schema);
   const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: false });
   // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
   const addFormats = addFormatsModule as unknown as (a: Ajv) => void;

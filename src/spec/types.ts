@@ -51,7 +51,10 @@ export type SparseLevel = "easy" | "hard" | "extreme" | "missing50p" | { keep: n
 
 export interface ExtraSpec {
   /** Number of object-centric images that carry image-level labels only (whole-image coarse boxes). */
-  images: number;
+  images?: number;
+  /** Real datasets: a COCO-style JSON of extra images with image-level labels (pos_category_ids). */
+  annotations?: string;
+  images_dir?: string;
   /** Which classes the extra images show. */
   classes?: "all" | "rare" | "tail";
 }
@@ -123,6 +126,8 @@ export interface MethodSpec {
 
 export interface TrainSpec {
   iterations?: number;
+  /** Passes over the labelled images; replaces iterations when set. */
+  epochs?: number;
   batch?: number;
   lr?: number;
   optimizer?: "sgd" | "adam" | "adamw";

@@ -148,7 +148,10 @@ export function parseYamlSpec(file: string, text: string): ParseResult {
   for (const doc of docs) {
     for (const err of doc.errors) {
       const message = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-      const path = doc.contents ? pathAtOffset(doc.contents as Node, err.pos[0], []) : [];
+      // A duplicate key sits right after the previous entry: only a strict range
+      // tells them apart. Syntax errors point past the broken value: include its tail.
+      const strict = err.code === "DUPLICATE_KEY";
+      const path = doc.contents ? pathAtOffset(doc.contents as Node, err.pos[0], [], strict) : [];
       const text =
         err.code === "DUPLICATE_KEY"
           ? "duplicate key: this key is already set above in the same mapping"
@@ -156,6 +159,9 @@ export function parseYamlSpec(file: string, text: string): ParseResult {
       diagnostics.push({ location: at(err.pos[0]), path, message: text });
     }
   }
+  // Duplicate keys "found" while the parser recovers from a syntax error are artifacts of the recovery.
+  const syntax = diagnostics.filter((d) => !d.message.startsWith("duplicate key"));
+  if (syntax.length > 0) return { ok: false, diagnostics: syntax };
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   if (docs.length > 1) {
     const second = docs[1]!;
@@ -194,15 +200,22 @@ export function parseYamlSpec(file: string, text: string): ParseResult {
 }
 
 /** The key path of the innermost map entry whose key or value spans `offset`. */
-function pathAtOffset(node: Node, offset: number, path: (string | number)[]): (string | number)[] {
+function pathAtOffset(
+  node: Node,
+  offset: number,
+  path: (string | number)[],
+  strict: boolean,
+): (string | number)[] {
+  const end = (r: readonly number[] | undefined | null) => (r ? (strict ? r[1]! : r[2]! + 1) : 0);
   if (isMap(node)) {
     for (const pair of node.items as { key: Node | null; value: Node | null }[]) {
       const start = pair.key?.range?.[0] ?? 0;
-      const end = pair.value?.range?.[2] ?? pair.key?.range?.[2] ?? 0;
-      if (offset >= start && offset <= end) {
+      // range[1] ends the value itself; range[2] also covers the line break after it.
+      const stop = end(pair.value?.range ?? pair.key?.range);
+      if (offset >= start && offset < stop) {
         const name = isScalar(pair.key) ? String(pair.key.value) : "?";
-        return pair.value && offset >= (pair.value.range?.[0] ?? end + 1)
-          ? pathAtOffset(pair.value, offset, [...path, name])
+        return pair.value && offset >= (pair.value.range?.[0] ?? stop + 1)
+          ? pathAtOffset(pair.value, offset, [...path, name], strict)
           : [...path, name];
       }
     }
@@ -211,7 +224,8 @@ function pathAtOffset(node: Node, offset: number, path: (string | number)[]): (s
     const items = node.items as Node[];
     for (let i = 0; i < items.length; i++) {
       const r = items[i]?.range;
-      if (r && offset >= r[0] && offset <= r[2]) return pathAtOffset(items[i]!, offset, [...path, i]);
+      if (r && offset >= r[0] && offset < end(r))
+        return pathAtOffset(items[i]!, offset, [...path, i], strict);
     }
   }
   return path;

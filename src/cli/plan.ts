@@ -1,0 +1,36 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { planFile } from "../sweep/plan-file.js";
+import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
+import { collect } from "./options.js";
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return n;
+}
+
+export function registerPlan(program: Command): void {
+  program
+    .command("plan")
+    .description("expand a spec into runs with run keys and status (new, done, failed, running)")
+    .argument("<spec>", "experiment spec file (YAML)")
+    .option("--set <path=value>", "override a value (repeatable)", collect, [])
+    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
+    .option("--results <dir>", "results directory", "results")
+    .option("--max-runs <n>", "allow plans above the 10,000-run cap", positiveInt)
+    .option("--json", "print the plan as JSON (full keys, configs, swept values, status)")
+    .action(
+      async (
+        file: string,
+        opts: { set: string[]; sweep: string[]; results: string; maxRuns?: number; json?: boolean },
+      ) => {
+        const { plan, statuses } = await planFile(file, {
+          set: opts.set,
+          sweep: opts.sweep,
+          resultsDir: opts.results,
+          ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
+        });
+        process.stdout.write(opts.json ? formatPlanJson(plan, statuses) : formatPlanTable(plan, statuses));
+      },
+    );
+}

@@ -1,0 +1,102 @@
+import type { RunStatus } from "../results/run-status.js";
+import { RUN_STATUSES } from "../results/run-status.js";
+import type { JsonValue } from "../spec/types.js";
+import type { Plan } from "./plan.js";
+import { canonicalRunConfig, SHORT_KEY_LENGTH, shortKey } from "./run-key.js";
+import { canonicalOf, DISCRIMINATORS } from "./sections.js";
+
+// What `labelsweep plan` prints: a table for people (short key, one column per
+// swept path, status, then the counts) or JSON for machines (full keys,
+// configs). Both are built as one string and written once.
+
+export type StatusCounts = Record<RunStatus, number> & { total: number };
+
+export function countStatuses(statuses: readonly RunStatus[]): StatusCounts {
+  const counts = { total: statuses.length } as StatusCounts;
+  for (const s of RUN_STATUSES) counts[s] = 0;
+  for (const s of statuses) counts[s]++;
+  return counts;
+}
+
+const DISCRIMINATOR_KEYS = new Set(Object.values(DISCRIMINATORS));
+
+function variantName(v: JsonValue): string | undefined {
+  if (Array.isArray(v) || v === null || typeof v !== "object") return undefined;
+  for (const k of Object.keys(v))
+    if (DISCRIMINATOR_KEYS.has(k) && typeof v[k] === "string") return v[k] as string;
+  return undefined;
+}
+
+/** Display text of a column's values: whole blocks by their variant name when that tells them apart. */
+function columnRenderer(values: readonly (JsonValue | undefined)[]): (v: JsonValue | undefined) => string {
+  const distinct = new Map<string, JsonValue>();
+  for (const v of new Set(values)) if (typeof v === "object" && v !== null) distinct.set(canonicalOf(v), v);
+  const names = [...distinct.values()].map(variantName);
+  const useNames = names.every((n) => n !== undefined) && new Set(names).size === names.length;
+  const cache = new Map<JsonValue | undefined, string>();
+  return (v) => {
+    let text = cache.get(v);
+    if (text !== undefined) return text;
+    if (v === undefined) text = "-";
+    else if (typeof v === "string") text = v;
+    else if (typeof v === "object" && v !== null) text = (useNames && variantName(v)) || JSON.stringify(v);
+    else text = String(v);
+    cache.set(v, text);
+    return text;
+  };
+}
+
+export function formatPlanTable(plan: Plan, statuses: readonly RunStatus[]): string {
+  const runs = plan.runs;
+  const columns = plan.columns.length;
+  // Render each column once per distinct value; widths from the rendered texts.
+  const texts: string[][] = plan.columns.map((_, c) => {
+    const render = columnRenderer(runs.map((r) => r.values[c]));
+    return runs.map((r) => render(r.values[c]));
+  });
+  const widths = [
+    SHORT_KEY_LENGTH,
+    ...plan.columns.map((path, c) => texts[c]!.reduce((w, t) => Math.max(w, t.length), path.length)),
+  ];
+  const pad = (text: string, c: number) => text.padEnd(widths[c]!);
+  let header = pad("key", 0);
+  for (let c = 0; c < columns; c++) header += `  ${pad(plan.columns[c]!, c + 1)}`;
+  const lines: string[] = new Array(runs.length);
+  for (let i = 0; i < runs.length; i++) {
+    let line = shortKey(runs[i]!.key);
+    for (let c = 0; c < columns; c++) line += `  ${pad(texts[c]![i]!, c + 1)}`;
+    lines[i] = `${line}  ${statuses[i]}`;
+  }
+  const counts = countStatuses(statuses);
+  const code = plan.code.commit.length === 40 ? plan.code.commit.slice(0, 12) : plan.code.commit;
+  const dirty = plan.code.dirty ? ` + uncommitted ${plan.code.dirtyHash!.slice(0, 8)}` : "";
+  const summary =
+    `${counts.total} run${counts.total === 1 ? "" : "s"}: ` +
+    RUN_STATUSES.filter((s) => s !== "interrupted" || counts.interrupted > 0)
+      .map((s) => `${counts[s]} ${s}`)
+      .join(", ");
+  return `plan ${plan.experiment}  code ${code}${dirty}\n\n${header}  status\n${lines.join("\n")}\n\n${summary}\n`;
+}
+
+export function formatPlanJson(plan: Plan, statuses: readonly RunStatus[]): string {
+  const parts: string[] = [];
+  plan.runs.forEach((run, i) => {
+    const values: Record<string, JsonValue> = {};
+    plan.columns.forEach((path, c) => {
+      const v = run.values[c];
+      if (v !== undefined) values[path] = v;
+    });
+    parts.push(
+      `{"key":"${run.key}","short":"${shortKey(run.key)}","status":"${statuses[i]}",` +
+        `"values":${JSON.stringify(values)},"split":${JSON.stringify(run.split)},` +
+        `"source":${JSON.stringify(run.source)},"config":${canonicalRunConfig(run.config)}}`,
+    );
+  });
+  const head = JSON.stringify({
+    experiment: plan.experiment,
+    code: plan.code,
+    columns: plan.columns,
+    counts: countStatuses(statuses),
+  });
+  return `${head.slice(0, -1)},"runs":[\n${parts.join(",\n")}\n]}\n`;
+}

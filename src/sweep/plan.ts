@@ -1,0 +1,98 @@
+import { type Diagnostic, type Locator, SpecError } from "../spec/diagnostics.js";
+import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
+import { readSweep } from "./axes.js";
+import { checkCells, checkSweepSpec, DEFAULT_MAX_RUNS, schemaPrepare } from "./check.js";
+import { type Cell, type Expansion, expandSweep } from "./expand.js";
+import type { DottedPath } from "./paths.js";
+import { toDiagnostics } from "./problems.js";
+import { type CodeVersion, PlanKeyHasher } from "./run-key.js";
+
+// spec → checked expansion → one PlannedRun per cell with its run key. Keys
+// come from PlanKeyHasher, which hashes the per-block canonical JSON the
+// expansion already made (see sections.ts): the same bytes runKeyPayload()
+// gives, without re-serialising 100k configs.
+
+export interface PlannedRun {
+  /** Full run key (64 hex digits). */
+  key: string;
+  config: RunConfig;
+  /** The swept values that name this run, aligned with Plan.columns (undefined: not set). */
+  values: (JsonValue | undefined)[];
+  /** Split-manifest hash that entered the key, or null. */
+  split: string | null;
+  /** "product", or the index of the sweep.include entry that added the run. */
+  source: Cell["source"];
+}
+
+export interface Plan {
+  experiment: string;
+  code: CodeVersion;
+  /** Swept paths (grid, zip, include-only, labels.fold, seed). */
+  columns: DottedPath[];
+  runs: PlannedRun[];
+}
+
+/** Split-manifest hash of a run (data stage); only its dataset and labels blocks may matter. */
+export type SplitHash = (config: RunConfig) => string | null;
+
+export interface PlanOptions {
+  code: CodeVersion;
+  locate?: Locator;
+  /** Plans above this many runs are refused (default 10,000; `--max-runs`). */
+  maxRuns?: number;
+  splitHash?: SplitHash;
+}
+
+/**
+ * Expands a loaded spec and runs every sweep check (paths, duplicates, cap,
+ * per-block schema, compatibility, reference cells). Diagnostics are located
+ * when `locate` is given; the expansion is null when the sweep as written is
+ * already wrong (or far too large to expand).
+ */
+export function checkSweep(
+  spec: Spec,
+  options: { locate?: Locator; maxRuns?: number } = {},
+): { expansion: Expansion | null; diagnostics: Diagnostic[] } {
+  const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
+  const axes = readSweep(spec);
+  const early = checkSweepSpec(spec, axes, { maxRuns });
+  if (axes.problems.length > 0 || early.problems.length > 0) {
+    return {
+      expansion: null,
+      diagnostics: toDiagnostics([...axes.problems, ...early.problems], options.locate),
+    };
+  }
+  const expansion = expandSweep(spec, { prepare: schemaPrepare(spec) });
+  const problems = [...expansion.problems, ...checkCells(spec, expansion, { maxRuns })];
+  return { expansion, diagnostics: toDiagnostics(problems, options.locate) };
+}
+
+/**
+ * Expands and checks a loaded spec and computes every run's key. Throws a
+ * SpecError with every problem found (located in the YAML) when the sweep is
+ * wrong; nothing is written either way.
+ */
+export function planSpec(spec: Spec, options: PlanOptions): Plan {
+  const { expansion, diagnostics } = checkSweep(spec, options);
+  if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
+
+  // The split can only depend on the dataset and labels blocks: ask once per pair.
+  const splitHash = options.splitHash;
+  const splits = new Map<string, string | null>();
+  const datasetIdx = SEMANTIC_KEYS.indexOf("dataset");
+  const labelsIdx = SEMANTIC_KEYS.indexOf("labels");
+
+  const hasher = new PlanKeyHasher(options.code);
+  const runs: PlannedRun[] = new Array(expansion.cells.length);
+  expansion.cells.forEach((cell, n) => {
+    let split: string | null = null;
+    if (splitHash) {
+      const pair = `${cell.sections[datasetIdx]!.id},${cell.sections[labelsIdx]!.id}`;
+      if (!splits.has(pair)) splits.set(pair, splitHash(cell.config));
+      split = splits.get(pair)!;
+    }
+    const key = hasher.key(cell.sections, split);
+    runs[n] = { key, config: cell.config, values: cell.values, split, source: cell.source };
+  });
+  return { experiment: spec.name, code: options.code, columns: expansion.columns, runs };
+}

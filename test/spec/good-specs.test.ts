@@ -1,0 +1,37 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
+
+// Every ready spec in experiments/ must load, pass the schema and the semantic
+// checks. experiments/base/ holds shared parts that are only valid once extended.
+
+/** `labelsweep plan` lands with the sweep branch (on it, every spec below plans). */
+const PLAN_LANDED = false;
+
+const specs = readdirSync(join(REPO_ROOT, "experiments"))
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
+
+describe("experiments/*.yaml", () => {
+  it("has the quickstart and one spec per seed paper table, each with a shapes analogue", () => {
+    for (const name of ["quickstart", "csd-voc", "comining-coco", "sed-coco", "richsem-lvis", "scob-voc"])
+      expect(specs).toContain(`${name}.yaml`);
+    for (const method of ["csd", "comining", "sed", "richsem", "scob"])
+      expect(specs).toContain(`${method}-shapes.yaml`);
+  });
+
+  it("all validate, in one call as `labelsweep validate experiments/*.yaml`", async () => {
+    const r = await runCli(["validate", ...specs.map((f) => join("experiments", f))]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    for (const file of specs) expect(r.stdout).toContain(`ok  experiments/${file}`);
+  });
+
+  it.skipIf(!PLAN_LANDED).each(specs)("%s plans", async (file) => {
+    const r = await runCli(["plan", join("experiments", file)]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\d+ runs?: \d+ new/);
+  });
+});

@@ -1,0 +1,101 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+const FIXTURE = fileURLToPath(new URL("../fixtures/sweep/budget-sweep.yaml", import.meta.url));
+const BAD = fileURLToPath(new URL("../fixtures/sweep/bad/zip-length.yaml", import.meta.url));
+
+interface JsonPlan {
+  experiment: string;
+  code: { commit: string };
+  columns: string[];
+  counts: Record<string, number>;
+  runs: {
+    key: string;
+    short: string;
+    status: string;
+    values: Record<string, unknown>;
+    config: { seed: number };
+  }[];
+}
+
+describe("labelsweep plan", () => {
+  const results = mkdtempSync(join(tmpdir(), "sweep-cli-"));
+
+  it("prints the runs with short keys, swept values and status, then the counts", async () => {
+    const r = await runCli(["plan", FIXTURE, "--results", results]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toMatch(/^plan budget-sweep {2}code /);
+    expect(lines[2]).toMatch(
+      /^key\s+method\.name\s+labels\.fraction\s+labels\.protocol\s+labels\.fold\s+seed\s+status$/,
+    );
+    expect(lines[3]).toMatch(/^[0-9a-f]{12}\s+supervised\s+0\.05\s+budget\s+1\s+0\s+new$/);
+    expect(r.stdout).toContain("\n20 runs: 20 new, 0 done, 0 failed, 0 running\n");
+  });
+
+  it("--json gives full keys and configs; status comes from results/<experiment>/runs/<key>/state.json", async () => {
+    const first = JSON.parse(
+      (await runCli(["plan", FIXTURE, "--results", results, "--json"])).stdout,
+    ) as JsonPlan;
+    expect(first.experiment).toBe("budget-sweep");
+    expect(first.runs).toHaveLength(20);
+    expect(first.runs[0]!.key).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.runs[0]!.short).toBe(first.runs[0]!.key.slice(0, 12));
+    expect(first.runs[1]!.values).toEqual({
+      "method.name": "supervised",
+      "labels.fraction": 0.05,
+      "labels.protocol": "budget",
+      "labels.fold": 1,
+      seed: 1,
+    });
+    expect(first.runs[1]!.config.seed).toBe(1);
+
+    const state = (i: number, body: object) => {
+      const dir = join(results, "budget-sweep", "runs", first.runs[i]!.key);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, "state.json"),
+        JSON.stringify({ attempt: 1, restarts: 0, updated: new Date().toISOString(), ...body }),
+      );
+    };
+    state(0, { status: "done" });
+    state(1, { status: "failed" });
+    state(2, { status: "running", pid: process.pid, host: hostname() });
+    const again = JSON.parse(
+      (await runCli(["plan", FIXTURE, "--results", results, "--json"])).stdout,
+    ) as JsonPlan;
+    expect(again.runs.slice(0, 4).map((r) => r.status)).toEqual(["done", "failed", "running", "new"]);
+    expect(again.counts).toMatchObject({ total: 20, new: 17, done: 1, failed: 1, running: 1 });
+    const table = await runCli(["plan", FIXTURE, "--results", results]);
+    expect(table.stdout).toContain("\n20 runs: 17 new, 1 done, 1 failed, 1 running\n");
+  });
+
+  it("--set and --sweep change the plan; --max-runs caps it", async () => {
+    const set = JSON.parse(
+      (await runCli(["plan", FIXTURE, "--results", results, "--json", "--set", "train.lr=0.02"])).stdout,
+    ) as JsonPlan;
+    const base = JSON.parse(
+      (await runCli(["plan", FIXTURE, "--results", results, "--json"])).stdout,
+    ) as JsonPlan;
+    expect(set.runs[0]!.key).not.toBe(base.runs[0]!.key);
+    const swept = await runCli(["plan", FIXTURE, "--results", results, "--sweep", "train.lr=0.01,0.02"]);
+    // The grid doubles; the include row is not crossed with grid axes (only with folds and seeds).
+    expect(swept.stdout).toContain("\n36 runs: ");
+    const capped = await runCli(["plan", FIXTURE, "--results", results, "--max-runs", "10"]);
+    expect(capped.code).toBe(2);
+    expect(capped.stderr).toContain("over the cap of 10; shrink it, or pass --max-runs 20");
+  });
+
+  it("exits 2 with every problem located, writing nothing", async () => {
+    const r = await runCli(["plan", BAD, "--results", results]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain('zip-length.yaml:6:7  sweep.zip[0]["train.iterations"]  zip group 0');
+    expect(r.stderr).toContain("1 problem found; nothing was run or written.");
+  });
+});
