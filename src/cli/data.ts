@@ -1,5 +1,5 @@
 import { dirname, join, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import {
   describeProtocol,
   exportShapes,
@@ -9,12 +9,20 @@ import {
   prepareSplitsForRuns,
   resolveShapesSpec,
 } from "../data/index.js";
+import { SpecError } from "../spec/diagnostics.js";
 import { loadSpec } from "../spec/load.js";
 import type { ShapesDatasetSpec } from "../spec/types.js";
-import { EXIT, NotImplementedError, UserError } from "../util/errors.js";
+import { checkSweep } from "../sweep/plan.js";
+import { EXIT, UserError } from "../util/errors.js";
 import { collect } from "./options.js";
 
 // `labelsweep data …`: parse arguments, call the data stage, print.
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return n;
+}
 
 interface SpecOptions {
   set: string[];
@@ -32,29 +40,33 @@ export function registerData(program: Command): void {
     .argument("<spec>", "experiment spec file (YAML)")
     .option("--set <path=value>", "override a value (repeatable)", collect, [])
     .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
-    .option("--cache <dir>", "split cache folder (default: results/<experiment>/splits)")
-    .action(async (file: string, opts: SpecOptions & { cache?: string }) => {
-      const { spec } = loadSpec(file, opts);
-      const sweep = spec.sweep ?? {};
-      if (Object.values(sweep).some((v) => v !== undefined)) {
-        throw new NotImplementedError(
-          "labelsweep data prepare for a spec with a sweep block (it needs the sweep expansion, which has not " +
-            "landed yet); specs without a sweep block prepare their one split",
+    .option("--results <dir>", "results directory", "results")
+    .option("--cache <dir>", "split cache folder (default: <results>/<experiment>/splits)")
+    .option("--max-runs <n>", "allow sweeps above the 10,000-run cap", positiveInt)
+    .action(
+      async (file: string, opts: SpecOptions & { cache?: string; results: string; maxRuns?: number }) => {
+        const { spec, locate } = loadSpec(file, opts);
+        const { expansion, diagnostics } = checkSweep(spec, {
+          locate,
+          ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
+        });
+        if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
+        const cacheDir = resolve(opts.cache ?? join(opts.results, spec.name, "splits"));
+        const runs = expansion.cells.map((c) => c.config);
+        const prepared = await prepareSplitsForRuns(runs, cacheDir, { baseDir: dirname(resolve(file)) });
+        const rows = prepared.artifacts.map((a) => ({
+          label: a.dir.slice(cacheDir.length + 1),
+          manifest: a.manifest,
+          hash: a.hash,
+        }));
+        process.stdout.write(`${formatSplitTable(rows)}\n`);
+        const fresh = prepared.artifacts.filter((a) => !a.cached).length;
+        process.stdout.write(
+          `${prepared.artifacts.length} split(s) for ${runs.length} run(s) in ${cacheDir} ` +
+            `(${fresh} new, ${prepared.artifacts.length - fresh} cached)\n`,
         );
-      }
-      const cacheDir = resolve(opts.cache ?? join("results", spec.name, "splits"));
-      const prepared = await prepareSplitsForRuns([spec], cacheDir, { baseDir: dirname(resolve(file)) });
-      const rows = prepared.artifacts.map((a) => ({
-        label: a.dir.slice(cacheDir.length + 1),
-        manifest: a.manifest,
-        hash: a.hash,
-      }));
-      process.stdout.write(`${formatSplitTable(rows)}\n`);
-      const fresh = prepared.artifacts.filter((a) => !a.cached).length;
-      process.stdout.write(
-        `${prepared.artifacts.length} split(s) in ${cacheDir} (${fresh} new, ${prepared.artifacts.length - fresh} cached)\n`,
-      );
-    });
+      },
+    );
 
   data
     .command("inspect")

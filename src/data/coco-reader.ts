@@ -8,6 +8,7 @@ import {
   type FederatedLabels,
   type FrequencyGroup,
   groupByImage,
+  type ImageLevelLabels,
 } from "./detection-dataset.js";
 import { JsonBytes } from "./json-bytes.js";
 
@@ -73,6 +74,9 @@ export function parseCocoBytes(bytes: Buffer, file: string, options: ReadCocoOpt
 
   const categoryIndex = new Map<number, number>(categories.map((c, i) => [c.id, i]));
   const federated = format === "lvis" ? resolveFederated(json, images, categoryIndex) : undefined;
+  const imageLevel = images.posIds.some((p) => p !== null)
+    ? resolvePositives(json, images, categoryIndex)
+    : undefined;
   const table = resolveAnnotations(json, anns, images.index, categoryIndex);
 
   return {
@@ -89,6 +93,7 @@ export function parseCocoBytes(bytes: Buffer, file: string, options: ReadCocoOpt
     annotations: table,
     byImage: groupByImage(images.ids.length, table.imageIndex),
     ...(federated ? { federated } : {}),
+    ...(imageLevel ? { imageLevel } : {}),
     raw: { bytes, members, imageSpans: images.spans, annotationSpans: anns.spans },
   };
 }
@@ -150,6 +155,8 @@ interface ImagesRead {
   /** LVIS: raw category ids per image, resolved once categories are known. */
   negIds: number[][];
   notExhaustiveIds: number[][];
+  /** `pos_category_ids` per image when the file has them (image-level labels), else null. */
+  posIds: (number[] | null)[];
 }
 
 function readImages(json: JsonBytes, pos: number, format: "coco" | "lvis"): [ImagesRead, number] {
@@ -162,6 +169,7 @@ function readImages(json: JsonBytes, pos: number, format: "coco" | "lvis"): [Ima
     index: new Map(),
     negIds: [],
     notExhaustiveIds: [],
+    posIds: [],
   };
   const spans: number[] = [];
   let index = 0;
@@ -173,6 +181,7 @@ function readImages(json: JsonBytes, pos: number, format: "coco" | "lvis"): [Ima
   let height: number | undefined;
   let negIds: number[] | undefined;
   let notExIds: number[] | undefined;
+  let posIds: number[] | undefined;
   const onMember = (key: string, v: number): number => {
     let e: number;
     switch (key) {
@@ -215,13 +224,16 @@ function readImages(json: JsonBytes, pos: number, format: "coco" | "lvis"): [Ima
       case "not_exhaustive_category_ids":
         notExIds = [];
         return json.numbersAt(v, what, key, notExIds);
+      case "pos_category_ids":
+        posIds = [];
+        return json.numbersAt(v, what, key, posIds);
       default:
         return json.skipValue(v);
     }
   };
   // Reset inside a function: assigning undefined inline would narrow the types for the checks below.
   const reset = () => {
-    id = fileName = cocoUrl = width = height = negIds = notExIds = undefined;
+    id = fileName = cocoUrl = width = height = negIds = notExIds = posIds = undefined;
   };
   const arrayEnd = json.forEachElement(pos, "images", (i, start) => {
     index = i;
@@ -246,6 +258,7 @@ function readImages(json: JsonBytes, pos: number, format: "coco" | "lvis"): [Ima
       read.negIds.push(negIds);
       read.notExhaustiveIds.push(notExIds);
     }
+    read.posIds.push(posIds ?? null);
     read.index.set(id, read.ids.length);
     read.ids.push(id);
     read.fileNames.push(fileName);
@@ -284,6 +297,29 @@ function resolveFederated(
   const [negStart, neg] = resolve(images.negIds, "neg_category_ids");
   const [notExhaustiveStart, notExhaustive] = resolve(images.notExhaustiveIds, "not_exhaustive_category_ids");
   return { negStart, neg, notExhaustiveStart, notExhaustive };
+}
+
+function resolvePositives(
+  json: JsonBytes,
+  images: ImagesRead,
+  categoryIndex: Map<number, number>,
+): ImageLevelLabels {
+  const start = new Int32Array(images.ids.length + 1);
+  const out: number[] = [];
+  images.posIds.forEach((list, i) => {
+    for (const c of list ?? []) {
+      const ci = categoryIndex.get(c);
+      if (ci === undefined) {
+        json.fail(
+          images.spans[2 * i] as number,
+          `images[${i}] (id ${images.ids[i]}): "pos_category_ids" names category ${c}, which is not in "categories"`,
+        );
+      }
+      out.push(ci);
+    }
+    start[i + 1] = out.length;
+  });
+  return { start, categories: Int32Array.from(out) };
 }
 
 /** Growable typed column: avoids a JS array of 860k boxed numbers per field. */

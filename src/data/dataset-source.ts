@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { basename, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { DatasetSpec, FileDatasetSpec, ShapesDatasetSpec } from "../spec/types.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
-import { NotImplementedError, UserError } from "../util/errors.js";
+import { UserError } from "../util/errors.js";
 import { readCocoFile } from "./coco-reader.js";
 import type { DatasetFormat, DetectionDataset } from "./detection-dataset.js";
 import { hashFile } from "./file-hash.js";
@@ -29,6 +29,8 @@ export type Source =
 
 export interface ResolvedDataset {
   name: string;
+  /** File datasets: the folder relative paths resolve against. */
+  root?: string;
   format: DatasetFormat;
   shapes?: ResolvedShapesSpec;
   train: Source;
@@ -85,6 +87,7 @@ export function resolveDataset(spec: DatasetSpec, baseDir = process.cwd()): Reso
     const images: ImageLocation = { kind: "dir", root: at(file.train_images ?? devkit) };
     return {
       name: "voc",
+      root,
       format: "voc",
       train: voc(file.train ?? "2007/trainval", "train"),
       eval: voc(file.eval ?? "2007/test", "eval"),
@@ -105,16 +108,26 @@ export function resolveDataset(spec: DatasetSpec, baseDir = process.cwd()): Reso
   }
   const d = format === "lvis" ? LVIS_DEFAULTS : COCO_DEFAULTS;
   const json = (p: string, imageOnly = false): Source => ({ kind: "json", format, path: at(p), imageOnly });
+  // LVIS names images "<split folder>/<file>" (its val set mixes COCO train2017 and val2017 images, which is
+  // why detectron2 keeps the folder), so a folder given as ".../train2017" means its parent.
+  const images = (p: string): ImageLocation => {
+    const dir = at(p);
+    return {
+      kind: "dir",
+      root: format === "lvis" && /^(train|val|test)20\d\d$/.test(basename(dir)) ? dirname(dir) : dir,
+    };
+  };
   return {
     name: file.name,
+    root,
     format,
     train: json(file.train ?? d.train),
     eval: json(file.eval ?? d.eval),
     ...(file.unlabeled ? { unlabeled: json(file.unlabeled, true) } : {}),
-    trainImages: { kind: "dir", root: at(file.train_images ?? d.train_images) },
-    evalImages: { kind: "dir", root: at(file.eval_images ?? d.eval_images) },
-    // The spec has no key for the unlabelled image folder; COCO's unlabeled2017 names resolve against train_images' parent.
-    unlabeledImages: { kind: "dir", root: at(file.train_images ?? d.train_images) },
+    trainImages: images(file.train_images ?? d.train_images),
+    evalImages: images(file.eval_images ?? d.eval_images),
+    // The spec has no key for the unlabelled image folder: its names resolve against train_images.
+    unlabeledImages: images(file.train_images ?? d.train_images),
     identity: { name: file.name, format },
   };
 }
@@ -199,9 +212,15 @@ export class DatasetLoader {
   }
 }
 
-export function extraUnsupported(dataset: ResolvedDataset): never {
-  throw new NotImplementedError(
-    `labels.extra for ${dataset.name}: the spec has no key naming a source of image-level labelled images ` +
-      "(e.g. ImageNet-LVIS's imagenet_lvis_image_info.json); only the shapes dataset generates extra images",
-  );
+/** The image-level source of `labels.extra.annotations` (relative to dataset.root) and where its pixels are. */
+export function extraSource(
+  dataset: ResolvedDataset,
+  extra: { annotations: string; images_dir?: string },
+): { source: Source; images: ImageLocation } {
+  const root = dataset.root ?? process.cwd();
+  const at = (p: string) => (isAbsolute(p) ? p : join(root, p));
+  return {
+    source: { kind: "json", format: "coco", path: at(extra.annotations), imageOnly: true },
+    images: { kind: "dir", root: at(extra.images_dir ?? ".") },
+  };
 }

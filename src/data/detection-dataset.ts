@@ -84,6 +84,12 @@ export interface VocSource {
   yearDirs: string[];
 }
 
+/** Image-level positive labels read from `pos_category_ids` (ImageNet-LVIS style), category indices in CSR form. */
+export interface ImageLevelLabels {
+  start: Int32Array;
+  categories: Int32Array;
+}
+
 export interface DetectionDataset {
   format: DatasetFormat;
   /** Where it came from, for messages ("instances_train2017.json", "shapes:train"). */
@@ -93,6 +99,7 @@ export interface DetectionDataset {
   annotations: AnnotationTable;
   byImage: ByImage;
   federated?: FederatedLabels;
+  imageLevel?: ImageLevelLabels;
   raw?: RawJson;
   voc?: VocSource;
 }

@@ -35,7 +35,10 @@ export function normalizeLabels(labels: LabelsSpec): JsonObject {
     case "sparse": {
       validateSparse(labels);
       out.level = labels.level;
-      out.keep_at_least_one = labels.keep_at_least_one ?? true;
+      // easy, hard and extreme keep a box by construction: the flag only means something for the others.
+      if (labels.level === "missing50p" || typeof labels.level === "object") {
+        out.keep_at_least_one = labels.keep_at_least_one ?? true;
+      }
       break;
     }
     case "active": {
@@ -59,14 +62,33 @@ export function normalizeLabels(labels: LabelsSpec): JsonObject {
     }
   }
   if (labels.extra) {
-    const { images, classes } = labels.extra;
-    if (!Number.isInteger(images) || images < 1) {
-      throw new UserError(`labels.extra.images: expected a whole number ≥ 1, got ${JSON.stringify(images)}`);
+    const { images, annotations, images_dir, classes } = labels.extra;
+    if ((images === undefined) === (annotations === undefined)) {
+      throw new UserError(
+        "labels.extra: give images (how many to generate, shapes) or annotations (a real dataset's image-level JSON), not both",
+      );
     }
     if (classes !== undefined && classes !== "all" && classes !== "rare" && classes !== "tail") {
       throw new UserError(`labels.extra.classes: expected all, rare or tail, got ${JSON.stringify(classes)}`);
     }
-    out.extra = { images, classes: classes ?? "all" };
+    if (images !== undefined) {
+      if (!Number.isInteger(images) || images < 1) {
+        throw new UserError(
+          `labels.extra.images: expected a whole number ≥ 1, got ${JSON.stringify(images)}`,
+        );
+      }
+      out.extra = { images, classes: classes ?? "all" };
+    } else {
+      if (typeof annotations !== "string" || annotations === "") {
+        throw new UserError("labels.extra.annotations: expected the path of a COCO-style JSON");
+      }
+      // Paths stay as written (relative to dataset.root): the key must not depend on where the data lives.
+      out.extra = {
+        annotations,
+        ...(images_dir !== undefined ? { images_dir } : {}),
+        classes: classes ?? "all",
+      };
+    }
   }
   return out;
 }

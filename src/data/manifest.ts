@@ -11,7 +11,7 @@ export type OutputRole = "labeled" | "unlabeled" | "unlabeled_extra" | "multilab
 export type OutputFormat = "coco" | "lvis" | "voc" | "multilabel";
 
 export interface InputRecord {
-  role: "train" | "eval" | "unlabeled";
+  role: "train" | "eval" | "unlabeled" | "extra";
   /** File name (or generator name), never an absolute path: the manifest must hash the same on every machine. */
   name: string;
   sha256: string;

@@ -8,6 +8,11 @@ export interface PreparedSplits {
   artifacts: SplitArtifact[];
   /** For each run, the index of its artifact in `artifacts`. */
   runArtifact: number[];
+  /**
+   * The split-manifest hash of any run config whose (dataset, labels) pair was
+   * prepared, else null: pass it to the sweep's planSpec as `splitHash`.
+   */
+  hashFor(config: Pick<RunConfig, "dataset" | "labels">): string | null;
 }
 
 /**
@@ -34,5 +39,12 @@ export async function prepareSplitsForRuns(
     }
     runArtifact.push(i);
   }
-  return { artifacts, runArtifact };
+  return {
+    artifacts,
+    runArtifact,
+    hashFor: (config) => {
+      const i = index.get(canonicalJson({ dataset: config.dataset, labels: config.labels }));
+      return i === undefined ? null : (artifacts[i] as SplitArtifact).hash;
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { UserError } from "../util/errors.js";
 import { cocoBytes, writeParts } from "./coco-writer.js";
 import {
   DatasetLoader,
-  extraUnsupported,
+  extraSource,
   type ImageLocation,
   type ResolvedDataset,
   resolveDataset,
@@ -30,6 +30,7 @@ import {
 import { deriveActive } from "./protocols/active.js";
 import { deriveBudget } from "./protocols/budget.js";
 import type { Derivation } from "./protocols/derivation.js";
+import { imageLevelExtra } from "./protocols/extra.js";
 import { deriveFull } from "./protocols/full.js";
 import { deriveSinglePositive } from "./protocols/single-positive.js";
 import { deriveSparse } from "./protocols/sparse.js";
@@ -87,10 +88,31 @@ export async function prepareSplit(
   const loader = options.loader ?? new DatasetLoader();
   const resolved = resolveDataset(dataset, options.baseDir);
   const params = normalizeLabels(labels);
-  if (params.extra && !resolved.shapes) extraUnsupported(resolved);
+  const extraSpec = params.extra as
+    | { images?: number; annotations?: string; images_dir?: string }
+    | undefined;
+  if (extraSpec?.images !== undefined && !resolved.shapes) {
+    throw new UserError(
+      `labels.extra.images generates shapes images; for the ${resolved.name} dataset give labels.extra.annotations ` +
+        "(a COCO-style JSON whose images carry pos_category_ids, e.g. ImageNet-LVIS)",
+    );
+  }
+  if (extraSpec?.annotations !== undefined && resolved.shapes) {
+    throw new UserError(
+      "labels.extra.annotations is for real datasets; shapes generates its extra images: give labels.extra.images",
+    );
+  }
 
   const inputs: InputRecord[] = [await loader.hash(resolved.train, "train")];
   if (resolved.unlabeled) inputs.push(await loader.hash(resolved.unlabeled, "unlabeled"));
+  if (extraSpec?.annotations !== undefined) {
+    inputs.push(
+      await loader.hash(
+        extraSource(resolved, { annotations: extraSpec.annotations, ...extraSpec }).source,
+        "extra",
+      ),
+    );
+  }
   const evalInput = await evalRecord(resolved, loader);
   if (evalInput) inputs.push(evalInput);
 
@@ -132,10 +154,15 @@ export async function buildArtifact(b: ArtifactBuild): Promise<SplitArtifact> {
   const protocol = params.protocol as LabelProtocol;
   const unlabeledSource = resolved.unlabeled ? await loader.load(resolved.unlabeled) : undefined;
   let extra: DetectionDataset | undefined;
-  if (params.extra && resolved.shapes) {
-    const { images, classes } = params.extra as { images: number; classes: ExtraClasses };
+  const extraSpec = params.extra as
+    | { images?: number; annotations?: string; images_dir?: string; classes: ExtraClasses }
+    | undefined;
+  if (extraSpec?.images !== undefined && resolved.shapes) {
     const groups = train.categories.map((c) => c.frequency as FrequencyGroup);
-    extra = shapesExtraDataset(resolved.shapes, images, classes, groups);
+    extra = shapesExtraDataset(resolved.shapes, extraSpec.images, extraSpec.classes, groups);
+  } else if (extraSpec?.annotations !== undefined) {
+    const { source } = extraSource(resolved, { annotations: extraSpec.annotations, ...extraSpec });
+    extra = imageLevelExtra(await loader.load(source), train, extraSpec.classes);
   }
   const plan = planFiles({
     train,
@@ -333,14 +360,17 @@ export function outputPaths(
   resolved?: ResolvedDataset,
 ): SplitOutputPath[] {
   return manifest.outputs.map((o) => {
+    const extraParams = manifest.params.extra as { annotations?: string; images_dir?: string } | undefined;
     const images: ImageLocation =
       o.role === "extra" && resolved?.shapes
         ? { kind: "shapes", spec: resolved.shapes }
-        : o.format === "voc"
-          ? { kind: "dir", root: join(dir, "VOCdevkit") }
-          : o.role === "unlabeled_extra"
-            ? (resolved?.unlabeledImages ?? { kind: "dir", root: dir })
-            : (resolved?.trainImages ?? { kind: "dir", root: dir });
+        : o.role === "extra" && resolved && extraParams?.annotations !== undefined
+          ? extraSource(resolved, { annotations: extraParams.annotations, ...extraParams }).images
+          : o.format === "voc"
+            ? { kind: "dir", root: join(dir, "VOCdevkit") }
+            : o.role === "unlabeled_extra"
+              ? (resolved?.unlabeledImages ?? { kind: "dir", root: dir })
+              : (resolved?.trainImages ?? { kind: "dir", root: dir });
     const path = o.same_as_input && resolved?.train.kind === "json" ? resolved.train.path : join(dir, o.path);
     const out: SplitOutputPath = { role: o.role, format: o.format, path, images };
     if (o.format === "voc") out.voc = { root: join(dir, "VOCdevkit"), sets: o.voc_sets ?? "" };

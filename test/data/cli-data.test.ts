@@ -26,6 +26,26 @@ describe("labelsweep data", () => {
     expect(readdirSync(cache).filter((d) => d.startsWith("budget-"))).toHaveLength(2);
   });
 
+  it("prepare builds one split per distinct (dataset, labels) pair of a sweep", async () => {
+    const r = await runCli([
+      "data",
+      "prepare",
+      join(specs, "shapes-sweep.yaml"),
+      "--cache",
+      join(tmp, "sweep"),
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("4 split(s) for 16 run(s)");
+    for (const [pct, fold, n] of [
+      ["10%", 1, 6],
+      ["10%", 2, 6],
+      ["30%", 1, 18],
+      ["30%", 2, 18],
+    ] as const) {
+      expect(r.stdout).toMatch(new RegExp(`budget ${pct}\\s+${fold}\\s+${n}\\s`));
+    }
+  });
+
   it("prepare resolves dataset paths against the spec's folder", async () => {
     const r = await runCli([
       "data",

@@ -13,6 +13,7 @@ import {
   readCocoFile,
   readMultiLabelFile,
   readVoc,
+  resolveDataset,
   UNKNOWN,
 } from "../../src/data/index.js";
 import { multiLabelBytes } from "../../src/data/multilabel.js";
@@ -77,6 +78,34 @@ describe("image-level multi-label views", () => {
 });
 
 describe("LVIS split artifacts", () => {
+  it("add image-level extra images (ImageNet-LVIS style) as whole-image boxes, filtered to rare classes", async () => {
+    const dataset = { name: "lvis", root: fixture("lvis"), train: "lvis_mini.json" };
+    const a = await prepareSplit(
+      dataset,
+      {
+        protocol: "full",
+        extra: { annotations: "imagenet_lvis_mini.json", images_dir: "imagenet", classes: "rare" },
+      },
+      join(tmp, "cache"),
+    );
+    expect(a.manifest.inputs.map((i) => [i.role, i.name])).toContainEqual([
+      "extra",
+      "imagenet_lvis_mini.json",
+    ]);
+    const out = outputOf(a, "extra")!;
+    expect(out.images).toEqual({ kind: "dir", root: join(fixture("lvis"), "imagenet") });
+    const extra = await readCocoFile(out.path);
+    // anklet (id 3) is the one rare class: images 1 and 3 show it; image 3 keeps only its anklet box.
+    expect(extra.images.ids).toEqual([1, 3]);
+    expect(Array.from(extra.annotations.boxes)).toEqual([0, 0, 500, 375, 0, 0, 320, 240]);
+    expect(extra.imageLevel && Array.from(extra.imageLevel.categories)).toEqual([2, 2]);
+    await expect(
+      prepareSplit(dataset, { protocol: "full", extra: { images: 10 } }, join(tmp, "cache")),
+    ).rejects.toThrow(
+      /labels\.extra\.images generates shapes images; for the lvis dataset give labels\.extra\.annotations/,
+    );
+  });
+
   it("keep LVIS records (frequency, federated lists) verbatim in derived files", async () => {
     const a = await prepareSplit(
       { name: "lvis", root: fixture("lvis"), train: "lvis_mini.json" },
@@ -89,5 +118,21 @@ describe("LVIS split artifacts", () => {
     expect(labeled.categories.map((c) => c.frequency)).toEqual(["c", "f", "r"]);
     expect(labeled.images.count).toBe(1);
     expect(labeled.federated).toBeDefined();
+  });
+});
+
+describe("dataset sources", () => {
+  it("resolve LVIS image folders given as the COCO root or as its split folder", () => {
+    const a = resolveDataset({
+      name: "lvis",
+      root: "/data/lvis",
+      train_images: "coco/train2017",
+      eval_images: "coco",
+    });
+    expect(a.trainImages).toEqual({ kind: "dir", root: "/data/lvis/coco" });
+    expect(a.evalImages).toEqual({ kind: "dir", root: "/data/lvis/coco" });
+    const c = resolveDataset({ name: "coco", root: "/data/coco" });
+    expect(c.trainImages).toEqual({ kind: "dir", root: "/data/coco/train2017" });
+    expect(c.train).toMatchObject({ path: "/data/coco/annotations/instances_train2017.json" });
   });
 });

@@ -190,33 +190,31 @@ describe("sparse", () => {
     });
   }
 
-  it("easy with keep_at_least_one: false also empties single-box images", () => {
+  it("easy, hard and extreme keep a box by construction, whatever keep_at_least_one says", () => {
     fc.assert(
-      fc.property(datasetShape(), fold, (shape, k) => {
-        const ds = buildDataset(shape);
-        const kept = keptPerImage(
-          ds,
-          deriveSparse(ds, { protocol: "sparse", level: "easy", keep_at_least_one: false }, k),
-        );
-        for (let i = 0; i < ds.images.count; i++) {
-          const inst = instances(ds, i);
-          expect((kept.get(i) ?? []).filter((a) => inst.includes(a)).length).toBe(
-            Math.max(0, inst.length - 1),
-          );
-        }
-      }),
+      fc.property(
+        datasetShape(),
+        fold,
+        fc.constantFrom<SparseLevel>("easy", "hard", "extreme"),
+        (shape, k, level) => {
+          const ds = buildDataset(shape);
+          const a = deriveSparse(ds, { protocol: "sparse", level, keep_at_least_one: false }, k);
+          const b = deriveSparse(ds, { protocol: "sparse", level }, k);
+          expect(Array.from(a.kept)).toEqual(Array.from(b.kept));
+        },
+      ),
     );
   });
 
-  it("missing50p drops about half the boxes and keeps one per image unless told otherwise", () => {
+  it("missing50p and {keep: f} keep each box with a probability, and one per image unless told otherwise", () => {
+    const level = fc.oneof(
+      fc.constant<SparseLevel>("missing50p"),
+      fraction.map((keep): SparseLevel => ({ keep })),
+    );
     fc.assert(
-      fc.property(datasetShape(), fold, fc.boolean(), (shape, k, keepOne) => {
+      fc.property(datasetShape(), fold, fc.boolean(), level, (shape, k, keepOne, lv) => {
         const ds = buildDataset(shape);
-        const d = deriveSparse(
-          ds,
-          { protocol: "sparse", level: "missing50p", keep_at_least_one: keepOne },
-          k,
-        );
+        const d = deriveSparse(ds, { protocol: "sparse", level: lv, keep_at_least_one: keepOne }, k);
         checkCommon(ds, d);
         const kept = keptPerImage(ds, d);
         for (let i = 0; i < ds.images.count; i++) {
@@ -241,9 +239,6 @@ describe("sparse", () => {
 
   it("rejects settings that cannot apply", () => {
     const ds = manyImages(3);
-    expect(() =>
-      deriveSparse(ds, { protocol: "sparse", level: "hard", keep_at_least_one: false }, 1),
-    ).toThrow(/keep_at_least_one: false has no effect with level hard/);
     expect(() => deriveSparse(ds, { protocol: "sparse", level: { keep: 0 } }, 1)).toThrow(
       /level\.keep must be in \(0, 1\]/,
     );

@@ -9,13 +9,15 @@ import { type Derivation, everything, imageKey, isCrowd } from "./derivation.js"
 // Co-mining's files are unverified, so these are the runner defaults that
 // METHODS.md §2b suggests, each made explicit (and described the same way in
 // schemas/experiment.schema.json):
-//   easy       drop 1 box per image with n ≥ 2 (n ≥ 1 with keep_at_least_one: false)
+//   easy       drop 1 box per image with n ≥ 2
 //   hard       drop ⌊n/2⌋ boxes per image (keep ⌈n/2⌉)
 //   extreme    keep 1 box per image
 //   missing50p drop each box with p = 0.5 (BRL's "50 % missing")
 //   {keep: f}  keep each box with probability f
-// For missing50p and {keep: f}, keep_at_least_one (default true) restores one
-// box, chosen uniformly, in an image that would otherwise lose all of them.
+// For missing50p and {keep: f}, keep_at_least_one (default true; false for
+// BRL's original missing50p) restores one box, chosen uniformly, in an image
+// that would otherwise lose all of them. easy, hard and extreme keep one by
+// construction and ignore the flag (as the schema documents).
 // n counts the image's non-crowd boxes; crowd regions are "ignore" areas, not
 // instances, and are always kept. Each image draws from its own stream
 // (rng.ts StreamKey: key sha256("labelsweep/sparse/v1", level, fold), stream
@@ -30,9 +32,9 @@ export function sparseLevelName(level: SparseLevel): string {
 }
 
 /** Boxes kept out of n by a fixed-count level. */
-export function keepCount(level: "easy" | "hard" | "extreme", n: number, keepAtLeastOne: boolean): number {
+export function keepCount(level: "easy" | "hard" | "extreme", n: number): number {
   if (n === 0) return 0;
-  if (level === "easy") return n >= 2 || !keepAtLeastOne ? n - 1 : n;
+  if (level === "easy") return n >= 2 ? n - 1 : n;
   if (level === "hard") return n - Math.floor(n / 2);
   return 1;
 }
@@ -49,12 +51,6 @@ export function validateSparse(spec: SparseLabels): void {
     if (!(level.keep > 0 && level.keep <= 1)) {
       throw new UserError(`labels.level.keep must be in (0, 1], got ${level.keep}`);
     }
-  }
-  if (spec.keep_at_least_one === false && (level === "hard" || level === "extreme")) {
-    throw new UserError(
-      `labels.keep_at_least_one: false has no effect with level ${level} (it always keeps a box); ` +
-        "it applies to easy, missing50p and {keep: f}",
-    );
   }
 }
 
@@ -90,7 +86,7 @@ export function deriveSparse(ds: DetectionDataset, spec: SparseLabels, fold: num
         kept = 1;
       }
     } else {
-      const m = keepCount(level as "easy" | "hard" | "extreme", n, keepAtLeastOne);
+      const m = keepCount(level as "easy" | "hard" | "extreme", n);
       rng.shuffle(candidates);
       for (let j = 0; j < m; j++) keptMask[candidates[j] as number] = 1;
       kept = m;
@@ -106,6 +102,10 @@ export function deriveSparse(ds: DetectionDataset, spec: SparseLabels, fold: num
     labeled: everything(ds.images.count),
     unlabeled: new Int32Array(0),
     kept,
-    details: { level: name, keep_at_least_one: keepAtLeastOne, images_left_without_boxes: emptied },
+    details: {
+      level: name,
+      ...(keepProbability(level) !== null ? { keep_at_least_one: keepAtLeastOne } : {}),
+      images_left_without_boxes: emptied,
+    },
   };
 }
