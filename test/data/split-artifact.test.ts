@@ -236,5 +236,7 @@ describe("split artifacts", () => {
     const out = await prepareSplitsForRuns(runs, freshDir(), { loader });
     expect(out.artifacts).toHaveLength(2);
     expect(out.runArtifact).toEqual([0, 1, 0, 1]);
+    expect(out.hashFor(runs[2]!)).toBe(out.artifacts[0]!.hash);
+    expect(out.hashFor({ dataset: shapes, labels: { protocol: "full" } })).toBeNull();
   });
 });
