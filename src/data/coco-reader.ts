@@ -28,13 +28,15 @@ export interface ReadCocoOptions {
 }
 
 export async function readCocoFile(path: string, options: ReadCocoOptions = {}): Promise<DetectionDataset> {
-  let bytes: Buffer;
+  return parseCocoBytes(await readAnnotationBytes(path), options.label ?? path, options);
+}
+
+export async function readAnnotationBytes(path: string): Promise<Buffer> {
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (err) {
     throw new UserError(`cannot read annotation file ${path}: ${(err as Error).message}`);
   }
-  return parseCocoBytes(bytes, options.label ?? path, options);
 }
 
 export function parseCocoBytes(bytes: Buffer, file: string, options: ReadCocoOptions = {}): DetectionDataset {

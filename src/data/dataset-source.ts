@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { DatasetSpec, FileDatasetSpec, ShapesDatasetSpec } from "../spec/types.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
 import { UserError } from "../util/errors.js";
-import { readCocoFile } from "./coco-reader.js";
+import { parseCocoBytes, readAnnotationBytes } from "./coco-reader.js";
 import type { DatasetFormat, DetectionDataset } from "./detection-dataset.js";
 import { hashFile } from "./file-hash.js";
 import type { InputRecord } from "./manifest.js";
@@ -148,6 +148,8 @@ export function sourceName(source: Source): string {
 export class DatasetLoader {
   private readonly hashes = new Map<string, Promise<{ sha256: string; bytes: number }>>();
   private readonly datasets = new Map<string, Promise<DetectionDataset>>();
+  /** Bytes of JSON inputs read for hashing, until they are parsed. */
+  private readonly fileBytes = new Map<string, Buffer>();
 
   async hash(source: Source, role: InputRecord["role"]): Promise<InputRecord> {
     const key = sourceKey(source);
@@ -163,7 +165,11 @@ export class DatasetLoader {
   private async computeHash(source: Source): Promise<{ sha256: string; bytes: number }> {
     if (source.kind === "json") {
       if (!existsSync(source.path)) throw new UserError(`annotation file not found: ${source.path}`);
-      return hashFile(source.path);
+      // Files up to 1 GiB are read once: hashed here, kept for the parse that usually follows.
+      if (statSync(source.path).size > 1 << 30) return hashFile(source.path);
+      const bytes = await readAnnotationBytes(source.path);
+      this.fileBytes.set(source.path, bytes);
+      return { sha256: sha256Hex(bytes), bytes: bytes.length };
     }
     if (source.kind === "voc") {
       // Reading a VOC set is hashing it (readVoc hashes every list and XML it reads): load it once.
@@ -202,7 +208,9 @@ export class DatasetLoader {
 
   private async read(source: Source): Promise<DetectionDataset> {
     if (source.kind === "json") {
-      return readCocoFile(source.path, {
+      const bytes = this.fileBytes.get(source.path) ?? (await readAnnotationBytes(source.path));
+      this.fileBytes.delete(source.path);
+      return parseCocoBytes(bytes, source.path, {
         format: source.format,
         allowMissingAnnotations: source.imageOnly ?? false,
       });

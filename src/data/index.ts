@@ -43,6 +43,7 @@ export { NumpyLegacyRandom } from "./mt19937.js";
 export {
   type MultiLabelFile,
   type MultiLabelView,
+  multiLabelBytes,
   multiLabelView,
   NEGATIVE,
   POSITIVE,
