@@ -7,7 +7,10 @@
 //   baseline    JSON.parse of the same file, what a plain reader does
 // Run after `npm run build`: node bench/data.js [--cache <dir>] [--keep]
 // The split cache goes to a fresh folder under --cache (default: the OS temp
-// folder); point it at a tmpfs (/dev/shm) to take the disk out of the figures.
+// folder); point it at a tmpfs (/dev/shm) to take the disk out of the figures:
+// the sparse splits rewrite most of the file, ~2 GB in all, so a slow disk
+// dominates the wall time. On a shared machine, wall time also depends on what
+// else runs; cpu time is the steadier figure.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,17 +49,20 @@ if (mode === "--child-labelsweep") {
   const dataset = { name: "coco", train: file, eval: join(cache, "no-eval.json") };
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
+  let written = 0;
   for (const labels of PROTOCOLS) {
     const t = process.hrtime.bigint();
     const c = process.cpuUsage();
     const a = await prepareSplit(dataset, { ...labels, fold: 1 }, cache, { loader });
     const im = a.manifest.counts.images;
+    for (const o of a.manifest.outputs) if (!o.same_as_input) written += o.bytes;
     console.log(
       `  ${describeProtocol(a.manifest).padEnd(24)} ${seconds(t).padStart(6)} s  cpu ${cpuSeconds(c).padStart(6)} s` +
         `  labelled ${String(im.labeled).padStart(6)}  boxes ${String(a.manifest.counts.boxes.visible).padStart(6)}` +
         `  rss ${String(peakMb()).padStart(5)} MB`,
     );
   }
+  console.log(`  wrote ${(written / 1e9).toFixed(2)} GB of derived annotations`);
   console.log(`RESULT labelsweep ${seconds(t0)} ${cpuSeconds(c0)} ${peakMb()}`);
 } else if (mode === "--child-baseline") {
   const { readFileSync } = await import("node:fs");
