@@ -65,6 +65,10 @@ describe("budget (labelsweep)", () => {
     fc.assert(
       fc.property(datasetShape(), fraction, fold, (shape, f, k) => {
         const ds = buildDataset(shape);
+        if (Math.floor(f * ds.images.count) === 0) {
+          expect(() => deriveBudget(ds, budget(f), k)).toThrow(/labels no image/);
+          return;
+        }
         const d = deriveBudget(ds, budget(f), k);
         checkCommon(ds, d);
         expect(d.labeled.length).toBe(Math.floor(f * ds.images.count));
@@ -80,6 +84,7 @@ describe("budget (labelsweep)", () => {
       fc.property(datasetShape(60), fraction, fraction, fold, (shape, f1, f2, k) => {
         const ds = buildDataset(shape);
         const [small, large] = [Math.min(f1, f2), Math.max(f1, f2)];
+        fc.pre(Math.floor(small * ds.images.count) >= 1);
         const a = new Set(deriveBudget(ds, budget(large), k).labeled);
         for (const i of deriveBudget(ds, budget(small), k).labeled) expect(a.has(i)).toBe(true);
         const byCount = deriveBudget(
@@ -121,6 +126,9 @@ describe("budget (labelsweep)", () => {
     expect(() => deriveBudget(ds, { protocol: "budget", count: 11 }, 1)).toThrow(
       /labels\.count is 11.*only 10 images/,
     );
+    expect(() => deriveBudget(ds, { protocol: "budget", fraction: 0.05 }, 1)).toThrow(
+      /a budget of fraction 0\.05 labels no image of 10/,
+    );
     expect(() => deriveBudget(ds, { protocol: "budget", fraction: 1.5 }, 1)).toThrow(
       /labels\.fraction must be in \(0, 1\]/,
     );
@@ -149,6 +157,7 @@ describe("budget (compat: mmdet)", () => {
         (n, f1, f2, k) => {
           const ds = manyImages(n);
           const [small, large] = [Math.min(f1, f2), Math.max(f1, f2)];
+          fc.pre(Math.floor(small * n) >= 1);
           const big = new Set(
             deriveBudget(ds, { protocol: "budget", fraction: large, compat: "mmdet" }, k).labeled,
           );

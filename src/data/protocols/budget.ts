@@ -25,6 +25,12 @@ export const BUDGET_RANKING = (fold: number): (string | number)[] => ["labelswee
 export function deriveBudget(ds: DetectionDataset, spec: BudgetLabels, fold: number): Derivation {
   const total = ds.images.count;
   const k = sizeOf(spec, total, "labels");
+  if (k === 0) {
+    throw new UserError(
+      `labels: a budget of ${spec.fraction !== undefined ? `fraction ${spec.fraction}` : `count ${spec.count}`} ` +
+        `labels no image of ${total} (floor(fraction · N) = 0)`,
+    );
+  }
   const compat = spec.compat ?? "labelsweep";
   let labeled: Int32Array;
   const details: Derivation["details"] = { requested: k, compat };
