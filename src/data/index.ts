@@ -50,7 +50,7 @@ export {
   readMultiLabelFile,
   UNKNOWN,
 } from "./multilabel.js";
-export { type PreparedSplits, prepareSplitsForRuns } from "./prepare-runs.js";
+export { type PreparedSplits, prepareSplitsForRuns, type SplitPaths, splitPaths } from "./prepare-runs.js";
 export {
   type PrepareOptions,
   prepareSplit,

@@ -1,7 +1,49 @@
 import type { RunConfig } from "../spec/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
-import { DatasetLoader } from "./dataset-source.js";
+import { DatasetLoader, type ImageLocation } from "./dataset-source.js";
 import { type PrepareOptions, prepareSplit, type SplitArtifact } from "./prepare-split.js";
+import { outputOf } from "./split-loader.js";
+
+/**
+ * The files a run's trainer reads, by what they are: the shape of the
+ * runner's SplitFiles (exec/run-record.ts). Absent when the split has none,
+ * and `images` absent for shapes unless prepared with shapesImages: "files".
+ */
+export interface SplitPaths {
+  /** Labelled training annotations: COCO/LVIS JSON, or for VOC the labelled ImageSets list. */
+  annotations?: string;
+  /** Unlabelled training images: image-only JSON (VOC: ImageSets list). */
+  unlabeled?: string;
+  /** Folder the training annotations' file names resolve against. */
+  images?: string;
+  /** Extra images with image-level labels (whole-image boxes), COCO JSON. */
+  extra?: string;
+  extra_images?: string;
+  /** Single-positive labels (labelsweep.multilabel/1). */
+  multilabel?: string;
+  eval_annotations?: string;
+  eval_images?: string;
+}
+
+export function splitPaths(artifact: SplitArtifact): SplitPaths {
+  const out: SplitPaths = {};
+  const dir = (o: { images: ImageLocation } | undefined) =>
+    o?.images.kind === "dir" ? o.images.root : undefined;
+  const set = (key: keyof SplitPaths, value: string | undefined) => {
+    if (value !== undefined) out[key] = value;
+  };
+  const labeled = outputOf(artifact, "labeled");
+  set("annotations", labeled?.path);
+  set("images", dir(labeled));
+  set("unlabeled", outputOf(artifact, "unlabeled")?.path);
+  const extra = outputOf(artifact, "extra");
+  set("extra", extra?.path);
+  set("extra_images", dir(extra));
+  set("multilabel", outputOf(artifact, "multilabel")?.path);
+  set("eval_annotations", artifact.eval?.path);
+  set("eval_images", dir(artifact.eval));
+  return out;
+}
 
 export interface PreparedSplits {
   /** One artifact per distinct (dataset, labels) pair, in first-seen order. */
@@ -13,6 +55,8 @@ export interface PreparedSplits {
    * prepared, else null: pass it to the sweep's planSpec as `splitHash`.
    */
   hashFor(config: Pick<RunConfig, "dataset" | "labels">): string | null;
+  /** The files of a prepared run config's split (empty for a pair that was not prepared). */
+  filesFor(config: Pick<RunConfig, "dataset" | "labels">): SplitPaths;
 }
 
 /**
@@ -45,6 +89,10 @@ export async function prepareSplitsForRuns(
     hashFor: (config) => {
       const i = index.get(canonicalJson({ dataset: config.dataset, labels: config.labels }));
       return i === undefined ? null : (artifacts[i] as SplitArtifact).hash;
+    },
+    filesFor: (config) => {
+      const i = index.get(canonicalJson({ dataset: config.dataset, labels: config.labels }));
+      return i === undefined ? {} : splitPaths(artifacts[i] as SplitArtifact);
     },
   };
 }

@@ -35,6 +35,8 @@ import { deriveFull } from "./protocols/full.js";
 import { deriveSinglePositive } from "./protocols/single-positive.js";
 import { deriveSparse } from "./protocols/sparse.js";
 import { type ExtraClasses, shapesExtraDataset } from "./shapes/shapes-dataset.js";
+import { shapesCacheDir, writeShapesImages } from "./shapes/shapes-image-files.js";
+import type { ResolvedShapesSpec } from "./shapes/shapes-spec.js";
 import { planFiles } from "./split-files.js";
 
 // prepareSplit: DatasetSpec + LabelsSpec → a split artifact in a
@@ -73,6 +75,12 @@ export interface SplitArtifact {
 }
 
 export interface PrepareOptions {
+  /**
+   * shapes: "render" (default) leaves pixels to the renderer (the tfjs engine
+   * renders on demand); "files" also writes the split's images as PNGs once per
+   * spec, for external trainers, and points the image locations at them.
+   */
+  shapesImages?: "render" | "files";
   /** Relative dataset paths resolve against this folder (default: the working directory). */
   baseDir?: string;
   /** Share one loader across calls so an input is parsed once. */
@@ -84,6 +92,36 @@ export async function prepareSplit(
   labels: LabelsSpec,
   cacheDir: string,
   options: PrepareOptions = {},
+): Promise<SplitArtifact> {
+  const artifact = await prepareSplitFiles(dataset, labels, cacheDir, options);
+  const shapes = artifact.manifest.dataset.identity as { shapes?: ResolvedShapesSpec };
+  if (options.shapesImages === "files" && shapes.shapes)
+    await useImageFiles(artifact, shapes.shapes, cacheDir);
+  return artifact;
+}
+
+/** Writes a shapes split's images as PNG files and points the artifact's image locations at them. */
+export async function useImageFiles(
+  artifact: SplitArtifact,
+  spec: ResolvedShapesSpec,
+  cacheDir: string,
+): Promise<void> {
+  const extra = artifact.manifest.params.extra as { images?: number; classes?: ExtraClasses } | undefined;
+  const root = await writeShapesImages(spec, cacheDir, [
+    { folder: "train", count: spec.train_images },
+    { folder: "eval", count: spec.eval_images },
+    ...(extra?.images ? [{ folder: `extra-${extra.classes ?? "all"}` as const, count: extra.images }] : []),
+  ]);
+  const files: ImageLocation = { kind: "dir", root };
+  for (const o of artifact.outputs) if (o.images.kind === "shapes") o.images = files;
+  if (artifact.eval?.images.kind === "shapes") artifact.eval.images = files;
+}
+
+async function prepareSplitFiles(
+  dataset: DatasetSpec,
+  labels: LabelsSpec,
+  cacheDir: string,
+  options: PrepareOptions,
 ): Promise<SplitArtifact> {
   const loader = options.loader ?? new DatasetLoader();
   const resolved = resolveDataset(dataset, options.baseDir);
@@ -309,10 +347,7 @@ export async function materialiseEval(
       images: resolved.evalImages,
     };
   }
-  const specKey = sha256Hex(
-    canonicalJson({ generator: resolved.identity.generator, spec: source.spec }),
-  ).slice(0, 16);
-  const path = join(cacheDir, `shapes-${specKey}`, "eval.json");
+  const path = join(shapesCacheDir(source.spec, cacheDir), "eval.json");
   if (!existsSync(path)) {
     const ds = await loader.load(source);
     await writeFileAtomic(

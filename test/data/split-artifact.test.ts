@@ -14,6 +14,7 @@ import {
   prepareSplitsForRuns,
   type SplitArtifact,
   splitManifestHash,
+  splitPaths,
 } from "../../src/data/index.js";
 import type { DatasetSpec, LabelsSpec } from "../../src/spec/types.js";
 
@@ -227,6 +228,27 @@ describe("split artifacts", () => {
     await expect(prepareActiveCycle(shapes, c2, pool.slice(10, 15), dir)).rejects.toThrow(/all 2 cycles/);
   });
 
+  it("write shapes images as PNG files for external trainers when asked", async () => {
+    const dir = freshDir();
+    const small: DatasetSpec = { name: "shapes", train_images: 12, eval_images: 3, image_size: 24 };
+    const labels: LabelsSpec = { protocol: "budget", count: 4, extra: { images: 2 } };
+    const rendered = await prepareSplit(small, labels, dir);
+    expect(outputOf(rendered, "labeled")!.images.kind).toBe("shapes");
+    const a = await prepareSplit(small, labels, dir, { shapesImages: "files" });
+    const paths = splitPaths(a);
+    expect(paths.images).toBeDefined();
+    const labeled = await loadSplitOutput(outputOf(a, "labeled")!);
+    for (const name of labeled.images.fileNames) expect(existsSync(join(paths.images!, name))).toBe(true);
+    expect(existsSync(join(paths.eval_images!, "eval/000002.png"))).toBe(true);
+    expect(existsSync(join(paths.extra_images!, "extra-all/000001.png"))).toBe(true);
+    expect(paths).toMatchObject({
+      annotations: join(a.dir, "labeled.json"),
+      unlabeled: join(a.dir, "unlabeled.json"),
+      extra: join(a.dir, "extra.json"),
+    });
+    expect(a.hash).toBe(rendered.hash); // where pixels live is not part of the split's identity
+  });
+
   it("prepare every distinct split of a list of runs once", async () => {
     const loader = new DatasetLoader();
     const runs = [0.1, 0.2, 0.1, 0.2].map((fraction) => ({
@@ -238,5 +260,7 @@ describe("split artifacts", () => {
     expect(out.runArtifact).toEqual([0, 1, 0, 1]);
     expect(out.hashFor(runs[2]!)).toBe(out.artifacts[0]!.hash);
     expect(out.hashFor({ dataset: shapes, labels: { protocol: "full" } })).toBeNull();
+    expect(out.filesFor(runs[1]!).annotations).toBe(join(out.artifacts[1]!.dir, "labeled.json"));
+    expect(out.filesFor({ dataset: shapes, labels: { protocol: "full" } })).toEqual({});
   });
 });
