@@ -236,12 +236,18 @@ function toProblems(findings: Map<string, Finding>): SweepProblem[] {
 
 const COMBINATION: readonly SemanticKey[] = ["dataset", "labels", "detector", "method", "engine", "eval"];
 
+export interface CellCheckOptions {
+  maxRuns?: number;
+  /**
+   * The caller checks the base spec's own method × detector × labels × eval
+   * (as `validate` does): leave out runs that use only the base spec's blocks
+   * there, so a problem of the base is not reported twice.
+   */
+  baseChecked?: boolean;
+}
+
 /** Checks of the expanded cells. */
-export function checkCells(
-  spec: Spec,
-  expansion: Expansion,
-  options: { maxRuns?: number; compatibility?: boolean } = {},
-): SweepProblem[] {
+export function checkCells(spec: Spec, expansion: Expansion, options: CellCheckOptions = {}): SweepProblem[] {
   const findings = new Map<string, Finding>();
 
   // Schema problems of each distinct swept block (found once, by the preparer).
@@ -252,7 +258,7 @@ export function checkCells(
   }
 
   // Method × detector × labels × eval, once per distinct combination.
-  if (options.compatibility !== false) {
+  {
     const index = COMBINATION.map((k) => SEMANTIC_KEYS.indexOf(k));
     const seen = new Set<string>();
     for (const cell of expansion.cells) {
@@ -260,6 +266,8 @@ export function checkCells(
       for (const i of index) id += `${cell.sections[i]!.id},`;
       if (seen.has(id)) continue;
       seen.add(id);
+      const isBase = COMBINATION.every((k, j) => cell.sections[index[j]!] === expansion.sections.base[k]);
+      if (isBase && options.baseChecked) continue;
       const config = cell.config as unknown as { [k: string]: JsonValue };
       const found = [...checkNames(config), ...checkCompatibility(config)];
       const atoms = cellAtoms(expansion, cell).filter((a) =>

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadSpec } from "../../src/spec/load.js";
 import type { RunConfig } from "../../src/spec/types.js";
-import { planSpec } from "../../src/sweep/plan.js";
+import { checkSweep, planSpec } from "../../src/sweep/plan.js";
 import { type CodeVersion, runKey } from "../../src/sweep/run-key.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/sweep/budget-sweep.yaml", import.meta.url));
@@ -59,6 +59,30 @@ describe("planSpec", () => {
     expect(swept[1]!.config.method).toEqual(direct[0]!.config.method);
     expect(swept[1]!.config.method).toHaveProperty("ramp_up", 0.267);
     expect(swept[1]!.key).toBe(direct[0]!.key);
+  });
+
+  it("checks the base spec's own method × detector × labels when it runs, unless the caller already did", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sweep-plan-"));
+    const file = join(dir, "scob.yaml");
+    writeFileSync(
+      file,
+      [
+        "name: scob-on-ssd",
+        "dataset: {name: shapes}",
+        "labels: {protocol: single-positive}",
+        "detector: {arch: ssd-lite}",
+        "method: {name: scob}",
+        "eval: {type: coco}",
+        "sweep: {seeds: 2}",
+      ].join("\n"),
+    );
+    const { spec, locate } = loadSpec(file);
+    const problems = checkSweep(spec, { locate }).diagnostics;
+    expect(problems.map((d) => [d.location?.line, d.path.join(".")])).toEqual([[5, "method.name"]]);
+    expect(() => planSpec(spec, { code: CODE, locate })).toThrow(
+      /method "scob" does not run on detector "ssd-lite"/,
+    );
+    expect(checkSweep(spec, { locate, baseChecked: true }).diagnostics).toEqual([]);
   });
 
   it("asks for the split hash once per dataset × labels block, and keys with it", () => {
