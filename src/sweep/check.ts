@@ -147,10 +147,12 @@ export function checkCells(spec: Spec, expansion: Expansion, options: CellCheckO
   // Method × detector × labels × eval, once per distinct combination.
   {
     const index = COMBINATION.map((k) => SEMANTIC_KEYS.indexOf(k));
+    // Only blocks that take more than one value tell combinations apart.
+    const varying = index.filter((i) => expansion.sections.entries(SEMANTIC_KEYS[i]!).length > 1);
     const seen = new Set<string>();
     for (const cell of expansion.cells) {
       let id = "";
-      for (const i of index) id += `${cell.sections[i]!.id},`;
+      for (const i of varying) id += `${cell.sections[i]!.id},`;
       if (seen.has(id)) continue;
       seen.add(id);
       const isBase = COMBINATION.every((k, j) => cell.sections[index[j]!] === expansion.sections.base[k]);
