@@ -169,6 +169,11 @@ export function checkCells(spec: Spec, expansion: Expansion, options: CellCheckO
 
   problems.push(...checkReferences(spec, expansion));
 
+  if (expansion.cells.length === 0 && expansion.problems.length === 0) {
+    problems.push(
+      problem(["sweep", "exclude"], "key", "the exclude rules drop every run, so nothing would be planned"),
+    );
+  }
   const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
   if (expansion.cells.length > maxRuns) problems.push(capProblem(expansion.cells.length, maxRuns, "in all"));
   return problems;
