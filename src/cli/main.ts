@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
+import { registerEval } from "./eval.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
 import { registerPlan } from "./plan.js";
 import { registerValidate } from "./validate.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError("(run `labelsweep --help` for usage)")
     .exitOverride();
+  registerEval(program);
   registerValidate(program);
   registerPlan(program);
   registerWorker(program);

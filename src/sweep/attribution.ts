@@ -63,7 +63,7 @@ export function attribute(
     atoms.find((a) => !isCounter(a));
   const rest = cause && cause === direct ? d.path.slice(direct.rel.length + 1) : [];
   const path = cause ? [...cause.origin, ...rest] : d.path;
-  const part = cause && rest.length === 0 ? "value" : "key";
+  const part = cause ? (rest.length === 0 ? "value" : "key") : (d.at ?? "key");
   const described = cause ? `${formatKeyPath(d.path)}: ${d.message}` : d.message;
   const context = atoms.filter(
     (a) =>
