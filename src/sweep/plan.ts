@@ -81,7 +81,19 @@ export function checkSweep(
 export function planSpec(spec: Spec, options: PlanOptions): Plan {
   const { expansion, diagnostics } = checkSweep(spec, { ...options, baseChecked: false });
   if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
+  return keyExpansion(spec, expansion, options);
+}
 
+/**
+ * Keys the runs of a checked expansion (from checkSweep). A runner that must
+ * prepare the splits of the runs' configs before it knows their hashes can
+ * check once, prepare, then key, without expanding twice.
+ */
+export function keyExpansion(
+  spec: Pick<Spec, "name">,
+  expansion: Expansion,
+  options: Pick<PlanOptions, "code" | "splitHash">,
+): Plan {
   // The split can only depend on the dataset and labels blocks: ask once per pair.
   const splitHash = options.splitHash;
   const splits = new Map<string, string | null>();

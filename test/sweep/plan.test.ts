@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadSpec } from "../../src/spec/load.js";
 import type { RunConfig } from "../../src/spec/types.js";
-import { checkSweep, planSpec } from "../../src/sweep/plan.js";
+import { checkSweep, keyExpansion, planSpec } from "../../src/sweep/plan.js";
 import { type CodeVersion, runKey } from "../../src/sweep/run-key.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/sweep/budget-sweep.yaml", import.meta.url));
@@ -101,5 +101,12 @@ describe("planSpec", () => {
     const plain = JSON.parse(JSON.stringify(plan.runs[0]!.config)) as RunConfig;
     expect(plan.runs[0]!.key).toBe(runKey({ config: plain, split: "split-budget-1", code: CODE }));
     expect(plan.runs[0]!.key).not.toBe(planSpec(spec, { code: CODE }).runs[0]!.key);
+    // Check once, then key with the hashes: the same plan.
+    const { expansion } = checkSweep(spec);
+    const later = keyExpansion(spec, expansion!, {
+      code: CODE,
+      splitHash: (c) => `split-${c.labels.protocol}-${c.labels.fold}`,
+    });
+    expect(later.runs.map((r) => r.key)).toEqual(plan.runs.map((r) => r.key));
   });
 });
