@@ -8,6 +8,7 @@ import { loadSpec } from "../spec/load.js";
 import type { RunConfig, Spec, TableSpec } from "../spec/types.js";
 import { codeVersion } from "../sweep/code-version.js";
 import { type Plan, type PlannedRun, planSpec } from "../sweep/plan.js";
+import type { CodeVersion } from "../sweep/run-key.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { discoverGpus } from "./gpus.js";
 import { executeLocal, type TaskResult } from "./local-executor.js";
@@ -101,39 +102,63 @@ function label(plan: Plan, run: PlannedRun): string {
     .join(" ");
 }
 
-export async function runSweep(specPath: string, options: RunSweepOptions): Promise<RunSweepResult> {
-  const out = options.out ?? process.stdout;
+export interface ResolvedSweep {
+  spec: Spec;
+  plan: Plan;
+  statuses: RunStatus[];
+  resultsDir: string;
+  code: CodeVersion;
+  splits: Awaited<ReturnType<SplitProvider["prepare"]>>;
+}
+
+/**
+ * Loads and plans a spec with the split identities in its run keys, and reads
+ * every run's status: what `run`, `status` and `table` all start from.
+ */
+export async function resolveSweep(
+  specPath: string,
+  options: LoadOptions & { resultsDir?: string; maxRuns?: number; splits: SplitProvider },
+): Promise<ResolvedSweep> {
   const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
   const spec = loaded.spec;
   const resultsDir = resolve(options.resultsDir ?? "results");
-  const code = await codeVersion(dirname(resolve(specPath)), { exclude: [...loaded.files, resultsDir] });
+  const code = await codeVersion(dirname(resolve(specPath)), {
+    exclude: [...loaded.files, resultsDir],
+    specDirs: [dirname(resolve(specPath))],
+  });
+  const common = {
+    code,
+    locate: loaded.locate,
+    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
+  };
   // A first plan without split hashes checks the sweep and lists the configs whose splits are needed.
-  const draft = planSpec(spec, {
-    code,
-    locate: loaded.locate,
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-  });
+  const draft = planSpec(spec, common);
   const splits = await options.splits.prepare(draft.runs.map((r) => r.config));
-  const plan = planSpec(spec, {
-    code,
-    locate: loaded.locate,
-    splitHash: splits.hashFor,
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-  });
+  const plan = planSpec(spec, { ...common, splitHash: splits.hashFor });
   const statuses = readRunStatuses(
     resultsDir,
     plan.experiment,
     plan.runs.map((r) => r.key),
   );
-  const selected = selectRuns(plan, statuses, options);
-  const table = tableOf(spec, plan);
-  const summaryInput = {
-    resultsDir,
-    experiment: plan.experiment,
-    table,
-    references: spec.references ?? [],
-    runs: plan.runs.map((r) => ({ key: r.key, config: r.config })),
+  return { spec, plan, statuses, resultsDir, code, splits };
+}
+
+export function summaryInputOf(r: ResolvedSweep) {
+  return {
+    resultsDir: r.resultsDir,
+    experiment: r.plan.experiment,
+    table: tableOf(r.spec, r.plan),
+    references: r.spec.references ?? [],
+    runs: r.plan.runs.map((run) => ({ key: run.key, config: run.config })),
   };
+}
+
+export async function runSweep(specPath: string, options: RunSweepOptions): Promise<RunSweepResult> {
+  const out = options.out ?? process.stdout;
+  const resolved = await resolveSweep(specPath, options);
+  const { spec, plan, statuses, resultsDir, code, splits } = resolved;
+  const selected = selectRuns(plan, statuses, options);
+  const summaryInput = summaryInputOf(resolved);
   const base = { plan, statuses, selected, resultsDir };
   if (options.dryRun) return { ...base, results: [], table: null };
 

@@ -9,7 +9,13 @@ import { checkSweep, keyExpansion, planSpec } from "../../src/sweep/plan.js";
 import { type CodeVersion, runKey } from "../../src/sweep/run-key.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/sweep/budget-sweep.yaml", import.meta.url));
-const CODE: CodeVersion = { commit: "d".repeat(40), dirty: false, dirtyHash: null, version: "0.0.0" };
+const CODE: CodeVersion = {
+  commit: "d".repeat(40),
+  tree: "t".repeat(64),
+  dirty: false,
+  dirtyHash: null,
+  version: "0.0.0",
+};
 
 describe("planSpec", () => {
   it("keys every cell with runKey's hash, in expansion order", () => {
