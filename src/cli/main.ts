@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
 import { registerData } from "./data.js";
+import { registerEval } from "./eval.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
 import { registerPlan } from "./plan.js";
 import { registerValidate } from "./validate.js";
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError("(run `labelsweep --help` for usage)")
     .exitOverride();
+  registerEval(program);
   registerValidate(program);
   registerData(program);
   registerPlan(program);

@@ -8,7 +8,6 @@ const PENDING: [name: string, summary: string, issue: string][] = [
   ["status", "show done/failed/running/pending runs of a spec", "the runner"],
   ["table", "write the paper-style table of a spec's results", "the runner"],
   ["train", "train one run in-process (debugging)", "the tfjs engine"],
-  ["eval", "evaluate a predictions file against ground truth", "the evaluators"],
   ["diff", "compare result summaries across git revisions", "compare"],
   ["report", "write a self-contained HTML report", "compare"],
 ];

@@ -1,13 +1,7 @@
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { planFile } from "../sweep/plan-file.js";
 import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
-import { collect } from "./options.js";
-
-function positiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
-  return n;
-}
+import { collect, positiveInt } from "./options.js";
 
 export function registerPlan(program: Command): void {
   program

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { checkCompatibility } from "../spec/compat.js";
 import { SpecError } from "../spec/diagnostics.js";
 import { loadSpec } from "../spec/load.js";
+import { checkSweep } from "../sweep/plan.js";
 import { EXIT, UserError } from "../util/errors.js";
-import { collect } from "./options.js";
+import { collect, positiveInt } from "./options.js";
 
 export function registerValidate(program: Command): void {
   program
@@ -14,14 +14,19 @@ export function registerValidate(program: Command): void {
     .argument("<spec...>", "experiment spec files (YAML)")
     .option("--set <path=value>", "override a value (repeatable)", collect, [])
     .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
-    .action((files: string[], opts: { set: string[]; sweep: string[] }) => {
+    .option("--max-runs <n>", "allow plans above the 10,000-run cap", positiveInt)
+    .action((files: string[], opts: { set: string[]; sweep: string[]; maxRuns?: number }) => {
       let failed = 0;
       for (const file of files) {
         try {
           const loaded = loadSpec(file, opts);
-          const problems = checkCompatibility(loaded.spec as never, loaded.locate);
-          if (problems.length > 0) throw new SpecError(problems);
-          process.stdout.write(`ok  ${file}  (${loaded.spec.name})\n`);
+          const checked = checkSweep(loaded.spec, {
+            locate: loaded.locate,
+            ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
+          });
+          if (checked.diagnostics.length > 0) throw new SpecError(checked.diagnostics);
+          const runs = checked.expansion?.cells.length ?? 0;
+          process.stdout.write(`ok  ${file}  (${loaded.spec.name}: ${runs} run${runs === 1 ? "" : "s"})\n`);
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
           failed++;

@@ -55,6 +55,10 @@ export interface MetricsFile {
   source: string;
   /** Choices where the papers' code and text differ, as this run made them. */
   variants?: Record<string, string>;
+  /** Per-category AP from labelsweep's evaluator (long-tail plots, per-class tables). */
+  perCategory?: { id: number | string; name: string | null; ap: number | null }[];
+  counts?: Record<string, number>;
+  warnings?: string[];
 }
 
 export function readRunRecord(dir: string): RunRecord {

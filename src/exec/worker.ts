@@ -3,6 +3,8 @@ import { cpus, hostname } from "node:os";
 import { join } from "node:path";
 import type { Metrics } from "../engine/command/metrics-parsers.js";
 import { runCommandEngine } from "../engine/command/run-command.js";
+import { evaluateFiles } from "../eval/run-eval.js";
+import type { EvalReport } from "../eval/types.js";
 import { RUN_FILES, type RunState, readState, writeState } from "../results/run-store.js";
 import type { CommandEngineSpec } from "../spec/types.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
@@ -42,7 +44,7 @@ async function execute(
   resume: boolean,
   gpus: string,
   signal: AbortSignal,
-): Promise<{ metrics: Metrics; source: string } | "stopped"> {
+): Promise<{ metrics: Metrics; source: string; report?: EvalReport } | "stopped"> {
   const engine = record.config.engine;
   if ("command" in engine) {
     const outcome = await runCommandEngine(engine as CommandEngineSpec, {
@@ -53,8 +55,17 @@ async function execute(
       signal,
     });
     if (outcome.kind === "stopped") return "stopped";
-    if (outcome.kind === "predictions")
-      throw new NotImplementedError("evaluating a trainer's predictions file (the evaluators stage)");
+    if (outcome.kind === "predictions") {
+      // The trainer's predictions are scored by labelsweep's own evaluator, like the tfjs engine's.
+      const gt = record.split.files.eval_annotations;
+      if (!gt)
+        throw new UserError(
+          "engine.metrics.from: predictions needs evaluation annotations (dataset.eval)",
+          1,
+        );
+      const report = evaluateFiles(record.config.eval, gt, outcome.file);
+      return { metrics: report.metrics, source: `labelsweep ${report.type} evaluator`, report };
+    }
     return { metrics: outcome.metrics, source: outcome.source };
   }
   throw new NotImplementedError("training with the built-in tfjs engine (the engine stage)");
@@ -116,6 +127,11 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
       return EXIT_INTERRUPTED;
     }
     const metricsFile: MetricsFile = { key: record.key, metrics: result.metrics, source: result.source };
+    if (result.report) {
+      metricsFile.perCategory = result.report.perCategory;
+      metricsFile.counts = result.report.counts;
+      metricsFile.warnings = result.report.warnings.map((w) => JSON.stringify(w));
+    }
     await writeJsonAtomic(join(dir, RUN_FILES.metrics), metricsFile);
     await writeJsonAtomic(join(dir, RUN_FILES.run), {
       ...record,

@@ -86,6 +86,7 @@ export function checkNames(config: Obj, locate?: Locator): Diagnostic[] {
     if (near !== undefined || tfjs) {
       out.push({
         path,
+        at: "value",
         location: locate?.(path, "value"),
         message:
           `unknown ${what} "${value}"; the tfjs engine knows ${known.join(", ")}` +
@@ -108,7 +109,7 @@ function hasUnlabeled(config: Obj): boolean {
 export function checkCompatibility(config: Obj, locate?: Locator): Diagnostic[] {
   const out: Diagnostic[] = [];
   const add = (path: KeyPath, message: string) =>
-    out.push({ path, location: locate?.(path, "value"), message });
+    out.push({ path, location: locate?.(path, "value"), message, at: "value" });
   const method = obj(config.method).name as MethodName | undefined;
   const detector = obj(config.detector);
   const arch = String(detector.arch ?? "");

@@ -29,6 +29,8 @@ export interface Diagnostic {
   message: string;
   /** e.g. `did you mean "lambda"?` */
   hint?: string;
+  /** Whether the key or the value is at fault (where a later locator should point). */
+  at?: "key" | "value";
 }
 
 /**

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
-import { fakeTrainerConfig, writeRunDir } from "../helpers/run-dirs.js";
+import { fakeTrainerConfig, GT_TINY, writeRunDir } from "../helpers/run-dirs.js";
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
@@ -27,6 +27,20 @@ describe("labelsweep worker (command engine)", () => {
       .map((l) => JSON.parse(l));
     expect(events.map((e) => e.type)).toEqual(["start", "done"]);
     expect(readJson(join(dir, "run.json")).provenance.seconds).toBeGreaterThan(0);
+  });
+
+  it("scores a trainer's predictions file with labelsweep's own evaluator", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ls-worker-")), "kp");
+    const config = fakeTrainerConfig(0, ["--predict-from", GT_TINY]);
+    (config.engine as { metrics: unknown }).metrics = { from: "predictions", file: "predictions.json" };
+    writeRunDir(dir, "kp", config, { eval_annotations: GT_TINY });
+    const r = await runCli(["worker", dir]);
+    expect(r.code).toBe(0);
+    const metrics = readJson(join(dir, "metrics.json"));
+    expect(metrics.metrics.AP).toBe(1);
+    expect(metrics.metrics.AP50).toBe(1);
+    expect(metrics.source).toBe("labelsweep coco evaluator");
+    expect(metrics.perCategory.map((c: { name: string }) => c.name)).toEqual(["circle", "square"]);
   });
 
   it("marks a failing trainer failed, with its output in the log", async () => {

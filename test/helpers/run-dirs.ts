@@ -24,15 +24,22 @@ export function fakeTrainerConfig(seed: number, extra: string[] = [], resumeArgs
   };
 }
 
+export const GT_TINY = fileURLToPath(new URL("../fixtures/command/gt-tiny.json", import.meta.url));
+
 /** Writes run.json for a run directory, as the runner does before starting a worker. */
-export function writeRunDir(dir: string, key: string, config: RunConfig): void {
+export function writeRunDir(
+  dir: string,
+  key: string,
+  config: RunConfig,
+  files: RunRecord["split"]["files"] = {},
+): void {
   mkdirSync(dir, { recursive: true });
   const record: RunRecord = {
     key,
     experiment: "test",
     config,
     cell: { seed: config.seed },
-    split: { hash: null, files: {} },
+    split: { hash: null, files },
     code: { commit: null, dirty: false, dirtyHash: null },
   };
   writeFileSync(join(dir, "run.json"), JSON.stringify(record));

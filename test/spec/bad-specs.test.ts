@@ -27,13 +27,6 @@ import { type CliResult, REPO_ROOT, runCli } from "../helpers/cli.js";
 
 const FIXTURES = join(REPO_ROOT, "test", "fixtures", "specs");
 
-/**
- * Sweep checks (zip lengths, sweep paths, seeds, plan cap, reference cells) land
- * with the sweep branch. Its `plan` gives every bad-sweep expectation already;
- * its `validate` does not run the sweep checks yet.
- */
-const SWEEP_CHECKS_LANDED = false;
-
 interface Expectation {
   /** `file:line:col` as printed (relative to the case folder), or `(--set …)`. */
   where: string;
@@ -161,6 +154,6 @@ describe.concurrent("broken specs (test/fixtures/specs/bad)", () => {
   suite(join(FIXTURES, "bad"), ["validate"]);
 });
 
-describe.skipIf(!SWEEP_CHECKS_LANDED).concurrent("broken sweeps (test/fixtures/specs/bad-sweep)", () => {
+describe.concurrent("broken sweeps (test/fixtures/specs/bad-sweep)", () => {
   suite(join(FIXTURES, "bad-sweep"), ["validate", "plan"]);
 });

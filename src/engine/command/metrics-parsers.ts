@@ -111,7 +111,7 @@ const MMENGINE_NAMES: [RegExp, string][] = [
   [/^lvis\/bbox_APr$/, "APr"],
   [/^lvis\/bbox_APc$/, "APc"],
   [/^lvis\/bbox_APf$/, "APf"],
-  [/^pascal_voc\/mAP$/, "AP50"],
+  [/^pascal_voc\/mAP$/, "mAP"],
 ];
 
 /** mmengine's vis_data/scalars.json (JSON lines): the last line that carries evaluation metrics. */

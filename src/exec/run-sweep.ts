@@ -1,0 +1,214 @@
+import { rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { type RunStatus, readRunStatuses } from "../results/run-status.js";
+import { RUN_FILES } from "../results/run-store.js";
+import { writeSummary } from "../results/summary.js";
+import type { LoadOptions } from "../spec/load.js";
+import { loadSpec } from "../spec/load.js";
+import type { RunConfig, Spec, TableSpec } from "../spec/types.js";
+import { codeVersion } from "../sweep/code-version.js";
+import { type Plan, type PlannedRun, planSpec } from "../sweep/plan.js";
+import type { CodeVersion } from "../sweep/run-key.js";
+import { writeJsonAtomic } from "../util/atomic-write.js";
+import { discoverGpus } from "./gpus.js";
+import { executeLocal, type TaskResult } from "./local-executor.js";
+import { createProgress } from "./progress.js";
+import type { RunRecord, SplitFiles } from "./run-record.js";
+import { makeSlots, selectGpus } from "./slots.js";
+
+// `labelsweep run`: plan the spec, prepare the label splits its runs need,
+// pick the runs that still have to execute (new, interrupted; failed with
+// --retry-failed; all with --force), write their run.json, execute them on the
+// local slots, and keep results/<experiment>/summary.json and the table
+// current after every finished run.
+
+/** What the data stage gives the runner: each run's split identity and files. */
+export interface SplitProvider {
+  /** Prepares (or finds in the cache) every split the configs need. */
+  prepare(configs: readonly RunConfig[]): Promise<{
+    hashFor(config: RunConfig): string | null;
+    filesFor(config: RunConfig): SplitFiles;
+  }>;
+}
+
+export interface RunSweepOptions extends LoadOptions {
+  resultsDir?: string;
+  maxRuns?: number;
+  jobs?: number;
+  /** --gpus: "all" (default), "none", or "0,1,…". */
+  gpus?: string;
+  force?: boolean;
+  retryFailed?: boolean;
+  dryRun?: boolean;
+  timeoutSec?: number;
+  splits: SplitProvider;
+  out?: NodeJS.WriteStream;
+  /** Called with a function that stops the sweep (first call graceful, second immediate). */
+  onStopHandle?: (stop: () => void) => void;
+}
+
+export interface RunSweepResult {
+  plan: Plan;
+  statuses: RunStatus[];
+  selected: PlannedRun[];
+  results: TaskResult[];
+  table: string | null;
+  resultsDir: string;
+}
+
+const HEADLINE: Record<string, string> = {
+  coco: "AP",
+  lvis: "AP",
+  voc07: "mAP",
+  voc: "mAP",
+  multilabel: "mAP",
+};
+
+/** The spec's table, or a default one: swept paths as rows, the family's headline metric. */
+export function tableOf(spec: Spec, plan: Plan): TableSpec {
+  if (spec.table) return spec.table;
+  const rows = plan.columns.filter((c) => c !== "seed" && c !== "labels.fold");
+  return {
+    rows: rows.length > 0 ? rows : ["method.name"],
+    columns: [],
+    metric: HEADLINE[spec.eval.type] ?? "AP",
+  };
+}
+
+export function selectRuns(
+  plan: Plan,
+  statuses: readonly RunStatus[],
+  opts: { force?: boolean; retryFailed?: boolean },
+): PlannedRun[] {
+  return plan.runs.filter((_, i) => {
+    const s = statuses[i]!;
+    if (opts.force) return s !== "running";
+    return s === "new" || s === "interrupted" || (opts.retryFailed === true && s === "failed");
+  });
+}
+
+function label(plan: Plan, run: PlannedRun): string {
+  return plan.columns
+    .map((c, i) => {
+      const v = run.values[i];
+      if (v === undefined) return "";
+      const text =
+        typeof v === "object" && v !== null
+          ? ((v as { name?: string }).name ?? JSON.stringify(v))
+          : String(v);
+      return `${c}=${text}`;
+    })
+    .filter((s) => s !== "")
+    .join(" ");
+}
+
+export interface ResolvedSweep {
+  spec: Spec;
+  plan: Plan;
+  statuses: RunStatus[];
+  resultsDir: string;
+  code: CodeVersion;
+  splits: Awaited<ReturnType<SplitProvider["prepare"]>>;
+}
+
+/**
+ * Loads and plans a spec with the split identities in its run keys, and reads
+ * every run's status: what `run`, `status` and `table` all start from.
+ */
+export async function resolveSweep(
+  specPath: string,
+  options: LoadOptions & { resultsDir?: string; maxRuns?: number; splits: SplitProvider },
+): Promise<ResolvedSweep> {
+  const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
+  const spec = loaded.spec;
+  const resultsDir = resolve(options.resultsDir ?? "results");
+  const code = await codeVersion(dirname(resolve(specPath)), {
+    exclude: [...loaded.files, resultsDir],
+    specDirs: [dirname(resolve(specPath))],
+  });
+  const common = {
+    code,
+    locate: loaded.locate,
+    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
+  };
+  // A first plan without split hashes checks the sweep and lists the configs whose splits are needed.
+  const draft = planSpec(spec, common);
+  const splits = await options.splits.prepare(draft.runs.map((r) => r.config));
+  const plan = planSpec(spec, { ...common, splitHash: splits.hashFor });
+  const statuses = readRunStatuses(
+    resultsDir,
+    plan.experiment,
+    plan.runs.map((r) => r.key),
+  );
+  return { spec, plan, statuses, resultsDir, code, splits };
+}
+
+export function summaryInputOf(r: ResolvedSweep) {
+  return {
+    resultsDir: r.resultsDir,
+    experiment: r.plan.experiment,
+    table: tableOf(r.spec, r.plan),
+    references: r.spec.references ?? [],
+    runs: r.plan.runs.map((run) => ({ key: run.key, config: run.config })),
+  };
+}
+
+export async function runSweep(specPath: string, options: RunSweepOptions): Promise<RunSweepResult> {
+  const out = options.out ?? process.stdout;
+  const resolved = await resolveSweep(specPath, options);
+  const { spec, plan, statuses, resultsDir, code, splits } = resolved;
+  const selected = selectRuns(plan, statuses, options);
+  const summaryInput = summaryInputOf(resolved);
+  const base = { plan, statuses, selected, resultsDir };
+  if (options.dryRun) return { ...base, results: [], table: null };
+
+  const tasks = [];
+  for (const run of selected) {
+    const dir = join(resultsDir, plan.experiment, "runs", run.key);
+    if (options.force) rmSync(dir, { recursive: true, force: true });
+    const record: RunRecord = {
+      key: run.key,
+      experiment: plan.experiment,
+      config: run.config,
+      cell: Object.fromEntries(plan.columns.map((c, i) => [c, run.values[i] ?? null])),
+      split: { hash: run.split, files: splits.filesFor(run.config) },
+      code: { commit: code.commit, dirty: code.dirty, dirtyHash: code.dirtyHash },
+    };
+    await writeJsonAtomic(join(dir, RUN_FILES.run), record);
+    tasks.push({ key: run.key, dir });
+  }
+
+  const gpus = selectGpus(
+    options.gpus,
+    (await discoverGpus()).map((g) => g.index),
+  );
+  const slots = makeSlots({
+    gpus,
+    gpusPerRun: spec.executor?.gpus_per_run ?? 1,
+    jobs: options.jobs ?? spec.executor?.jobs ?? 1,
+  });
+  const labels = new Map(selected.map((r) => [r.key, label(plan, r)]));
+  const progress = createProgress({ total: tasks.length, labels, out });
+  let summaries = Promise.resolve("");
+  const refresh = () => {
+    summaries = summaries.then(() => writeSummary(summaryInput));
+  };
+  const execution = executeLocal(tasks, {
+    slots,
+    ...(options.timeoutSec === undefined ? {} : { timeoutSec: options.timeoutSec }),
+    observer: {
+      started: progress.started,
+      event: progress.event,
+      finished(task, result) {
+        progress.finished?.(task, result);
+        refresh();
+      },
+    },
+  });
+  options.onStopHandle?.(execution.stop);
+  const results = await execution.results;
+  progress.stop();
+  refresh();
+  const md = await summaries;
+  return { ...base, results, table: md };
+}
