@@ -50,7 +50,13 @@ export {
   readMultiLabelFile,
   UNKNOWN,
 } from "./multilabel.js";
-export { type PreparedSplits, prepareSplitsForRuns, type SplitPaths, splitPaths } from "./prepare-runs.js";
+export {
+  identifySplitsForRuns,
+  type PreparedSplits,
+  prepareSplitsForRuns,
+  type SplitPaths,
+  splitPaths,
+} from "./prepare-runs.js";
 export {
   type PrepareOptions,
   prepareSplit,

@@ -1,7 +1,8 @@
 import type { RunConfig } from "../spec/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
+import { UserError } from "../util/errors.js";
 import { DatasetLoader, type ImageLocation } from "./dataset-source.js";
-import { type PrepareOptions, prepareSplit, type SplitArtifact } from "./prepare-split.js";
+import { identifySplit, type PrepareOptions, prepareSplit, type SplitArtifact } from "./prepare-split.js";
 import { outputOf } from "./split-loader.js";
 
 /**
@@ -51,8 +52,9 @@ export interface PreparedSplits {
   /** For each run, the index of its artifact in `artifacts`. */
   runArtifact: number[];
   /**
-   * The split-manifest hash of any run config whose (dataset, labels) pair was
-   * prepared, else null: pass it to the sweep's planSpec as `splitHash`.
+   * The split's content address (see identifySplit) of any run config whose
+   * (dataset, labels) pair was prepared, else null: pass it to the sweep's
+   * planSpec as `splitHash`. The manifest hash is recorded beside it in run.json.
    */
   hashFor(config: Pick<RunConfig, "dataset" | "labels">): string | null;
   /** The files of a prepared run config's split (empty for a pair that was not prepared). */
@@ -88,11 +90,41 @@ export async function prepareSplitsForRuns(
     runArtifact,
     hashFor: (config) => {
       const i = index.get(canonicalJson({ dataset: config.dataset, labels: config.labels }));
-      return i === undefined ? null : (artifacts[i] as SplitArtifact).hash;
+      return i === undefined ? null : (artifacts[i] as SplitArtifact).key;
     },
     filesFor: (config) => {
       const i = index.get(canonicalJson({ dataset: config.dataset, labels: config.labels }));
       return i === undefined ? {} : splitPaths(artifacts[i] as SplitArtifact);
     },
+  };
+}
+
+/**
+ * The split identities of a list of runs without deriving or writing a split:
+ * what `labelsweep plan`, `status` and `table` key runs with. Equal to the
+ * `hashFor` of prepareSplitsForRuns for the same runs.
+ */
+export async function identifySplitsForRuns(
+  runs: readonly Pick<RunConfig, "dataset" | "labels">[],
+  options: PrepareOptions & { tolerateMissing?: boolean } = {},
+): Promise<{ hashFor(config: Pick<RunConfig, "dataset" | "labels">): string | null; problems: string[] }> {
+  const loader = options.loader ?? new DatasetLoader();
+  const keys = new Map<string, string | null>();
+  const problems: string[] = [];
+  for (const run of runs) {
+    const id = canonicalJson({ dataset: run.dataset, labels: run.labels });
+    if (keys.has(id)) continue;
+    try {
+      keys.set(id, (await identifySplit(run.dataset, run.labels, { ...options, loader })).key);
+    } catch (err) {
+      // plan may look at a spec whose data lives elsewhere (a cluster): say so, key without the split.
+      if (!options.tolerateMissing || !(err instanceof UserError)) throw err;
+      keys.set(id, null);
+      if (!problems.includes(err.message)) problems.push(err.message);
+    }
+  }
+  return {
+    hashFor: (config) => keys.get(canonicalJson({ dataset: config.dataset, labels: config.labels })) ?? null,
+    problems,
   };
 }

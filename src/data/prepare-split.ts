@@ -117,12 +117,22 @@ export async function useImageFiles(
   if (artifact.eval?.images.kind === "shapes") artifact.eval.images = files;
 }
 
-async function prepareSplitFiles(
+/**
+ * A split's content address, computed without deriving or writing anything:
+ * sha256 of (generator version, dataset identity, input sha256s, normalised
+ * protocol). The derived files are a pure function of it, so it identifies the
+ * split in run keys (`labelsweep plan` computes keys without preparing splits).
+ */
+export async function identifySplit(
   dataset: DatasetSpec,
   labels: LabelsSpec,
-  cacheDir: string,
-  options: PrepareOptions,
-): Promise<SplitArtifact> {
+  options: PrepareOptions = {},
+): Promise<{
+  resolved: ResolvedDataset;
+  params: ReturnType<typeof normalizeLabels>;
+  inputs: InputRecord[];
+  key: string;
+}> {
   const loader = options.loader ?? new DatasetLoader();
   const resolved = resolveDataset(dataset, options.baseDir);
   const params = normalizeLabels(labels);
@@ -157,6 +167,17 @@ async function prepareSplitFiles(
   const key = sha256Hex(
     canonicalJson({ generator: DATA_GENERATOR_VERSION, dataset: resolved.identity, inputs, params }),
   );
+  return { resolved, params, inputs, key };
+}
+
+async function prepareSplitFiles(
+  dataset: DatasetSpec,
+  labels: LabelsSpec,
+  cacheDir: string,
+  options: PrepareOptions,
+): Promise<SplitArtifact> {
+  const loader = options.loader ?? new DatasetLoader();
+  const { resolved, params, inputs, key } = await identifySplit(dataset, labels, { ...options, loader });
   const dir = join(cacheDir, `${labels.protocol}-${key.slice(0, 16)}`);
   const evalGt = await materialiseEval(resolved, cacheDir, loader);
 

@@ -24,8 +24,16 @@ import { makeSlots, selectGpus } from "./slots.js";
 
 /** What the data stage gives the runner: each run's split identity and files. */
 export interface SplitProvider {
-  /** Prepares (or finds in the cache) every split the configs need. */
-  prepare(configs: readonly RunConfig[]): Promise<{
+  /** Each config's split identity, without deriving or writing a split (plan, status, table). */
+  identify(
+    configs: readonly RunConfig[],
+    ctx: { experiment: string; resultsDir: string },
+  ): Promise<{ hashFor(config: RunConfig): string | null; problems: string[] }>;
+  /** Prepares (or finds in the cache) every split the configs need; hashFor equals identify's. */
+  prepare(
+    configs: readonly RunConfig[],
+    ctx: { experiment: string; resultsDir: string },
+  ): Promise<{
     hashFor(config: RunConfig): string | null;
     filesFor(config: RunConfig): SplitFiles;
   }>;
@@ -108,7 +116,10 @@ export interface ResolvedSweep {
   statuses: RunStatus[];
   resultsDir: string;
   code: CodeVersion;
-  splits: Awaited<ReturnType<SplitProvider["prepare"]>>;
+  /** Present when the splits were prepared (`run`), absent when only identified. */
+  splits?: Awaited<ReturnType<SplitProvider["prepare"]>>;
+  /** Splits that could not be identified (e.g. dataset files not on this machine). */
+  splitProblems: string[];
 }
 
 /**
@@ -117,7 +128,7 @@ export interface ResolvedSweep {
  */
 export async function resolveSweep(
   specPath: string,
-  options: LoadOptions & { resultsDir?: string; maxRuns?: number; splits: SplitProvider },
+  options: LoadOptions & { resultsDir?: string; maxRuns?: number; splits: SplitProvider; prepare?: boolean },
 ): Promise<ResolvedSweep> {
   const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
   const spec = loaded.spec;
@@ -133,14 +144,27 @@ export async function resolveSweep(
   };
   // A first plan without split hashes checks the sweep and lists the configs whose splits are needed.
   const draft = planSpec(spec, common);
-  const splits = await options.splits.prepare(draft.runs.map((r) => r.config));
-  const plan = planSpec(spec, { ...common, splitHash: splits.hashFor });
+  const configs = draft.runs.map((r) => r.config);
+  const ctx = { experiment: spec.name, resultsDir };
+  const splits = options.prepare ? await options.splits.prepare(configs, ctx) : undefined;
+  const identified = splits
+    ? { hashFor: splits.hashFor, problems: [] as string[] }
+    : await options.splits.identify(configs, ctx);
+  const plan = planSpec(spec, { ...common, splitHash: identified.hashFor });
   const statuses = readRunStatuses(
     resultsDir,
     plan.experiment,
     plan.runs.map((r) => r.key),
   );
-  return { spec, plan, statuses, resultsDir, code, splits };
+  return {
+    spec,
+    plan,
+    statuses,
+    resultsDir,
+    code,
+    splitProblems: identified.problems,
+    ...(splits ? { splits } : {}),
+  };
 }
 
 export function summaryInputOf(r: ResolvedSweep) {
@@ -155,7 +179,7 @@ export function summaryInputOf(r: ResolvedSweep) {
 
 export async function runSweep(specPath: string, options: RunSweepOptions): Promise<RunSweepResult> {
   const out = options.out ?? process.stdout;
-  const resolved = await resolveSweep(specPath, options);
+  const resolved = await resolveSweep(specPath, { ...options, prepare: !options.dryRun });
   const { spec, plan, statuses, resultsDir, code, splits } = resolved;
   const selected = selectRuns(plan, statuses, options);
   const summaryInput = summaryInputOf(resolved);
@@ -171,7 +195,7 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       experiment: plan.experiment,
       config: run.config,
       cell: Object.fromEntries(plan.columns.map((c, i) => [c, run.values[i] ?? null])),
-      split: { hash: run.split, files: splits.filesFor(run.config) },
+      split: { hash: run.split, files: splits?.filesFor(run.config) ?? {} },
       code: { commit: code.commit, dirty: code.dirty, dirtyHash: code.dirtyHash },
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), record);

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   DatasetLoader,
+  identifySplitsForRuns,
   inspectSplit,
   loadSplitOutput,
   outputOf,
@@ -258,8 +259,12 @@ describe("split artifacts", () => {
     const out = await prepareSplitsForRuns(runs, freshDir(), { loader });
     expect(out.artifacts).toHaveLength(2);
     expect(out.runArtifact).toEqual([0, 1, 0, 1]);
-    expect(out.hashFor(runs[2]!)).toBe(out.artifacts[0]!.hash);
+    expect(out.hashFor(runs[2]!)).toBe(out.artifacts[0]!.key);
     expect(out.hashFor({ dataset: shapes, labels: { protocol: "full" } })).toBeNull();
+    // plan keys runs without preparing: the identity it computes is the same.
+    const identify = await identifySplitsForRuns(runs, { loader });
+    expect(runs.map(identify.hashFor)).toEqual(runs.map(out.hashFor));
+    expect(identify.problems).toEqual([]);
     expect(out.filesFor(runs[1]!).annotations).toBe(join(out.artifacts[1]!.dir, "labeled.json"));
     expect(out.filesFor({ dataset: shapes, labels: { protocol: "full" } })).toEqual({});
   });
