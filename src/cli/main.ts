@@ -1,8 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
+import { registerData } from "./data.js";
 import { registerEval } from "./eval.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
 import { registerPlan } from "./plan.js";
+import { registerRun } from "./run.js";
+import { registerStatus } from "./status.js";
+import { registerTable } from "./table.js";
 import { registerValidate } from "./validate.js";
 import { VERSION } from "./version.js";
 import { registerWorker } from "./worker.js";
@@ -18,8 +22,12 @@ export function buildProgram(): Command {
     .exitOverride();
   registerEval(program);
   registerValidate(program);
+  registerData(program);
   registerPlan(program);
   registerWorker(program);
+  registerRun(program);
+  registerStatus(program);
+  registerTable(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -4,11 +4,7 @@ import { NotImplementedError } from "../util/errors.js";
 // Commands whose stage has not landed yet. They are listed in --help so the
 // tour is complete, and they fail loudly instead of pretending to work.
 const PENDING: [name: string, summary: string, issue: string][] = [
-  ["run", "plan, prepare labels and execute every run of a spec", "the runner"],
-  ["status", "show done/failed/running/pending runs of a spec", "the runner"],
-  ["table", "write the paper-style table of a spec's results", "the runner"],
   ["train", "train one run in-process (debugging)", "the tfjs engine"],
-  ["data", "prepare and inspect label-protocol split artifacts", "the data stage"],
   ["diff", "compare result summaries across git revisions", "compare"],
   ["report", "write a self-contained HTML report", "compare"],
 ];

@@ -1,12 +1,14 @@
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { planFile } from "../sweep/plan-file.js";
+import { dataSplits } from "../exec/data-splits.js";
+import { resolveSweep } from "../exec/run-sweep.js";
 import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
 import { collect, positiveInt } from "./options.js";
 
 export function registerPlan(program: Command): void {
   program
     .command("plan")
-    .description("expand a spec into runs with run keys and status (new, done, failed, running)")
+    .description("expand a spec into runs with run keys and status (new, done, failed, running, interrupted)")
     .argument("<spec>", "experiment spec file (YAML)")
     .option("--set <path=value>", "override a value (repeatable)", collect, [])
     .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
@@ -18,13 +20,21 @@ export function registerPlan(program: Command): void {
         file: string,
         opts: { set: string[]; sweep: string[]; results: string; maxRuns?: number; json?: boolean },
       ) => {
-        const { plan, statuses } = await planFile(file, {
+        const r = await resolveSweep(file, {
           set: opts.set,
           sweep: opts.sweep,
           resultsDir: opts.results,
+          splits: dataSplits(dirname(resolve(file))),
           ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
         });
-        process.stdout.write(opts.json ? formatPlanJson(plan, statuses) : formatPlanTable(plan, statuses));
+        process.stdout.write(
+          opts.json ? formatPlanJson(r.plan, r.statuses) : formatPlanTable(r.plan, r.statuses),
+        );
+        for (const p of r.splitProblems) {
+          process.stdout.write(
+            `note: ${p}\n  keys above leave this split out; \`labelsweep run\` needs the file\n`,
+          );
+        }
       },
     );
 }

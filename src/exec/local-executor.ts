@@ -100,6 +100,7 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
         CUDA_VISIBLE_DEVICES: slot.gpus,
         MASTER_PORT: String(slot.port),
         LABELSWEEP_SLOT: String(slot.id),
+        LABELSWEEP_IPC: "1",
       },
       stdin: "ignore",
       stdout: { file: log, append: true },

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { SplitPaths } from "../data/prepare-runs.js";
 import type { Metrics } from "../engine/command/metrics-parsers.js";
 import { RUN_FILES, readJsonFile } from "../results/run-store.js";
 import type { JsonValue, RunConfig } from "../spec/types.js";
@@ -7,15 +8,8 @@ import { UserError } from "../util/errors.js";
 // run.json: everything a worker needs to execute a run, written by the runner
 // before the worker starts, plus the provenance the worker adds.
 
-export interface SplitFiles {
-  /** Labelled training annotations (COCO-style JSON for built-in datasets). */
-  annotations?: string;
-  /** Unlabelled training images (annotations file without boxes), when the protocol has them. */
-  unlabeled?: string;
-  images?: string;
-  eval_annotations?: string;
-  eval_images?: string;
-}
+/** The files of a run's label split, by role (see data/prepare-runs.ts). */
+export type SplitFiles = SplitPaths;
 
 export interface CodeVersion {
   commit: string | null;

@@ -8,6 +8,7 @@ import { loadSpec } from "../spec/load.js";
 import type { RunConfig, Spec, TableSpec } from "../spec/types.js";
 import { codeVersion } from "../sweep/code-version.js";
 import { type Plan, type PlannedRun, planSpec } from "../sweep/plan.js";
+import type { CodeVersion } from "../sweep/run-key.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { discoverGpus } from "./gpus.js";
 import { executeLocal, type TaskResult } from "./local-executor.js";
@@ -23,8 +24,16 @@ import { makeSlots, selectGpus } from "./slots.js";
 
 /** What the data stage gives the runner: each run's split identity and files. */
 export interface SplitProvider {
-  /** Prepares (or finds in the cache) every split the configs need. */
-  prepare(configs: readonly RunConfig[]): Promise<{
+  /** Each config's split identity, without deriving or writing a split (plan, status, table). */
+  identify(
+    configs: readonly RunConfig[],
+    ctx: { experiment: string; resultsDir: string },
+  ): Promise<{ hashFor(config: RunConfig): string | null; problems: string[] }>;
+  /** Prepares (or finds in the cache) every split the configs need; hashFor equals identify's. */
+  prepare(
+    configs: readonly RunConfig[],
+    ctx: { experiment: string; resultsDir: string },
+  ): Promise<{
     hashFor(config: RunConfig): string | null;
     filesFor(config: RunConfig): SplitFiles;
   }>;
@@ -101,39 +110,79 @@ function label(plan: Plan, run: PlannedRun): string {
     .join(" ");
 }
 
-export async function runSweep(specPath: string, options: RunSweepOptions): Promise<RunSweepResult> {
-  const out = options.out ?? process.stdout;
+export interface ResolvedSweep {
+  spec: Spec;
+  plan: Plan;
+  statuses: RunStatus[];
+  resultsDir: string;
+  code: CodeVersion;
+  /** Present when the splits were prepared (`run`), absent when only identified. */
+  splits?: Awaited<ReturnType<SplitProvider["prepare"]>>;
+  /** Splits that could not be identified (e.g. dataset files not on this machine). */
+  splitProblems: string[];
+}
+
+/**
+ * Loads and plans a spec with the split identities in its run keys, and reads
+ * every run's status: what `run`, `status` and `table` all start from.
+ */
+export async function resolveSweep(
+  specPath: string,
+  options: LoadOptions & { resultsDir?: string; maxRuns?: number; splits: SplitProvider; prepare?: boolean },
+): Promise<ResolvedSweep> {
   const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
   const spec = loaded.spec;
   const resultsDir = resolve(options.resultsDir ?? "results");
-  const code = await codeVersion(dirname(resolve(specPath)), { exclude: [...loaded.files, resultsDir] });
+  const code = await codeVersion(dirname(resolve(specPath)), {
+    exclude: [...loaded.files, resultsDir],
+    specDirs: [dirname(resolve(specPath))],
+  });
+  const common = {
+    code,
+    locate: loaded.locate,
+    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
+  };
   // A first plan without split hashes checks the sweep and lists the configs whose splits are needed.
-  const draft = planSpec(spec, {
-    code,
-    locate: loaded.locate,
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-  });
-  const splits = await options.splits.prepare(draft.runs.map((r) => r.config));
-  const plan = planSpec(spec, {
-    code,
-    locate: loaded.locate,
-    splitHash: splits.hashFor,
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-  });
+  const draft = planSpec(spec, common);
+  const configs = draft.runs.map((r) => r.config);
+  const ctx = { experiment: spec.name, resultsDir };
+  const splits = options.prepare ? await options.splits.prepare(configs, ctx) : undefined;
+  const identified = splits
+    ? { hashFor: splits.hashFor, problems: [] as string[] }
+    : await options.splits.identify(configs, ctx);
+  const plan = planSpec(spec, { ...common, splitHash: identified.hashFor });
   const statuses = readRunStatuses(
     resultsDir,
     plan.experiment,
     plan.runs.map((r) => r.key),
   );
-  const selected = selectRuns(plan, statuses, options);
-  const table = tableOf(spec, plan);
-  const summaryInput = {
+  return {
+    spec,
+    plan,
+    statuses,
     resultsDir,
-    experiment: plan.experiment,
-    table,
-    references: spec.references ?? [],
-    runs: plan.runs.map((r) => ({ key: r.key, config: r.config })),
+    code,
+    splitProblems: identified.problems,
+    ...(splits ? { splits } : {}),
   };
+}
+
+export function summaryInputOf(r: ResolvedSweep) {
+  return {
+    resultsDir: r.resultsDir,
+    experiment: r.plan.experiment,
+    table: tableOf(r.spec, r.plan),
+    references: r.spec.references ?? [],
+    runs: r.plan.runs.map((run) => ({ key: run.key, config: run.config })),
+  };
+}
+
+export async function runSweep(specPath: string, options: RunSweepOptions): Promise<RunSweepResult> {
+  const out = options.out ?? process.stdout;
+  const resolved = await resolveSweep(specPath, { ...options, prepare: !options.dryRun });
+  const { spec, plan, statuses, resultsDir, code, splits } = resolved;
+  const selected = selectRuns(plan, statuses, options);
+  const summaryInput = summaryInputOf(resolved);
   const base = { plan, statuses, selected, resultsDir };
   if (options.dryRun) return { ...base, results: [], table: null };
 
@@ -146,7 +195,7 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       experiment: plan.experiment,
       config: run.config,
       cell: Object.fromEntries(plan.columns.map((c, i) => [c, run.values[i] ?? null])),
-      split: { hash: run.split, files: splits.filesFor(run.config) },
+      split: { hash: run.split, files: splits?.filesFor(run.config) ?? {} },
       code: { commit: code.commit, dirty: code.dirty, dirtyHash: code.dirtyHash },
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), record);

@@ -92,6 +92,8 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
   for (const [sig, fn] of handlers) process.on(sig, fn);
   const onDisconnect = onStop("runner gone");
   if (process.connected) process.on("disconnect", onDisconnect);
+  // Started by a runner that died before this worker got going: do not start training alone.
+  else if (process.env.LABELSWEEP_IPC === "1") onDisconnect();
 
   const previous = readState(dir);
   const resume = previous?.status === "interrupted" || previous?.status === "running";

@@ -97,8 +97,22 @@ function countOrList(
     );
     return undefined;
   }
+  if (raw > MAX_COUNT) {
+    // Refused before a value is made: `seeds: 1e9` must not exhaust memory on its way to the plan cap.
+    problems.push(
+      problem(
+        origin,
+        "value",
+        `${what}: ${raw} is more than any plan can hold (at most ${MAX_COUNT.toLocaleString("en-US")})`,
+      ),
+    );
+    return undefined;
+  }
   return Array.from({ length: raw }, (_, i) => first + i);
 }
+
+/** Largest seeds/folds count read at all (plans are capped far below it, see check.ts). */
+const MAX_COUNT = 1_000_000;
 
 export function readSweep(spec: Pick<Spec, "sweep">): SweepAxes {
   const sweep: SweepSpec = spec.sweep ?? {};

@@ -1,14 +1,15 @@
 import { readFileSync } from "node:fs";
 import { checkCompatibility, checkNames } from "../spec/compat.js";
-import { type Diagnostic, formatKeyPath, type KeyPath } from "../spec/diagnostics.js";
+import type { KeyPath } from "../spec/diagnostics.js";
 import { SCHEMA_URL, validateRunConfig } from "../spec/schema.js";
-import { didYouMean } from "../spec/suggest.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type SemanticKey, type Spec } from "../spec/types.js";
-import { type Atom, FOLD_PATH, productSize, SEED_PATH, type SweepAxes } from "./axes.js";
+import { attribute, type Finding, toProblems } from "./attribution.js";
+import { productSize, type SweepAxes } from "./axes.js";
 import { cellAtoms, type Expansion } from "./expand.js";
-import { getAt, splitPath } from "./paths.js";
 import { problem, type SweepProblem } from "./problems.js";
-import { canonicalOf, DISCRIMINATORS, type PrepareSection } from "./sections.js";
+import { checkReferences } from "./references.js";
+import { canonicalOf, type PrepareSection } from "./sections.js";
+import { show } from "./show.js";
 import { buildVocabulary, unknownPath } from "./vocabulary.js";
 
 // Checks that need the sweep (issue 2, RUNNERS.md §4.8): sweep paths exist,
@@ -31,11 +32,6 @@ function loadSchema(): Schema {
 }
 
 const plural = (n: number, what: string) => `${n.toLocaleString("en-US")} ${what}${n === 1 ? "" : "s"}`;
-
-function show(value: JsonValue | undefined): string {
-  const text = value === undefined ? "(unset)" : JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
-}
 
 const isSemantic = (section: string) => (SEMANTIC_KEYS as readonly string[]).includes(section);
 
@@ -125,123 +121,20 @@ export function schemaPrepare(base: RunConfig): PrepareSection {
     return { value: config[section] as JsonValue, diagnostics };
   };
 }
-
-function atomParts(a: Atom): string[] {
-  return [a.section, ...a.rel];
-}
-
-function isPrefix(prefix: readonly string[], path: KeyPath): boolean {
-  return prefix.length <= path.length && prefix.every((p, i) => String(path[i]) === p);
-}
-
-const isCounter = (a: Atom) => a.path === SEED_PATH || a.path === FOLD_PATH;
-
-/** The same problem (place and text) found in several runs, with the sweep values they share. */
-interface Finding {
-  path: KeyPath;
-  part: "key" | "value";
-  described: string;
-  hint: string | undefined;
-  /** Sweep values present in every run that showed it (they are the context worth naming). */
-  shared: Atom[];
-  /** The sweep value it is pinned on, when it is the value itself (not a key inside it). */
-  value: Atom | undefined;
-}
-
-/** The atom that sets the method's name in a cell: `method.name`, else a whole `method` block. */
-function methodChoice(atoms: readonly Atom[]): Atom | undefined {
-  return atoms.find((a) => a.path === "method.name") ?? atoms.find((a) => a.path === "method");
-}
-
-/**
- * Re-points a problem found in a cell's config at the sweep value that made
- * it: the value written at (or above) the problem's path; otherwise, for a
- * block check, the value that chose the block's variant; for a compatibility
- * check (method-centred rules, compat.ts), the method the sweep chose.
- */
-function attribute(
-  findings: Map<string, Finding>,
-  d: Diagnostic,
-  atoms: readonly Atom[],
-  kind: "block" | "combination",
-): void {
-  const direct = atoms
-    .filter((a) => isPrefix(atomParts(a), d.path))
-    .sort((a, b) => b.rel.length - a.rel.length)[0];
-  const section = String(d.path[0]);
-  const disc = DISCRIMINATORS[section as SemanticKey];
-  const sameSection = atoms.filter((a) => a.section === section);
-  const cause =
-    direct ??
-    sameSection.find((a) => a.rel.length === 1 && a.rel[0] === disc) ??
-    (kind === "combination" ? methodChoice(atoms) : undefined) ??
-    sameSection[0] ??
-    atoms.find((a) => !isCounter(a));
-  const rest = cause && cause === direct ? d.path.slice(direct.rel.length + 1) : [];
-  const path = cause ? [...cause.origin, ...rest] : d.path;
-  const part = cause ? (rest.length === 0 ? "value" : "key") : (d.at ?? "key");
-  const described = cause ? `${formatKeyPath(d.path)}: ${d.message}` : d.message;
-  const context = atoms.filter(
-    (a) =>
-      a !== cause &&
-      !isCounter(a) &&
-      a.axisSize !== 1 &&
-      (kind === "combination" || a.section === cause?.section),
-  );
-  const id = JSON.stringify([path, described]);
-  const seen = findings.get(id);
-  if (seen) seen.shared = seen.shared.filter((a) => context.includes(a));
-  else
-    findings.set(id, {
-      path,
-      part,
-      described,
-      hint: d.hint,
-      shared: context,
-      value: rest.length === 0 ? cause : undefined,
-    });
-}
-
-/** A problem every value of an axis has is the key's problem (e.g. a key no variant accepts): say it once. */
-function collapseAxes(findings: Finding[]): Finding[] {
-  const groups = new Map<string, Finding[]>();
-  for (const f of findings) {
-    if (!f.value || f.value.axisSize < 2) continue;
-    const id = JSON.stringify([f.value.keyOrigin, f.described]);
-    groups.set(id, [...(groups.get(id) ?? []), f]);
-  }
-  const out: Finding[] = [];
-  const merged = new Set<Finding>();
-  for (const group of groups.values()) {
-    const first = group[0]!;
-    if (new Set(group.map((f) => f.value!.token)).size < first.value!.axisSize) continue;
-    for (const f of group) merged.add(f);
-    const shared = group.reduce((acc, f) => acc.filter((a) => f.shared.includes(a)), first.shared);
-    out.push({ ...first, path: first.value!.keyOrigin, part: "key", shared, value: undefined });
-  }
-  return [...findings.filter((f) => !merged.has(f)), ...out];
-}
-
-function toProblems(findings: Map<string, Finding>): SweepProblem[] {
-  return collapseAxes([...findings.values()]).map((f) => {
-    const context = f.shared.map((a) => `${a.path} = ${show(a.value)}`).join(", ");
-    return problem(
-      f.path,
-      f.part,
-      context === "" ? f.described : `${f.described} (in runs with ${context})`,
-      f.hint,
-    );
-  });
-}
-
 const COMBINATION: readonly SemanticKey[] = ["dataset", "labels", "detector", "method", "engine", "eval"];
 
+export interface CellCheckOptions {
+  maxRuns?: number;
+  /**
+   * The caller checks the base spec's own method × detector × labels × eval
+   * (as `validate` does): leave out runs that use only the base spec's blocks
+   * there, so a problem of the base is not reported twice.
+   */
+  baseChecked?: boolean;
+}
+
 /** Checks of the expanded cells. */
-export function checkCells(
-  spec: Spec,
-  expansion: Expansion,
-  options: { maxRuns?: number; compatibility?: boolean } = {},
-): SweepProblem[] {
+export function checkCells(spec: Spec, expansion: Expansion, options: CellCheckOptions = {}): SweepProblem[] {
   const findings = new Map<string, Finding>();
 
   // Schema problems of each distinct swept block (found once, by the preparer).
@@ -252,14 +145,18 @@ export function checkCells(
   }
 
   // Method × detector × labels × eval, once per distinct combination.
-  if (options.compatibility !== false) {
+  {
     const index = COMBINATION.map((k) => SEMANTIC_KEYS.indexOf(k));
+    // Only blocks that take more than one value tell combinations apart.
+    const varying = index.filter((i) => expansion.sections.entries(SEMANTIC_KEYS[i]!).length > 1);
     const seen = new Set<string>();
     for (const cell of expansion.cells) {
       let id = "";
-      for (const i of index) id += `${cell.sections[i]!.id},`;
+      for (const i of varying) id += `${cell.sections[i]!.id},`;
       if (seen.has(id)) continue;
       seen.add(id);
+      const isBase = COMBINATION.every((k, j) => cell.sections[index[j]!] === expansion.sections.base[k]);
+      if (isBase && options.baseChecked) continue;
       const config = cell.config as unknown as { [k: string]: JsonValue };
       const found = [...checkNames(config), ...checkCompatibility(config)];
       const atoms = cellAtoms(expansion, cell).filter((a) =>
@@ -272,81 +169,12 @@ export function checkCells(
 
   problems.push(...checkReferences(spec, expansion));
 
+  if (expansion.cells.length === 0 && expansion.problems.length === 0) {
+    problems.push(
+      problem(["sweep", "exclude"], "key", "the exclude rules drop every run, so nothing would be planned"),
+    );
+  }
   const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
   if (expansion.cells.length > maxRuns) problems.push(capProblem(expansion.cells.length, maxRuns, "in all"));
-  return problems;
-}
-
-/** Each reference cell must name values the sweep produces, and a run that has them all. */
-function checkReferences(spec: Spec, expansion: Expansion): SweepProblem[] {
-  const problems: SweepProblem[] = [];
-  const refs = spec.references ?? [];
-  if (refs.length === 0) return problems;
-  const cells = expansion.cells;
-  // Per referenced path: the id of each cell's value, and the distinct values.
-  const columns = new Map<
-    string,
-    { ids: Int32Array; values: Map<string, { id: number; value: JsonValue }> }
-  >();
-  const valueId = (v: JsonValue | undefined) => (v === undefined ? "u" : canonicalOf(v));
-  for (const ref of refs) {
-    for (const path of Object.keys(ref.cell ?? {})) {
-      if (columns.has(path) || !isSemantic(path.split(".")[0]!)) continue;
-      const parts = splitPath(path);
-      const ids = new Int32Array(cells.length);
-      const values = new Map<string, { id: number; value: JsonValue }>();
-      cells.forEach((c, i) => {
-        const v = getAt(c.config, parts);
-        const key = valueId(v);
-        let entry = values.get(key);
-        if (!entry) {
-          entry = { id: values.size, value: v ?? null };
-          values.set(key, entry);
-        }
-        ids[i] = entry.id;
-      });
-      columns.set(path, { ids, values });
-    }
-  }
-  refs.forEach((ref, r) => {
-    const terms: { ids: Int32Array; id: number }[] = [];
-    let complete = true;
-    for (const [path, value] of Object.entries(ref.cell ?? {})) {
-      const column = columns.get(path);
-      if (!column) {
-        complete = false;
-        continue;
-      }
-      const hit = column.values.get(valueId(value));
-      if (hit) {
-        terms.push({ ids: column.ids, id: hit.id });
-        continue;
-      }
-      complete = false;
-      const produced = [...column.values.values()].map((e) => e.value);
-      const strings = produced.filter((v): v is string => typeof v === "string");
-      problems.push(
-        problem(
-          ["references", r, "cell", path],
-          "value",
-          `${path} = ${show(value)} is not a value the sweep produces; its runs have ` +
-            `${produced.slice(0, 12).map(show).join(", ")}${produced.length > 12 ? ", …" : ""}`,
-          typeof value === "string" ? didYouMean(value, strings) : undefined,
-        ),
-      );
-    }
-    if (!complete || terms.length === 0) return;
-    for (let i = 0; i < cells.length; i++) if (terms.every((t) => t.ids[i] === t.id)) return;
-    const desc = Object.entries(ref.cell)
-      .map(([p, v]) => `${p} = ${show(v)}`)
-      .join(", ");
-    problems.push(
-      problem(
-        ["references", r, "cell"],
-        "key",
-        `no run of the sweep has ${desc} together (excluded, or never combined)`,
-      ),
-    );
-  });
   return problems;
 }

@@ -26,6 +26,8 @@ export interface CodeVersionOptions {
    * change every key).
    */
   exclude?: readonly string[];
+  /** Folders whose YAML files are specs (left out: a spec enters each key through its config). */
+  specDirs?: readonly string[];
 }
 
 async function git(cwd: string, args: string[]): Promise<{ ok: boolean; out: Uint8Array }> {
@@ -47,16 +49,44 @@ async function fileDigest(path: string): Promise<string> {
 /** The code version of the git work tree holding `dir`; `{commit: "no-git"}` outside one. */
 export async function codeVersion(dir: string, options: CodeVersionOptions = {}): Promise<CodeVersion> {
   const top = await git(dir, ["rev-parse", "--show-toplevel"]);
-  if (!top.ok) return { commit: NO_GIT, dirty: false, dirtyHash: null, version: PACKAGE_VERSION };
+  if (!top.ok) return { commit: NO_GIT, tree: null, dirty: false, dirtyHash: null, version: PACKAGE_VERSION };
   const root = text(top.out);
 
   const head = await git(root, ["rev-parse", "--verify", "--quiet", "HEAD"]);
   const commit = head.ok ? text(head.out) : UNBORN;
 
-  const pathspec = ["--", "."];
+  // Markdown never changes a result; specs enter each key through their config.
+  const pathspec = ["--", ".", ":(exclude,glob)**/*.md"];
+  const literal: string[] = [];
   for (const p of options.exclude ?? []) {
     const rel = relative(root, isAbsolute(p) ? p : resolve(dir, p));
-    if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) pathspec.push(`:(exclude,literal)${rel}`);
+    if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) {
+      pathspec.push(`:(exclude,literal)${rel}`);
+      literal.push(rel);
+    }
+  }
+  const specDirs: string[] = [];
+  for (const d of options.specDirs ?? []) {
+    const rel = relative(root, isAbsolute(d) ? d : resolve(dir, d));
+    if (rel.startsWith("..") || isAbsolute(rel)) continue;
+    const prefix = rel === "" ? "" : `${rel}/`;
+    specDirs.push(prefix);
+    pathspec.push(`:(exclude,glob)${prefix}**/*.yaml`, `:(exclude,glob)${prefix}**/*.yml`);
+  }
+  const kept = (path: string) =>
+    !path.endsWith(".md") &&
+    !literal.some((l) => path === l || path.startsWith(`${l}/`)) &&
+    !specDirs.some((d) => path.startsWith(d) && /\.ya?ml$/.test(path));
+  let tree: string | null = null;
+  if (head.ok) {
+    // ls-tree takes no pathspec magic: list everything, then leave out what cannot change a result.
+    const listing = await git(root, ["ls-tree", "-r", "-z", "--full-tree", "HEAD"]);
+    if (!listing.ok) throw new Error(`git ls-tree failed in ${root}`);
+    const entries = Buffer.from(listing.out)
+      .toString("utf8")
+      .split("\0")
+      .filter((e) => e !== "" && kept(e.slice(e.indexOf("\t") + 1)));
+    tree = createHash("sha256").update(entries.join("\0")).digest("hex");
   }
   const diffArgs = [
     "-c",
@@ -82,10 +112,10 @@ export async function codeVersion(dir: string, options: CodeVersionOptions = {})
     .sort();
   const diffBytes = diffs.reduce((n, d) => n + d.out.length, 0);
   if (diffBytes === 0 && files.length === 0)
-    return { commit, dirty: false, dirtyHash: null, version: PACKAGE_VERSION };
+    return { commit, tree, dirty: false, dirtyHash: null, version: PACKAGE_VERSION };
 
   const h = createHash("sha256");
   for (const d of diffs) h.update(d.out).update("\0");
   for (const f of files) h.update(`${f}\0${await fileDigest(join(root, f))}\0`);
-  return { commit, dirty: true, dirtyHash: h.digest("hex"), version: PACKAGE_VERSION };
+  return { commit, tree, dirty: true, dirtyHash: h.digest("hex"), version: PACKAGE_VERSION };
 }

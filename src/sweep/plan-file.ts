@@ -31,7 +31,10 @@ export async function planFile(path: string, options: PlanFileOptions = {}): Pro
   const resultsDir = resolve(options.resultsDir ?? "results");
   // Spec files and results are left out of the dirty hash: the spec enters each
   // key through its config, and results are written by the runs themselves.
-  const code = await codeVersion(dirname(resolve(path)), { exclude: [...loaded.files, resultsDir] });
+  const code = await codeVersion(dirname(resolve(path)), {
+    exclude: [...loaded.files, resultsDir],
+    specDirs: [dirname(resolve(path))],
+  });
   const plan = planSpec(loaded.spec, {
     code,
     locate: loaded.locate,

@@ -1,7 +1,13 @@
 import { type Diagnostic, type Locator, SpecError } from "../spec/diagnostics.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
 import { readSweep } from "./axes.js";
-import { checkCells, checkSweepSpec, DEFAULT_MAX_RUNS, schemaPrepare } from "./check.js";
+import {
+  type CellCheckOptions,
+  checkCells,
+  checkSweepSpec,
+  DEFAULT_MAX_RUNS,
+  schemaPrepare,
+} from "./check.js";
 import { type Cell, type Expansion, expandSweep } from "./expand.js";
 import type { DottedPath } from "./paths.js";
 import { toDiagnostics } from "./problems.js";
@@ -51,7 +57,7 @@ export interface PlanOptions {
  */
 export function checkSweep(
   spec: Spec,
-  options: { locate?: Locator; maxRuns?: number } = {},
+  options: { locate?: Locator } & CellCheckOptions = {},
 ): { expansion: Expansion | null; diagnostics: Diagnostic[] } {
   const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
   const axes = readSweep(spec);
@@ -63,7 +69,7 @@ export function checkSweep(
     };
   }
   const expansion = expandSweep(spec, { prepare: schemaPrepare(spec) });
-  const problems = [...expansion.problems, ...checkCells(spec, expansion, { maxRuns })];
+  const problems = [...expansion.problems, ...checkCells(spec, expansion, { ...options, maxRuns })];
   return { expansion, diagnostics: toDiagnostics(problems, options.locate) };
 }
 
@@ -73,9 +79,21 @@ export function checkSweep(
  * wrong; nothing is written either way.
  */
 export function planSpec(spec: Spec, options: PlanOptions): Plan {
-  const { expansion, diagnostics } = checkSweep(spec, options);
+  const { expansion, diagnostics } = checkSweep(spec, { ...options, baseChecked: false });
   if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
+  return keyExpansion(spec, expansion, options);
+}
 
+/**
+ * Keys the runs of a checked expansion (from checkSweep). A runner that must
+ * prepare the splits of the runs' configs before it knows their hashes can
+ * check once, prepare, then key, without expanding twice.
+ */
+export function keyExpansion(
+  spec: Pick<Spec, "name">,
+  expansion: Expansion,
+  options: Pick<PlanOptions, "code" | "splitHash">,
+): Plan {
   // The split can only depend on the dataset and labels blocks: ask once per pair.
   const splitHash = options.splitHash;
   const splits = new Map<string, string | null>();

@@ -6,13 +6,13 @@ import { canonicalOf } from "./sections.js";
 
 // A run's identity (DESIGN.md "Run identity", RUNNERS.md §4.6): sha256 of the
 // canonical JSON of everything that decides its result —
-//   { code: {commit, dirty, dirtyHash, version}, config: RunConfig, keyVersion, split }
+//   { code: {tree, dirtyHash, version}, config: RunConfig, keyVersion, split }
 // — and nothing else: not the spec's name, description, sweep, table,
 // references or executor, not output paths. Equal data gives equal keys
 // whatever the key order or YAML style; any changed semantic value changes it.
 
 /** Bumped when the payload's shape or meaning changes, so old results are not mistaken for new ones. */
-export const KEY_VERSION = 1;
+export const KEY_VERSION = 2;
 
 /** Hex digits shown in tables; the full 64 are kept in results and --json. */
 export const SHORT_KEY_LENGTH = 12;
@@ -21,6 +21,12 @@ export const SHORT_KEY_LENGTH = 12;
 export interface CodeVersion {
   /** The git commit (full hash), or "no-git" outside a repository, or "unborn" before the first commit. */
   commit: string;
+  /**
+   * sha256 of the committed code: the blobs of HEAD's tree less what cannot
+   * change a result (results, Markdown, spec files). Unlike the commit, it
+   * stays the same when a commit only adds results or edits docs; null without git.
+   */
+  tree: string | null;
   /** Whether there are uncommitted changes. */
   dirty: boolean;
   /** sha256 of the uncommitted changes (tracked diff + untracked files), null when clean or without git. */
@@ -50,11 +56,23 @@ export function canonicalRunConfig(config: RunConfig): string {
 
 const SORTED_KEYS = [...SEMANTIC_KEYS].sort();
 
+/**
+ * The part of the code version that enters a key: the code's content, not the
+ * commit that holds it (RUNNERS.md §4.6: identity from content, like DVC).
+ */
+export function codeIdentity(code: CodeVersion): {
+  tree: string | null;
+  dirtyHash: string | null;
+  version: string;
+} {
+  return { tree: code.tree ?? code.commit, dirtyHash: code.dirtyHash, version: code.version };
+}
+
 /** The exact text that is hashed. */
 export function runKeyPayload(input: RunKeyInput): string {
   // Keys in canonical (sorted) order: code, config, keyVersion, split.
   return (
-    `{"code":${canonicalJson(input.code)},"config":${canonicalRunConfig(input.config)},` +
+    `{"code":${canonicalJson(codeIdentity(input.code))},"config":${canonicalRunConfig(input.config)},` +
     `"keyVersion":${KEY_VERSION},"split":${canonicalJson(input.split)}}`
   );
 }
@@ -95,7 +113,7 @@ export class PlanKeyHasher {
   private readonly tail = `},"keyVersion":${KEY_VERSION},"split":`;
 
   constructor(code: CodeVersion) {
-    this.head = `{"code":${canonicalJson(code)},"config":{`;
+    this.head = `{"code":${canonicalJson(codeIdentity(code))},"config":{`;
   }
 
   /** `blocks` in SEMANTIC_KEYS order. */

@@ -12,7 +12,13 @@ import type { CodeVersion } from "../../src/sweep/run-key.js";
 // diagnostic `plan` must report: the place to edit and the words that say why.
 
 const BAD = fileURLToPath(new URL("../fixtures/sweep/bad/", import.meta.url));
-const CODE: CodeVersion = { commit: "c".repeat(40), dirty: false, dirtyHash: null, version: "0.0.0" };
+const CODE: CodeVersion = {
+  commit: "c".repeat(40),
+  tree: "t".repeat(64),
+  dirty: false,
+  dirtyHash: null,
+  version: "0.0.0",
+};
 
 interface Expected {
   line: number;

@@ -73,6 +73,35 @@ describe("code version", () => {
     expect((await codeVersion(repo)).dirtyHash).not.toBe(before);
   });
 
+  it("keys the code's content: a commit of results, docs or specs keeps the tree hash, a code change does not", async () => {
+    const repo = join(root, "tree");
+    mkdirSync(join(repo, "src"), { recursive: true });
+    mkdirSync(join(repo, "experiments"), { recursive: true });
+    git(repo, "init", "-q");
+    writeFileSync(join(repo, "src", "loss.ts"), "export const w = 1;\n");
+    writeFileSync(join(repo, "experiments", "a.yaml"), "name: a\n");
+    git(repo, "add", ".");
+    git(repo, "commit", "-q", "-m", "one");
+    const opts = { exclude: [join(repo, "results")], specDirs: [join(repo, "experiments")] };
+    const first = await codeVersion(repo, opts);
+    expect(first.tree).toMatch(/^[0-9a-f]{64}$/);
+
+    mkdirSync(join(repo, "results", "a"), { recursive: true });
+    writeFileSync(join(repo, "results", "a", "summary.json"), "{}");
+    writeFileSync(join(repo, "README.md"), "# notes\n");
+    writeFileSync(join(repo, "experiments", "b.yaml"), "name: b\n");
+    git(repo, "add", ".");
+    git(repo, "commit", "-q", "-m", "results and docs");
+    const second = await codeVersion(repo, opts);
+    expect(second.commit).not.toBe(first.commit);
+    expect(second.tree).toBe(first.tree);
+    expect(second.dirty).toBe(false);
+
+    writeFileSync(join(repo, "src", "loss.ts"), "export const w = 2;\n");
+    git(repo, "commit", "-q", "-am", "code");
+    expect((await codeVersion(repo, opts)).tree).not.toBe(first.tree);
+  });
+
   it("works before the first commit", async () => {
     const repo = join(root, "unborn");
     mkdirSync(repo);

@@ -175,9 +175,13 @@ describe("seeds and folds", () => {
     ]);
   });
 
-  it("a count that is not a positive integer is a problem at the count", () => {
+  it("a count that is not a positive integer, or absurdly large, is a problem at the count", () => {
     const e = expandSweep(specWith({ seeds: 0 }));
     expect(e.diagnostics.map((d) => d.path)).toEqual([["sweep", "seeds"]]);
+    const huge = expandSweep(specWith({ folds: 1e9 }));
+    expect(huge.diagnostics.map((d) => d.message)).toEqual([
+      "sweep.folds: 1000000000 is more than any plan can hold (at most 1,000,000)",
+    ]);
   });
 });
 

@@ -5,11 +5,17 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadSpec } from "../../src/spec/load.js";
 import type { RunConfig } from "../../src/spec/types.js";
-import { planSpec } from "../../src/sweep/plan.js";
+import { checkSweep, keyExpansion, planSpec } from "../../src/sweep/plan.js";
 import { type CodeVersion, runKey } from "../../src/sweep/run-key.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/sweep/budget-sweep.yaml", import.meta.url));
-const CODE: CodeVersion = { commit: "d".repeat(40), dirty: false, dirtyHash: null, version: "0.0.0" };
+const CODE: CodeVersion = {
+  commit: "d".repeat(40),
+  tree: "t".repeat(64),
+  dirty: false,
+  dirtyHash: null,
+  version: "0.0.0",
+};
 
 describe("planSpec", () => {
   it("keys every cell with runKey's hash, in expansion order", () => {
@@ -61,6 +67,30 @@ describe("planSpec", () => {
     expect(swept[1]!.key).toBe(direct[0]!.key);
   });
 
+  it("checks the base spec's own method × detector × labels when it runs, unless the caller already did", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sweep-plan-"));
+    const file = join(dir, "scob.yaml");
+    writeFileSync(
+      file,
+      [
+        "name: scob-on-ssd",
+        "dataset: {name: shapes}",
+        "labels: {protocol: single-positive}",
+        "detector: {arch: ssd-lite}",
+        "method: {name: scob}",
+        "eval: {type: coco}",
+        "sweep: {seeds: 2}",
+      ].join("\n"),
+    );
+    const { spec, locate } = loadSpec(file);
+    const problems = checkSweep(spec, { locate }).diagnostics;
+    expect(problems.map((d) => [d.location?.line, d.path.join(".")])).toEqual([[5, "method.name"]]);
+    expect(() => planSpec(spec, { code: CODE, locate })).toThrow(
+      /method "scob" does not run on detector "ssd-lite"/,
+    );
+    expect(checkSweep(spec, { locate, baseChecked: true }).diagnostics).toEqual([]);
+  });
+
   it("asks for the split hash once per dataset × labels block, and keys with it", () => {
     const { spec } = loadSpec(FIXTURE);
     const asked: string[] = [];
@@ -77,5 +107,12 @@ describe("planSpec", () => {
     const plain = JSON.parse(JSON.stringify(plan.runs[0]!.config)) as RunConfig;
     expect(plan.runs[0]!.key).toBe(runKey({ config: plain, split: "split-budget-1", code: CODE }));
     expect(plan.runs[0]!.key).not.toBe(planSpec(spec, { code: CODE }).runs[0]!.key);
+    // Check once, then key with the hashes: the same plan.
+    const { expansion } = checkSweep(spec);
+    const later = keyExpansion(spec, expansion!, {
+      code: CODE,
+      splitHash: (c) => `split-${c.labels.protocol}-${c.labels.fold}`,
+    });
+    expect(later.runs.map((r) => r.key)).toEqual(plan.runs.map((r) => r.key));
   });
 });

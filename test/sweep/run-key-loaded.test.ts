@@ -12,7 +12,13 @@ import type { CodeVersion } from "../../src/sweep/run-key.js";
 // Run keys of specs read from YAML files by the real loader: equal configs
 // written differently key alike; cosmetic fields never enter the key.
 
-const CODE: CodeVersion = { commit: "e".repeat(40), dirty: false, dirtyHash: null, version: "0.0.0" };
+const CODE: CodeVersion = {
+  commit: "e".repeat(40),
+  tree: "t".repeat(64),
+  dirty: false,
+  dirtyHash: null,
+  version: "0.0.0",
+};
 const dir = mkdtempSync(join(tmpdir(), "sweep-keys-"));
 let n = 0;
 

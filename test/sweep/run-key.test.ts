@@ -8,7 +8,13 @@ import { type CodeVersion, KEY_VERSION, runKey, runKeyPayload, shortKey } from "
 import { canonicalJson } from "../../src/util/canonical-json.js";
 import { specWith } from "./spec-fixture.js";
 
-const CODE: CodeVersion = { commit: "a".repeat(40), dirty: false, dirtyHash: null, version: "0.1.0" };
+const CODE: CodeVersion = {
+  commit: "a".repeat(40),
+  tree: "t".repeat(64),
+  dirty: false,
+  dirtyHash: null,
+  version: "0.1.0",
+};
 const key = (config: RunConfig, split: string | null = null, code = CODE) => runKey({ config, split, code });
 
 // Keys that are plain data (never "__proto__"), including ones YAML must quote.
@@ -94,12 +100,17 @@ function setLeaf(root: JsonValue, path: (string | number)[], v: JsonValue): Json
 }
 
 describe("run key", () => {
-  it("is sha256 of the canonical JSON of {code, config, keyVersion, split}", () => {
+  it("is sha256 of the canonical JSON of {code identity, config, keyVersion, split}", () => {
     const config: RunConfig = specWith();
     const payload = runKeyPayload({ config, split: "f".repeat(64), code: CODE });
     const semantic = Object.fromEntries(SEMANTIC_KEYS.map((k) => [k, config[k]]));
     expect(payload).toBe(
-      canonicalJson({ config: semantic, split: "f".repeat(64), code: CODE, keyVersion: KEY_VERSION }),
+      canonicalJson({
+        config: semantic,
+        split: "f".repeat(64),
+        code: { tree: CODE.tree, dirtyHash: CODE.dirtyHash, version: CODE.version },
+        keyVersion: KEY_VERSION,
+      }),
     );
     const k = key(config);
     expect(k).toMatch(/^[0-9a-f]{64}$/);
@@ -151,7 +162,9 @@ describe("run key", () => {
     const spec = specWith();
     const base = key(spec);
     expect(key(spec, "0".repeat(64))).not.toBe(base);
-    expect(key(spec, null, { ...CODE, commit: "b".repeat(40) })).not.toBe(base);
+    expect(key(spec, null, { ...CODE, tree: "b".repeat(64) })).not.toBe(base);
+    // A new commit that leaves the code's content alone (results, docs) keeps every key.
+    expect(key(spec, null, { ...CODE, commit: "b".repeat(40) })).toBe(base);
     expect(key(spec, null, { ...CODE, dirty: true, dirtyHash: "c".repeat(64) })).not.toBe(base);
     expect(key(spec, null, { ...CODE, version: "0.2.0" })).not.toBe(base);
     const cosmetic: Spec = {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { execa } from "execa";
 import type { RunRecord } from "../../exec/run-record.js";
@@ -48,6 +48,9 @@ export async function runCommandEngine(
     images: files.images ?? "",
     eval_annotations: files.eval_annotations ?? "",
     eval_images: files.eval_images ?? "",
+    extra: files.extra ?? "",
+    extra_images: files.extra_images ?? "",
+    multilabel: files.multilabel ?? "",
     out,
     seed: String(ctx.record.config.seed),
     fold: String((ctx.record.config.labels as { fold?: number }).fold ?? ""),
@@ -64,6 +67,7 @@ export async function runCommandEngine(
   const [file, ...args] = argv;
   if (!file) throw new UserError("engine.command expands to an empty argv");
   const log = join(ctx.dir, RUN_FILES.log);
+  appendFileSync(log, `labelsweep worker: running ${JSON.stringify([file, ...args])}\n`);
   const child = execa(file, args, {
     cwd: engine.cwd ? resolve(engine.cwd) : out,
     env: { ...engine.env, LABELSWEEP_RUN_DIR: ctx.dir, LABELSWEEP_OUT: out },
@@ -82,7 +86,7 @@ export async function runCommandEngine(
   if (result.timedOut) throw new UserError(`external trainer timed out after ${engine.timeout} s`, 1);
   if (result.failed) {
     const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-    throw new UserError(`external trainer ${how}: ${[file, ...args].join(" ")}`, 1);
+    throw new UserError(`external trainer ${how} (its output is in the run's log)`, 1);
   }
   const output = typeof result.all === "string" ? result.all : "";
   const source = engine.metrics;

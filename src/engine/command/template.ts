@@ -3,6 +3,7 @@ import { UserError } from "../../util/errors.js";
 // The command engine's argv template. Each element is one argument (never a
 // shell string, so spec values cannot inject commands). Placeholders:
 //   {annotations} {unlabeled} {images} {eval_annotations} {eval_images}
+//   {extra} {extra_images} {multilabel}
 //   {out} {seed} {fold} {gpus} {num_gpus} {resume} {config}
 //   {method.lambda_u}, {train.lr}, …  any dotted path into the run config
 // An element that is exactly one placeholder whose value is empty (e.g.
@@ -23,6 +24,9 @@ export const NAMED_PLACEHOLDERS = [
   "images",
   "eval_annotations",
   "eval_images",
+  "extra",
+  "extra_images",
+  "multilabel",
   "out",
   "seed",
   "fold",
