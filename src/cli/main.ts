@@ -7,6 +7,7 @@ import { registerPlan } from "./plan.js";
 import { registerRun } from "./run.js";
 import { registerStatus } from "./status.js";
 import { registerTable } from "./table.js";
+import { registerTrain } from "./train.js";
 import { registerValidate } from "./validate.js";
 import { VERSION } from "./version.js";
 import { registerWorker } from "./worker.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerStatus(program);
   registerTable(program);
+  registerTrain(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
