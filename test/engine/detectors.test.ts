@@ -184,3 +184,30 @@ describe("pyramid depth", () => {
     expect(dets[0]!.anchors.levels.map((l) => l.height)).toEqual([8, 4, 2, 1, 1, 1]);
   });
 });
+
+describe("training memory", () => {
+  it("holds a constant number of tensors from step to step (no leak in targets, loss, backward or optimiser)", async () => {
+    for (const [, make] of DETECTORS) {
+      const det = make();
+      const params = det.createParams(new Rng(1));
+      const counts: number[] = [];
+      const task = detectionTask(det, params, arraySource(samples(4)), {
+        batchSize: 4,
+        seed: 1,
+        augment: { flip: true, scaleJitter: [0.8, 1.2], colorJitter: 0.3 },
+      });
+      await train(
+        task,
+        { iterations: 6, lr: 0.001, optimizer: { kind: "adamw", weightDecay: 0.01 }, seed: 1 },
+        [],
+        {
+          onEvent: (e) => {
+            if (e.type === "progress") counts.push(tf.memory().numTensors);
+          },
+        },
+      );
+      expect(counts[5]).toBe(counts[2]);
+      params.dispose();
+    }
+  }, 60_000);
+});
