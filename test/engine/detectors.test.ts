@@ -211,3 +211,26 @@ describe("training memory", () => {
     }
   }, 60_000);
 });
+
+describe("two input scales (SED)", () => {
+  it("one parameter store drives the detector at S and at S/2; level l at S has the grid of level l−1 at S/2", () => {
+    const cfg = {
+      ...RETINANET_LITE_DEFAULTS,
+      numClasses: C,
+      backbone: { width: 4, levels: 3 },
+      fpnChannels: 8,
+      headConvs: 1,
+    };
+    const full = new RetinaNetLite({ ...cfg, imageSize: 64 });
+    const half = new RetinaNetLite({ ...cfg, imageSize: 32 });
+    const params = full.createParams(new Rng(4));
+    tf.tidy(() => {
+      const x = tf.randomUniform([2, 64, 64, 3], 0, 1, "float32", 1) as Tensor4D;
+      const a = full.forward(params, x);
+      const b = half.forward(params, tf.image.resizeBilinear(x, [32, 32]) as Tensor4D);
+      for (let l = 1; l < 3; l++) expect(a.levels[l]!.cls.shape).toEqual(b.levels[l - 1]!.cls.shape);
+      expect(b.cls.shape[1]).toBe(half.anchors.count);
+    });
+    params.dispose();
+  });
+});
