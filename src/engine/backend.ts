@@ -7,6 +7,7 @@
 
 import { getThreadsCount, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { UserError } from "../util/errors.js";
+import { fixCpuResizeNearestGrad } from "./fixes/cpu-resize-grad.js";
 import { tf } from "./tf.js";
 import { registerFastWasmKernels } from "./wasm/register.js";
 import { unrefWasmWorkers, withWasmThreadPatches } from "./wasm/threads.js";
@@ -85,6 +86,9 @@ export async function selectBackend(
     throw new UserError(`unknown backend '${choice}': expected one of ${BACKEND_CHOICES.join(", ")}`);
   }
   if (current && current.requested === choice && tf.getBackend() === current.name) return current;
+  // Kernels tfjs gets wrong, replaced before any model runs (on every backend choice:
+  // code may still switch to cpu later, e.g. to check results).
+  fixCpuResizeNearestGrad();
   // Silences tfjs's console banners ("looks like you are running TensorFlow.js in Node.js");
   // the reason below says the same thing once, where the run records it.
   tf.env().set("PROD", true);

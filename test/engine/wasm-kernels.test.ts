@@ -195,6 +195,54 @@ describe("BatchMatMul with transposes on wasm", () => {
   }
 });
 
+describe("ResizeNearestNeighborGrad: cpu (fixed by labelsweep) and wasm agree", () => {
+  const cases: [number, number, number, number, boolean, boolean][] = [
+    [2, 4, 5, 8, false, false],
+    [3, 5, 2, 3, false, false],
+    [4, 7, 9, 4, false, false],
+    [1, 2, 3, 5, false, false],
+    [3, 6, 5, 4, true, false],
+    [3, 6, 5, 4, false, true],
+  ];
+  for (const [h, oh, w, c, alignCorners, halfPixelCenters] of cases) {
+    it(`${h}×${w} → ${oh}×${2 * w}, C=${c}, alignCorners ${alignCorners}, halfPixelCenters ${halfPixelCenters}`, async () => {
+      const ow = 2 * w;
+      const run = () => {
+        const x = tf.tensor4d(values(2 * h * w * c, 1), [2, h, w, c]);
+        const r = tf.tensor4d(values(2 * oh * ow * c, 2), [2, oh, ow, c]);
+        const f = (xi: Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.image.resizeNearestNeighbor(xi as tf.Tensor4D, [oh, ow], alignCorners, halfPixelCenters),
+              r,
+            ),
+          );
+        return tf.grad(f)(x);
+      };
+      const [want] = await on("cpu", run);
+      const [got] = await on("wasm", run);
+      expectClose(got!, want!);
+    });
+  }
+
+  it("exact 2× upsampling, batch 2: each input pixel's gradient is the sum of its 2×2 block, on both backends", async () => {
+    const r = values(2 * 4 * 6 * 2, 3);
+    const run = () =>
+      tf.grad((xi: Tensor) =>
+        tf.sum(
+          tf.mul(tf.image.resizeNearestNeighbor(xi as tf.Tensor4D, [4, 6]), tf.tensor4d(r, [2, 4, 6, 2])),
+        ),
+      )(tf.zeros([2, 2, 3, 2]));
+    const want = new Float32Array(2 * 2 * 3 * 2);
+    for (let b = 0; b < 2; b++)
+      for (let y = 0; y < 4; y++)
+        for (let x = 0; x < 6; x++)
+          for (let k = 0; k < 2; k++)
+            want[((b * 2 + (y >> 1)) * 3 + (x >> 1)) * 2 + k]! += r[((b * 4 + y) * 6 + x) * 2 + k]!;
+    for (const backend of ["cpu", "wasm"]) expectClose((await on(backend, run))[0]!, want);
+  });
+});
+
 describe("gradients through a small conv net", () => {
   it("match the cpu backend, and leak no tensors", async () => {
     const run = () => {
