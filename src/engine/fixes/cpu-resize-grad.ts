@@ -9,6 +9,7 @@
 // forward nearest-neighbour rule reads.
 
 import {
+  getKernel,
   type KernelConfig,
   type KernelFunc,
   type NamedTensorInfoMap,
@@ -16,7 +17,6 @@ import {
   registerKernel,
   type TensorInfo,
   unregisterKernel,
-  getKernel,
 } from "@tensorflow/tfjs-core";
 
 /** Source index per output index, as tfjs's forward resizeNearestNeighbor picks it. */
