@@ -54,6 +54,7 @@ export {
   type MultiLabelSample,
   type SampleSource,
 } from "./samples.js";
+export { splitInputs } from "./split-inputs.js";
 export { tf } from "./tf.js";
 export {
   composeDetectionBatch,
@@ -76,3 +77,4 @@ export {
 export { Optimizer, type OptimizerConfig } from "./train/optimizer.js";
 export { epochBatch, stepRng } from "./train/sampling.js";
 export { learningRate, type ScheduleSpec } from "./train/schedule.js";
+export { type TrainOneOptions, type TrainOneResult, trainOne } from "./train-one.js";
