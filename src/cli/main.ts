@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
+import { registerCollect } from "./collect.js";
 import { registerData } from "./data.js";
 import { registerEval } from "./eval.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerRun(program);
   registerStatus(program);
+  registerCollect(program);
   registerTable(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();

@@ -78,6 +78,13 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
     process.stderr.write(`run ${record.key} is being executed by another process; not starting it twice\n`);
     return EXIT_LOCKED;
   }
+  if (readState(dir)?.status === "done") {
+    // A second submission of the same key (e.g. a Slurm array resubmitted while the
+    // first was queued) must not run it again; --force removes the run dir first.
+    lock.release();
+    process.stderr.write(`run ${record.key} is already done; not running it again\n`);
+    return 0;
+  }
   const emit = emitter(dir);
   const stop = new AbortController();
   const onStop = (why: string) => () => {
@@ -117,6 +124,8 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
       gpus: gpus || "none",
       node: process.version,
       started,
+      attempt: state.attempt,
+      restarts: state.restarts,
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), { ...record, provenance });
     emit({ type: "start", attempt: state.attempt, resume });
