@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
 import { registerData } from "./data.js";
+import { registerDiff } from "./diff.js";
 import { registerEval } from "./eval.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
 import { registerPlan } from "./plan.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerStatus(program);
   registerTable(program);
+  registerDiff(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
