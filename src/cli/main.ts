@@ -5,6 +5,7 @@ import { registerDiff } from "./diff.js";
 import { registerEval } from "./eval.js";
 import { registerNotYetBuilt } from "./not-yet-built.js";
 import { registerPlan } from "./plan.js";
+import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 import { registerStatus } from "./status.js";
 import { registerTable } from "./table.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerTable(program);
   registerDiff(program);
+  registerReport(program);
   registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
