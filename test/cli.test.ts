@@ -19,8 +19,8 @@ describe("labelsweep CLI", () => {
   });
 
   it("fails loudly for a stage that is not built yet", async () => {
-    const r = await runCli(["report", "x.yaml"]);
+    const r = await runCli(["train", "x.yaml"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("not implemented yet: labelsweep report");
+    expect(r.stderr).toContain("not implemented yet: labelsweep train");
   });
 });

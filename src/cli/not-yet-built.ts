@@ -5,8 +5,6 @@ import { NotImplementedError } from "../util/errors.js";
 // tour is complete, and they fail loudly instead of pretending to work.
 const PENDING: [name: string, summary: string, issue: string][] = [
   ["train", "train one run in-process (debugging)", "the tfjs engine"],
-  ["diff", "compare result summaries across git revisions", "compare"],
-  ["report", "write a self-contained HTML report", "compare"],
 ];
 
 export function registerNotYetBuilt(program: Command): void {
