@@ -4,12 +4,12 @@ import { registerCollect } from "./collect.js";
 import { registerData } from "./data.js";
 import { registerDiff } from "./diff.js";
 import { registerEval } from "./eval.js";
-import { registerNotYetBuilt } from "./not-yet-built.js";
 import { registerPlan } from "./plan.js";
 import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 import { registerStatus } from "./status.js";
 import { registerTable } from "./table.js";
+import { registerTrain } from "./train.js";
 import { registerValidate } from "./validate.js";
 import { VERSION } from "./version.js";
 import { registerWorker } from "./worker.js";
@@ -34,7 +34,7 @@ export function buildProgram(): Command {
   registerTable(program);
   registerDiff(program);
   registerReport(program);
-  registerNotYetBuilt(program);
+  registerTrain(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

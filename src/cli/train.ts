@@ -1,0 +1,101 @@
+import type { Command } from "commander";
+import { BACKEND_CHOICES, type BackendChoice } from "../engine/backend.js";
+import type { TrainEvent } from "../engine/train/loop.js";
+import { trainOne } from "../engine/train-one.js";
+import { formatReport } from "../eval/index.js";
+import { EXIT_INTERRUPTED } from "../exec/worker.js";
+import { UserError } from "../util/errors.js";
+import { collect, positiveInt } from "./options.js";
+
+interface TrainOptions {
+  set: string[];
+  sweep: string[];
+  results: string;
+  run?: string;
+  backend?: string;
+  threads?: number;
+  resume?: boolean;
+  json?: boolean;
+  every: number;
+}
+
+function line(e: TrainEvent, every: number): string | null {
+  if (e.type === "progress") {
+    if (e.iter % every !== 0 && e.iter !== e.total && e.iter !== 1) return null;
+    const terms = Object.entries(e)
+      .filter(([k]) => k.startsWith("loss_"))
+      .map(([k, v]) => `${k} ${Number(v).toFixed(4)}`)
+      .join("  ");
+    return `${e.iter}/${e.total}  loss ${e.loss.toFixed(4)}  ${terms}  lr ${e.lr.toPrecision(3)}  ${e.ms.toFixed(0)} ms`;
+  }
+  if (e.type === "resume") return `resumed at iteration ${e.iter}`;
+  if (e.type === "stopped") return `stopped at iteration ${e.iter} (${e.reason}); checkpoint written`;
+  if (e.type === "eval") return `eval at ${e.iter}: ${JSON.stringify(e.metrics)}`;
+  return null;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("train one run of a spec in this process on the tfjs engine (debugging) and evaluate it")
+    .argument("<spec>", "experiment spec file (YAML)")
+    .option("--set <path=value>", "override a value (repeatable)", collect, [])
+    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
+    .option("--run <index|key>", "which run of the plan: index (default 0) or key prefix")
+    .option(
+      "--results <dir>",
+      "results directory (the run goes to <results>/<experiment>/train/<key>)",
+      "results",
+    )
+    .option("--backend <name>", `override engine.backend: ${BACKEND_CHOICES.join(", ")}`)
+    .option("--threads <n>", "wasm threads (default 1)", positiveInt)
+    .option("--resume", "continue from the run's last checkpoint")
+    .option("--every <n>", "print progress every n iterations", positiveInt, 10)
+    .option("--json", "print events as JSON lines, then the metrics as JSON")
+    .action(async (file: string, opts: TrainOptions) => {
+      if (opts.backend && !BACKEND_CHOICES.includes(opts.backend as BackendChoice)) {
+        throw new UserError(`--backend ${opts.backend}: expected one of ${BACKEND_CHOICES.join(", ")}`);
+      }
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const r = await trainOne(file, {
+          set: opts.set,
+          sweep: opts.sweep,
+          resultsDir: opts.results,
+          signal: stop.signal,
+          onEvent: (e) => {
+            const text = opts.json ? JSON.stringify(e) : line(e, opts.every);
+            if (text) process.stdout.write(`${text}\n`);
+          },
+          ...(opts.run === undefined ? {} : { run: opts.run }),
+          ...(opts.backend === undefined ? {} : { backend: opts.backend as BackendChoice }),
+          ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+          ...(opts.resume ? { resume: true } : {}),
+        });
+        const b = r.outcome.backend;
+        if (!opts.json) {
+          process.stdout.write(
+            `run ${r.index + 1}/${r.runs} ${r.key.slice(0, 12)} in ${r.dir}\nbackend: ${b.name} — ${b.reason}\n`,
+          );
+        }
+        if (r.outcome.kind === "stopped") {
+          process.exitCode = EXIT_INTERRUPTED;
+          return;
+        }
+        if (opts.json) {
+          process.stdout.write(
+            `${JSON.stringify({ key: r.key, backend: b.name, metrics: r.report?.metrics ?? null })}\n`,
+          );
+        } else {
+          process.stdout.write(`predictions: ${r.outcome.file}\n`);
+          if (r.report) process.stdout.write(`${formatReport(r.report)}\n`);
+        }
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+}

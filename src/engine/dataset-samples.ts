@@ -1,0 +1,126 @@
+// Adapts the data stage's columnar datasets (DetectionDataset + ImageSource in
+// src/data) to the engine's SampleSource. Typed structurally so the engine does
+// not import the data stage: any object with these fields works.
+
+import type { DetectionSample, MultiLabelSample, SampleSource } from "./samples.js";
+
+export interface ColumnarDataset {
+  categories: { id: number; name: string }[];
+  images: {
+    count: number;
+    ids: (number | string)[];
+    fileNames: string[];
+    widths: Int32Array;
+    heights: Int32Array;
+  };
+  annotations: {
+    /** Index into `categories`. */
+    categoryIndex: Int32Array;
+    /** COCO [x, y, w, h], 4 per annotation. */
+    boxes: Float64Array;
+    flags: Uint8Array;
+  };
+  /** Annotations grouped by image (CSR). */
+  byImage: { start: Int32Array; order: Int32Array };
+}
+
+export interface RgbImageSource {
+  read(fileName: string): Promise<{ data: Uint8Array; width: number; height: number }>;
+}
+
+/** src/data's CROWD flag: crowd regions are not boxes to learn (COCO ignores them in evaluation). */
+export const CROWD_FLAG = 1;
+
+export interface AdapterOptions {
+  /** Annotations with any of these flag bits are left out of the targets (default: crowd). */
+  skipFlags?: number;
+  /** Keep decoded pixels in memory up to this many bytes (default 1 GiB). */
+  cacheBytes?: number;
+}
+
+class PixelCache {
+  private readonly map = new Map<number, Float32Array>();
+  private bytes = 0;
+  constructor(private readonly limit: number) {}
+
+  async get(i: number, load: () => Promise<Float32Array>): Promise<Float32Array> {
+    const hit = this.map.get(i);
+    if (hit) return hit;
+    const px = await load();
+    if (this.bytes + px.byteLength <= this.limit) {
+      this.map.set(i, px);
+      this.bytes += px.byteLength;
+    }
+    return px;
+  }
+}
+
+function pixels(ds: ColumnarDataset, images: RgbImageSource, i: number): () => Promise<Float32Array> {
+  return async () => {
+    const name = ds.images.fileNames[i]!;
+    const img = await images.read(name);
+    if (img.width !== ds.images.widths[i] || img.height !== ds.images.heights[i]) {
+      throw new Error(
+        `image ${name}: decoded ${img.width}×${img.height}, annotations say ${ds.images.widths[i]}×${ds.images.heights[i]}`,
+      );
+    }
+    const out = new Float32Array(img.data.length);
+    for (let k = 0; k < out.length; k++) out[k] = img.data[k]! / 255;
+    return out;
+  };
+}
+
+export function detectionSamples(
+  ds: ColumnarDataset,
+  images: RgbImageSource,
+  options: AdapterOptions = {},
+): SampleSource<DetectionSample> {
+  const skip = options.skipFlags ?? CROWD_FLAG;
+  const cache = new PixelCache(options.cacheBytes ?? 1 << 30);
+  return {
+    size: ds.images.count,
+    async get(i) {
+      const image = await cache.get(i, pixels(ds, images, i));
+      const boxes: number[][] = [];
+      const classes: number[] = [];
+      for (let j = ds.byImage.start[i]!; j < ds.byImage.start[i + 1]!; j++) {
+        const a = ds.byImage.order[j]!;
+        if ((ds.annotations.flags[a]! & skip) !== 0) continue;
+        const b = ds.annotations.boxes.subarray(4 * a, 4 * a + 4);
+        if (!(b[2]! > 0 && b[3]! > 0)) continue;
+        boxes.push([b[0]!, b[1]!, b[2]!, b[3]!]);
+        classes.push(ds.annotations.categoryIndex[a]!);
+      }
+      return {
+        imageId: ds.images.ids[i]!,
+        width: ds.images.widths[i]!,
+        height: ds.images.heights[i]!,
+        image,
+        boxes,
+        classes,
+      };
+    },
+  };
+}
+
+/** Image-level samples: the positives are the classes of an image's (non-skipped) annotations. */
+export function multiLabelSamples(
+  ds: ColumnarDataset,
+  images: RgbImageSource,
+  options: AdapterOptions = {},
+): SampleSource<MultiLabelSample> {
+  const boxes = detectionSamples(ds, images, options);
+  return {
+    size: boxes.size,
+    async get(i) {
+      const s = await boxes.get(i);
+      return {
+        imageId: s.imageId,
+        width: s.width,
+        height: s.height,
+        image: s.image,
+        positives: [...new Set(s.classes)].sort((a, b) => a - b),
+      };
+    },
+  };
+}

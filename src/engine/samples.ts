@@ -1,0 +1,92 @@
+// What the engine reads: plain samples (Float32 pixels in [0, 1], COCO boxes),
+// from any source that can hand them out by index. The data stage adapts its
+// datasets and split files to this; tests build samples directly.
+
+import type { Tensor3D, Tensor4D } from "@tensorflow/tfjs-core";
+import { type Box, xywhToXyxy } from "./detect/boxes.js";
+import { tf } from "./tf.js";
+
+export interface ImageMeta {
+  imageId: number | string;
+  width: number;
+  height: number;
+}
+
+export interface DetectionSample extends ImageMeta {
+  /** height × width × 3, row-major, values in [0, 1]. */
+  image: Float32Array;
+  /** COCO [x, y, w, h] in pixels. */
+  boxes: ArrayLike<number>[];
+  /** Class index (0..C−1, the engine's contiguous numbering) per box. */
+  classes: number[];
+}
+
+export interface MultiLabelSample extends ImageMeta {
+  image: Float32Array;
+  /** Positive class indices (all of them, or the single observed one). */
+  positives: number[];
+}
+
+export interface SampleSource<T> {
+  readonly size: number;
+  get(index: number): T | Promise<T>;
+}
+
+/** Wraps an in-memory list. */
+export function arraySource<T>(items: T[]): SampleSource<T> {
+  return { size: items.length, get: (i) => items[i]! };
+}
+
+/** Square model input S×S: the images resized (bilinear, aspect not kept), boxes scaled to match. */
+export interface InputBatch {
+  images: Tensor4D;
+  metas: ImageMeta[];
+  /** xyxy in input pixels. */
+  boxes: Box[][];
+  classes: number[][];
+}
+
+function toInput(sample: ImageMeta & { image: Float32Array }, size: number): Tensor3D {
+  return tf.tidy(() => {
+    const t = tf.tensor3d(sample.image, [sample.height, sample.width, 3]);
+    if (sample.height === size && sample.width === size) return t;
+    return tf.image.resizeBilinear(t, [size, size]) as Tensor3D;
+  });
+}
+
+export async function loadImages<T extends ImageMeta & { image: Float32Array }>(
+  source: SampleSource<T>,
+  indices: number[],
+  size: number,
+): Promise<{ images: Tensor4D; samples: T[] }> {
+  const samples = await Promise.all(indices.map((i) => source.get(i)));
+  for (const s of samples) {
+    if (s.image.length !== s.height * s.width * 3) {
+      throw new Error(`image ${s.imageId}: ${s.image.length} values for ${s.height}×${s.width}×3`);
+    }
+  }
+  const images = tf.tidy(() => tf.stack(samples.map((s) => toInput(s, size))) as Tensor4D);
+  return { images, samples };
+}
+
+export async function loadDetectionBatch(
+  source: SampleSource<DetectionSample>,
+  indices: number[],
+  size: number,
+): Promise<InputBatch> {
+  const { images, samples } = await loadImages(source, indices, size);
+  const boxes = samples.map((s) => {
+    const sx = size / s.width;
+    const sy = size / s.height;
+    return s.boxes.map((b): Box => {
+      const [x1, y1, x2, y2] = xywhToXyxy(b);
+      return [x1 * sx, y1 * sy, x2 * sx, y2 * sy];
+    });
+  });
+  return {
+    images,
+    metas: samples.map(({ imageId, width, height }) => ({ imageId, width, height })),
+    boxes,
+    classes: samples.map((s) => [...s.classes]),
+  };
+}

@@ -1,0 +1,74 @@
+// Supervised detection as a TrainTask: the default batch composer (seeded
+// epochs over the labelled pool, augmentation, anchor targets) and the
+// detector's own loss. Methods reuse the pieces (composeDetectionBatch,
+// the outputs left in ctx.scratch) and add terms through hooks.
+
+import type { Scalar, Tensor4D } from "@tensorflow/tfjs-core";
+import { type AugmentOptions, augmentBatch } from "../augment.js";
+import type { AnchorTargets, Detector, DetectorOutputs, ImageTargets } from "../detect/detector.js";
+import type { ParamStore } from "../nn/params.js";
+import { type DetectionSample, type ImageMeta, loadDetectionBatch, type SampleSource } from "../samples.js";
+import type { TrainContext, TrainTask } from "./loop.js";
+import { epochBatch, stepRng } from "./sampling.js";
+
+export interface DetectionBatch {
+  /** Augmented input images [B, S, S, 3]. */
+  images: Tensor4D;
+  metas: ImageMeta[];
+  targets: ImageTargets[];
+  anchorTargets: AnchorTargets;
+}
+
+export interface DetectionTaskOptions {
+  batchSize: number;
+  augment?: AugmentOptions;
+  /** Seed of the data order and augmentation streams (usually the run seed). */
+  seed: number;
+}
+
+/** Loads, augments and assigns targets for the images `indices` of `source`. */
+export async function composeDetectionBatch(
+  detector: Detector,
+  source: SampleSource<DetectionSample>,
+  indices: number[],
+  augment: AugmentOptions | undefined,
+  seed: number,
+  iter: number,
+): Promise<DetectionBatch> {
+  const input = await loadDetectionBatch(source, indices, detector.imageSize);
+  const aug = augment
+    ? augmentBatch(input, augment, stepRng(seed, iter, "augment"))
+    : { images: input.images, boxes: input.boxes, classes: input.classes };
+  if (aug.images !== input.images) input.images.dispose();
+  const targets = aug.boxes.map((boxes, i) => ({ boxes, classes: aug.classes[i]! }));
+  return { images: aug.images, metas: input.metas, targets, anchorTargets: detector.assignTargets(targets) };
+}
+
+/** Scratch key under which the task leaves the main forward pass's outputs for hooks. */
+export const OUTPUTS = "outputs";
+
+export function detectionTask(
+  detector: Detector,
+  params: ParamStore,
+  source: SampleSource<DetectionSample>,
+  options: DetectionTaskOptions,
+): TrainTask<DetectionBatch> {
+  return {
+    params,
+    nextBatch: (ctx: TrainContext) =>
+      composeDetectionBatch(
+        detector,
+        source,
+        epochBatch(source.size, options.batchSize, ctx.iter, options.seed, "labelled"),
+        options.augment,
+        options.seed,
+        ctx.iter,
+      ),
+    losses: (ctx: TrainContext, batch: DetectionBatch): Record<string, Scalar> => {
+      const out: DetectorOutputs = detector.forward(params, batch.images);
+      ctx.scratch.set(OUTPUTS, out);
+      return detector.loss(out, batch.anchorTargets);
+    },
+    disposeBatch: (batch) => batch.images.dispose(),
+  };
+}

@@ -1,0 +1,120 @@
+// SGD (momentum, L2 weight decay) and Adam / AdamW with the PyTorch update
+// rules, a learning rate set per step (tfjs's own Adam cannot change its rate
+// or decay weights), and state that checkpoints by parameter name.
+
+import type { Tensor, Variable } from "@tensorflow/tfjs-core";
+import type { ParamStore } from "../nn/params.js";
+import { tf } from "../tf.js";
+
+export interface OptimizerConfig {
+  kind: "sgd" | "adam" | "adamw";
+  momentum?: number;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /**
+   * Parameter groups by name prefix (first match wins), e.g. Scob's Adam with
+   * separate rates for the transformer, projector and label estimator
+   * (METHODS.md §5a): the step's rate is multiplied by lrScale.
+   */
+  groups?: { prefix: string; lrScale?: number; weightDecay?: number }[];
+}
+
+export interface OptimizerState {
+  kind: OptimizerConfig["kind"];
+  step: number;
+  slots: { name: string; shape: number[]; values: Float32Array }[];
+}
+
+export class Optimizer {
+  private step = 0;
+  private readonly slots = new Map<string, Variable>();
+
+  constructor(
+    readonly config: OptimizerConfig,
+    private readonly params: ParamStore,
+  ) {}
+
+  private slot(name: string, like: Tensor): Variable {
+    let v = this.slots.get(name);
+    if (!v) {
+      v = tf.tidy(() => tf.variable(tf.zerosLike(like), false));
+      this.slots.set(name, v);
+    }
+    return v;
+  }
+
+  /** Applies one update; grads are keyed by parameter name (missing names are left alone). */
+  apply(grads: Map<string, Tensor>, baseLr: number): void {
+    const c = this.config;
+    this.step++;
+    tf.tidy(() => {
+      for (const name of this.params.trainableNames()) {
+        const g0 = grads.get(name);
+        if (!g0) continue;
+        const group = c.groups?.find((gr) => name.startsWith(gr.prefix));
+        const lr = baseLr * (group?.lrScale ?? 1);
+        const wd = group?.weightDecay ?? c.weightDecay ?? 0;
+        const p = this.params.get(name);
+        if (c.kind === "sgd") {
+          const g = wd ? tf.add(g0, tf.mul(p, wd)) : g0;
+          const mu = c.momentum ?? 0;
+          if (mu) {
+            const buf = this.slot(`${name}.momentum`, p);
+            // PyTorch: the first step's buffer is the gradient itself.
+            buf.assign(this.step === 1 ? g : tf.add(tf.mul(buf, mu), g));
+            p.assign(tf.sub(p, tf.mul(buf, lr)));
+          } else {
+            p.assign(tf.sub(p, tf.mul(g, lr)));
+          }
+        } else {
+          const b1 = c.beta1 ?? 0.9;
+          const b2 = c.beta2 ?? 0.999;
+          const eps = c.epsilon ?? 1e-8;
+          const g = c.kind === "adam" && wd ? tf.add(g0, tf.mul(p, wd)) : g0;
+          const m = this.slot(`${name}.m`, p);
+          const v = this.slot(`${name}.v`, p);
+          m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
+          v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
+          const mHat = tf.div(m, 1 - b1 ** this.step);
+          const vHat = tf.div(v, 1 - b2 ** this.step);
+          let next = tf.sub(p, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), lr));
+          if (c.kind === "adamw" && wd) next = tf.sub(next, tf.mul(p, lr * wd));
+          p.assign(next);
+        }
+      }
+    });
+  }
+
+  state(): OptimizerState {
+    return {
+      kind: this.config.kind,
+      step: this.step,
+      slots: [...this.slots.entries()].map(([name, v]) => ({
+        name,
+        shape: [...v.shape],
+        values: v.dataSync() as Float32Array,
+      })),
+    };
+  }
+
+  load(state: OptimizerState): void {
+    if (state.kind !== this.config.kind) {
+      throw new Error(`checkpoint optimiser is ${state.kind}, the run asks for ${this.config.kind}`);
+    }
+    this.dispose();
+    this.step = state.step;
+    for (const s of state.slots) {
+      this.slots.set(
+        s.name,
+        tf.tidy(() => tf.variable(tf.tensor(s.values, s.shape, "float32"), false)),
+      );
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.slots.values()) v.dispose();
+    this.slots.clear();
+  }
+}
