@@ -83,28 +83,31 @@ export function perClassChart(s: Summary): Chart | null {
     })),
   );
   const grouped = values.some((v) => v.group !== "all");
+  const bars = {
+    width: { step: 14 },
+    height: 200,
+    mark: "bar",
+    encoding: {
+      x: { field: "category", type: "nominal", title: null },
+      xOffset: { field: "method" },
+      y: { field: "ap", type: "quantitative", title: "AP (×100)" },
+      color: { field: "method", type: "nominal" },
+    },
+  };
   return {
     name: `${s.experiment}-per-class`,
     title: `per-class AP at ${labelOf(cells[0]!.column)}${grouped ? " (rare / common / frequent)" : ""}`,
-    spec: {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      data: { values },
-      ...(grouped
-        ? { facet: { column: { field: "group", type: "nominal", sort: ["rare", "common", "frequent"], title: null } } }
-        : {}),
-      ...(grouped ? { resolve: { scale: { x: "independent" } } } : {}),
-      spec: {
-        width: { step: 14 },
-        height: 200,
-        mark: "bar",
-        encoding: {
-          x: { field: "category", type: "nominal", title: null },
-          xOffset: { field: "method" },
-          y: { field: "ap", type: "quantitative", title: "AP (×100)" },
-          color: { field: "method", type: "nominal" },
-        },
-      },
-    } as unknown as vl.TopLevelSpec,
+    // Faceted by frequency group when groups are known; a plain bar chart otherwise
+    // (a `spec` without a `facet` is not a valid Vega-Lite spec).
+    spec: (grouped
+      ? {
+          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+          data: { values },
+          facet: { column: { field: "group", type: "nominal", sort: ["rare", "common", "frequent"], title: null } },
+          resolve: { scale: { x: "independent" } },
+          spec: bars,
+        }
+      : { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values }, ...bars }) as unknown as vl.TopLevelSpec,
   };
 }
 

@@ -1,8 +1,18 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { type TwoCommitRepo, twoCommitRepo } from "./git-repo.js";
 
 // `labelsweep report` opened in headless Chromium (Debian's chromium, driven
@@ -132,6 +142,59 @@ describe("labelsweep report", () => {
         const shotMeta = await sharp(shot).stats();
         // Not a blank page: the screenshot has more than one colour.
         expect(shotMeta.channels[0]!.min).toBeLessThan(shotMeta.channels[0]!.max);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+
+  it.skipIf(!haveChromium)(
+    "renders the committed quickstart results (a real label-budget experiment) from its summary alone",
+    async () => {
+      // Only what git holds: summary.json and the tables, no run folders.
+      const dir = mkdtempSync(join(tmpdir(), "ls-quickstart-report-"));
+      for (const f of ["summary.json", "table.md", "table.csv"]) {
+        cpSync(join(REPO_ROOT, "results", "quickstart", f), join(dir, "results", "quickstart", f));
+      }
+      const r = await runCli(["report", "results/quickstart", "--out", "report.html"], { cwd: dir });
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const { chromium } = await import("playwright-core");
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--no-first-run",
+        ],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors: string[] = [];
+        page.on("console", (m) => {
+          if (m.type() === "error") errors.push(m.text());
+        });
+        page.on("pageerror", (e) => errors.push(String(e)));
+        await page.goto(`file://${join(dir, "report.html")}`);
+        expect(errors).toEqual([]);
+        const summary = JSON.parse(readFileSync(join(dir, "results", "quickstart", "summary.json"), "utf8"));
+        const budget = page.locator('figure[data-chart="quickstart-budget"]');
+        expect(await budget.locator(".role-legend-label text").allTextContents()).toEqual(["supervised"]);
+        expect(await budget.locator(".mark-line path").count()).toBe(1);
+        // One bar per class of the shapes dataset at the largest budget.
+        const classes = summary.cells.at(-1).perCategory.length;
+        expect(await page.locator('figure[data-chart="quickstart-per-class"] .mark-rect path').count()).toBe(
+          classes,
+        );
+        expect(
+          await page.locator('figure[data-chart="quickstart-loss"] .mark-line path').count(),
+        ).toBeGreaterThan(0);
+        const table = await page.locator("section table").first().innerText();
+        expect(table).toContain("supervised");
+        expect(table).toContain("(2)");
       } finally {
         await browser.close();
       }
