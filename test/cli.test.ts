@@ -18,9 +18,9 @@ describe("labelsweep CLI", () => {
     expect(r.stderr).toContain("unknown command");
   });
 
-  it("fails loudly for a stage that is not built yet", async () => {
-    const r = await runCli(["report", "x.yaml"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("not implemented yet: labelsweep report");
+  it("names a missing spec file with exit 2", async () => {
+    const r = await runCli(["train", "no-such-spec.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read spec file .*no-such-spec\.yaml: no such file/);
   });
 });

@@ -1,9 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
+import { registerCollect } from "./collect.js";
 import { registerData } from "./data.js";
+import { registerDiff } from "./diff.js";
 import { registerEval } from "./eval.js";
-import { registerNotYetBuilt } from "./not-yet-built.js";
 import { registerPlan } from "./plan.js";
+import { registerReport } from "./report.js";
 import { registerRun } from "./run.js";
 import { registerStatus } from "./status.js";
 import { registerTable } from "./table.js";
@@ -28,9 +30,11 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerRun(program);
   registerStatus(program);
+  registerCollect(program);
   registerTable(program);
+  registerDiff(program);
+  registerReport(program);
   registerTrain(program);
-  registerNotYetBuilt(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

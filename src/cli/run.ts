@@ -1,10 +1,11 @@
 import { dirname, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { dataSplits } from "../exec/data-splits.js";
 import { runSweep } from "../exec/run-sweep.js";
 import { formatPlanTable } from "../sweep/plan-format.js";
 import { EXIT } from "../util/errors.js";
-import { collect, positiveInt } from "./options.js";
+import { collect, nonNegativeInt, positiveInt } from "./options.js";
+import { afterInterrupt, printAlreadyQueued } from "./slurm-report.js";
 
 interface RunOptions {
   set: string[];
@@ -17,6 +18,22 @@ interface RunOptions {
   dryRun?: boolean;
   timeout?: number;
   maxRuns?: number;
+  executor?: "local" | "slurm";
+  partition?: string;
+  account?: string;
+  time?: string;
+  gpusPerRun?: number;
+  cpusPerRun?: number;
+  mem?: string;
+  maxParallel?: number;
+  sbatchArg: string[];
+  detach?: boolean;
+  cancelOnInterrupt?: boolean;
+}
+
+function executorChoice(text: string): "local" | "slurm" {
+  if (text !== "local" && text !== "slurm") throw new InvalidArgumentError("expected local or slurm");
+  return text;
 }
 
 export function registerRun(program: Command): void {
@@ -38,15 +55,37 @@ export function registerRun(program: Command): void {
     .option("--dry-run", "print what would run, run nothing")
     .option("--timeout <seconds>", "stop and fail a run after this many seconds", positiveInt)
     .option("--max-runs <n>", "allow plans above the 10,000-run cap", positiveInt)
+    .option(
+      "--executor <local|slurm>",
+      "where runs execute (default: spec executor.type, user config, local)",
+      executorChoice,
+    )
+    .option("--partition <p>", "slurm: partition")
+    .option("--account <a>", "slurm: account")
+    .option("--time <limit>", "slurm: time limit per run, e.g. 04:00:00")
+    .option(
+      "--gpus-per-run <n>",
+      "GPUs per run (slurm: --gres=gpu:N when the cluster has GPUs)",
+      nonNegativeInt,
+    )
+    .option("--cpus-per-run <n>", "slurm: CPUs per run", positiveInt)
+    .option("--mem <m>", "slurm: memory per run, e.g. 32G")
+    .option("--max-parallel <k>", "slurm: at most K array tasks at once", positiveInt)
+    .option("--sbatch-arg <arg>", "slurm: extra sbatch argument (repeatable)", collect, [])
+    .option("--detach", "slurm: return after submission (follow later with `labelsweep collect`)")
+    .option("--cancel-on-interrupt", "slurm: scancel the jobs on Ctrl-C without asking")
     .action(async (file: string, opts: RunOptions) => {
       let stop: (() => void) | undefined;
       let interrupts = 0;
+      let slurmFollowing = false;
       const onSigint = () => {
         interrupts++;
         process.stderr.write(
-          interrupts === 1
-            ? "\nstopping: no new runs; running ones checkpoint and stop (Ctrl-C again to kill them now)\n"
-            : "\nkilling running runs\n",
+          slurmFollowing
+            ? "\nstopped following the Slurm jobs\n"
+            : interrupts === 1
+              ? "\nstopping: no new runs; running ones checkpoint and stop (Ctrl-C again to kill them now)\n"
+              : "\nkilling running runs\n",
         );
         stop?.();
       };
@@ -61,6 +100,9 @@ export function registerRun(program: Command): void {
           onStopHandle: (s) => {
             stop = s;
           },
+          onSlurmFollow: () => {
+            slurmFollowing = true;
+          },
           ...(opts.jobs === undefined ? {} : { jobs: opts.jobs }),
           ...(opts.gpus === undefined ? {} : { gpus: opts.gpus }),
           ...(opts.force ? { force: true } : {}),
@@ -68,7 +110,36 @@ export function registerRun(program: Command): void {
           ...(opts.dryRun ? { dryRun: true } : {}),
           ...(opts.timeout === undefined ? {} : { timeoutSec: opts.timeout }),
           ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
+          ...(opts.executor ? { executor: opts.executor } : {}),
+          ...(opts.detach ? { detach: true } : {}),
+          slurm: {
+            sbatchArgs: opts.sbatchArg,
+            ...(opts.partition === undefined ? {} : { partition: opts.partition }),
+            ...(opts.account === undefined ? {} : { account: opts.account }),
+            ...(opts.time === undefined ? {} : { time: opts.time }),
+            ...(opts.gpusPerRun === undefined ? {} : { gpusPerRun: opts.gpusPerRun }),
+            ...(opts.cpusPerRun === undefined ? {} : { cpusPerRun: opts.cpusPerRun }),
+            ...(opts.mem === undefined ? {} : { mem: opts.mem }),
+            ...(opts.maxParallel === undefined ? {} : { maxParallel: opts.maxParallel }),
+          },
         });
+        if (r.slurm?.preview !== undefined) {
+          process.stdout.write(r.slurm.preview);
+          process.stdout.write(
+            `dry run: ${r.selected.length} run(s) would be submitted to Slurm; nothing was submitted\n`,
+          );
+          return;
+        }
+        if (r.slurm) printAlreadyQueued(r.slurm.alreadyQueued);
+        if (r.slurm?.detached) {
+          const ids = r.slurm.submission?.arrays.map((a) => a.jobId).join(", ");
+          process.stdout.write(
+            ids
+              ? `detached: follow with \`labelsweep collect ${file}\` (or \`labelsweep status ${file}\`); jobs ${ids}\n`
+              : "detached: nothing to submit\n",
+          );
+          return;
+        }
         if (opts.dryRun) {
           process.stdout.write(formatPlanTable(r.plan, r.statuses));
           process.stdout.write(`dry run: ${r.selected.length} run(s) would execute; nothing was run\n`);
@@ -76,6 +147,15 @@ export function registerRun(program: Command): void {
         }
         const failed = r.results.filter((x) => x.outcome === "failed");
         const interrupted = r.results.filter((x) => x.outcome === "interrupted");
+        const locked = r.results.filter((x) => x.outcome === "locked");
+        for (const l of locked)
+          process.stdout.write(`skipped ${l.key.slice(0, 12)}: ${l.error ?? "run elsewhere"}\n`);
+        if (r.slurm?.stoppedFollowing)
+          await afterInterrupt(r.slurm, {
+            spec: file,
+            results: opts.results,
+            ...(opts.cancelOnInterrupt ? { cancelOnInterrupt: true } : {}),
+          });
         for (const f of failed) {
           process.stdout.write(`\nFAILED ${f.key.slice(0, 12)}: ${f.error ?? "see its log"}\n`);
           for (const line of f.logTail) process.stdout.write(`  | ${line}\n`);
@@ -89,6 +169,8 @@ export function registerRun(program: Command): void {
           if (!chosen.has(run.key) && (s === "done" || s === "failed" || s === "running")) before[s]++;
         });
         const parts = [`${done} done now`, `${failed.length} failed`];
+        if (locked.length > 0) parts.push(`${locked.length} held by another process`);
+        if (r.slurm?.stoppedFollowing) parts.push(`${r.selected.length - r.results.length} still in Slurm`);
         if (interrupted.length > 0) parts.push(`${interrupted.length} interrupted (run again to resume)`);
         if (before.done > 0) parts.push(`${before.done} done before`);
         if (before.failed > 0) parts.push(`${before.failed} failed before (--retry-failed runs them again)`);
@@ -97,7 +179,7 @@ export function registerRun(program: Command): void {
           `\n${r.plan.runs.length} runs: ${parts.join(", ")}. Results in ${r.resultsDir}/${r.plan.experiment}/\n`,
         );
         if (failed.length > 0 || before.failed > 0) process.exitCode = EXIT.failure;
-        else if (interrupted.length > 0) process.exitCode = 130;
+        else if (interrupted.length > 0 || r.slurm?.stoppedFollowing) process.exitCode = 130;
       } finally {
         process.off("SIGINT", onSigint);
         process.off("SIGTERM", onSigint);

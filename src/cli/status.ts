@@ -2,6 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { dataSplits } from "../exec/data-splits.js";
 import { resolveSweep } from "../exec/run-sweep.js";
+import { slurmQueueLines } from "../exec/slurm-executor.js";
 import { readState } from "../results/run-store.js";
 import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
 import { collect } from "./options.js";
@@ -34,6 +35,8 @@ export function registerStatus(program: Command): void {
             `failed ${run.key.slice(0, 12)} (attempt ${state?.attempt ?? "?"}): ${state?.error ?? "no error recorded"}\n`,
           );
         });
+        for (const line of await slurmQueueLines(r.resultsDir, r.plan.experiment))
+          process.stdout.write(`${line}\n`);
       },
     );
 }

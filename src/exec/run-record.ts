@@ -29,6 +29,9 @@ export interface Provenance {
   started?: string;
   ended?: string;
   seconds?: number;
+  /** The worker's attempt and the executions that resumed from a checkpoint (kill, preemption, requeue). */
+  attempt?: number;
+  restarts?: number;
 }
 
 export interface RunRecord {

@@ -15,6 +15,9 @@ import { executeLocal, type TaskResult } from "./local-executor.js";
 import { createProgress } from "./progress.js";
 import type { RunRecord, SplitFiles } from "./run-record.js";
 import { makeSlots, selectGpus } from "./slots.js";
+import { readUserConfig, type SlurmFlags, slurmSettings } from "./slurm-config.js";
+import { activeKeys, previewSlurm } from "./slurm-executor.js";
+import { runSlurmSweep, type SlurmSweepOutcome } from "./slurm-run.js";
 
 // `labelsweep run`: plan the spec, prepare the label splits its runs need,
 // pick the runs that still have to execute (new, interrupted; failed with
@@ -53,6 +56,13 @@ export interface RunSweepOptions extends LoadOptions {
   out?: NodeJS.WriteStream;
   /** Called with a function that stops the sweep (first call graceful, second immediate). */
   onStopHandle?: (stop: () => void) => void;
+  /** local (default: spec executor.type, then the user config) or slurm. */
+  executor?: "local" | "slurm";
+  slurm?: SlurmFlags;
+  /** Called when the Slurm executor starts following its jobs (Ctrl-C then stops following). */
+  onSlurmFollow?: () => void;
+  /** Slurm: return once submitted. */
+  detach?: boolean;
 }
 
 export interface RunSweepResult {
@@ -62,6 +72,8 @@ export interface RunSweepResult {
   results: TaskResult[];
   table: string | null;
   resultsDir: string;
+  /** Slurm executor: the submission and what happened to it; with --dry-run, the script preview. */
+  slurm?: SlurmSweepOutcome & { preview?: string };
 }
 
 const HEADLINE: Record<string, string> = {
@@ -95,7 +107,7 @@ export function selectRuns(
   });
 }
 
-function label(plan: Plan, run: PlannedRun): string {
+export function label(plan: Plan, run: PlannedRun): string {
   return plan.columns
     .map((c, i) => {
       const v = run.values[i];
@@ -181,10 +193,32 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
   const out = options.out ?? process.stdout;
   const resolved = await resolveSweep(specPath, { ...options, prepare: !options.dryRun });
   const { spec, plan, statuses, resultsDir, code, splits } = resolved;
-  const selected = selectRuns(plan, statuses, options);
+  const user = readUserConfig();
+  const executor = options.executor ?? spec.executor?.type ?? user.executor ?? "local";
+  const settings = executor === "slurm" ? slurmSettings(options.slurm ?? {}, spec.executor, user) : undefined;
+  // A run with a task still queued or running in an earlier submission is not submitted again.
+  const alreadyQueued =
+    settings && !options.dryRun ? await activeKeys(resultsDir, plan.experiment) : new Map();
+  const selected = selectRuns(plan, statuses, options).filter((r) => !alreadyQueued.has(r.key));
   const summaryInput = summaryInputOf(resolved);
   const base = { plan, statuses, selected, resultsDir };
-  if (options.dryRun) return { ...base, results: [], table: null };
+  if (options.dryRun) {
+    if (!settings) return { ...base, results: [], table: null };
+    const preview = await previewSlurm(selected.length, {
+      resultsDir,
+      experiment: plan.experiment,
+      settings,
+    });
+    const slurm = {
+      submission: null,
+      alreadyQueued,
+      detached: false,
+      stoppedFollowing: false,
+      results: [],
+      preview,
+    };
+    return { ...base, results: [], table: null, slurm };
+  }
 
   const tasks = [];
   for (const run of selected) {
@@ -202,6 +236,28 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
     tasks.push({ key: run.key, dir });
   }
 
+  const labels = new Map(selected.map((r) => [r.key, label(plan, r)]));
+  let summaries = Promise.resolve("");
+  const refresh = () => {
+    summaries = summaries.then(() => writeSummary(summaryInput));
+  };
+  if (settings) {
+    options.onSlurmFollow?.();
+    const slurm = await runSlurmSweep(tasks, selected, {
+      plan,
+      labels,
+      resultsDir,
+      out,
+      settings,
+      detach: options.detach === true,
+      alreadyQueued,
+      onFinished: refresh,
+      ...(options.onStopHandle ? { onStopHandle: options.onStopHandle } : {}),
+    });
+    refresh();
+    return { ...base, results: slurm.results, table: await summaries, slurm };
+  }
+
   const gpus = selectGpus(
     options.gpus,
     (await discoverGpus()).map((g) => g.index),
@@ -211,12 +267,7 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
     gpusPerRun: spec.executor?.gpus_per_run ?? 1,
     jobs: options.jobs ?? spec.executor?.jobs ?? 1,
   });
-  const labels = new Map(selected.map((r) => [r.key, label(plan, r)]));
   const progress = createProgress({ total: tasks.length, labels, out });
-  let summaries = Promise.resolve("");
-  const refresh = () => {
-    summaries = summaries.then(() => writeSummary(summaryInput));
-  };
   const execution = executeLocal(tasks, {
     slots,
     ...(options.timeoutSec === undefined ? {} : { timeoutSec: options.timeoutSec }),

@@ -1,14 +1,17 @@
 import { appendFileSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { join } from "node:path";
+import type { BackendSelection } from "../engine/backend.js";
 import type { Metrics } from "../engine/command/metrics-parsers.js";
 import { runCommandEngine } from "../engine/command/run-command.js";
+import { runTfjsEngine } from "../engine/run-tfjs.js";
+import { splitInputs } from "../engine/split-inputs.js";
 import { evaluateFiles } from "../eval/run-eval.js";
 import type { EvalReport } from "../eval/types.js";
 import { RUN_FILES, type RunState, readState, writeState } from "../results/run-store.js";
 import type { CommandEngineSpec } from "../spec/types.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
-import { NotImplementedError, UserError } from "../util/errors.js";
+import { UserError } from "../util/errors.js";
 import { acquireLock } from "./lock.js";
 import { type MetricsFile, type RunRecord, readRunRecord } from "./run-record.js";
 import type { WorkerEvent } from "./worker-events.js";
@@ -44,7 +47,10 @@ async function execute(
   resume: boolean,
   gpus: string,
   signal: AbortSignal,
-): Promise<{ metrics: Metrics; source: string; report?: EvalReport } | "stopped"> {
+  emit: (event: WorkerEvent) => void,
+): Promise<
+  { metrics: Metrics; source: string; report?: EvalReport; backend?: BackendSelection } | "stopped"
+> {
   const engine = record.config.engine;
   if ("command" in engine) {
     const outcome = await runCommandEngine(engine as CommandEngineSpec, {
@@ -68,7 +74,28 @@ async function execute(
     }
     return { metrics: outcome.metrics, source: outcome.source };
   }
-  throw new NotImplementedError("training with the built-in tfjs engine (the engine stage)");
+  // The built-in engine trains in this process; its progress becomes the runner's progress bars.
+  const outcome = await runTfjsEngine(record.config, await splitInputs(record.config, record.split.files), {
+    dir,
+    resume,
+    signal,
+    onEvent: (e) => {
+      if (e.type === "progress")
+        emit({ type: "progress", iter: e.iter, total: e.total, loss: e.loss, lr: e.lr });
+      else if (e.type === "checkpoint") emit({ type: "checkpoint", iter: e.iter, path: e.path });
+      else if (e.type === "eval") emit({ type: "eval", iter: e.iter, metrics: e.metrics });
+    },
+  });
+  if (outcome.kind === "stopped") return "stopped";
+  const gt = record.split.files.eval_annotations;
+  if (!gt) throw new UserError("this run's split has no evaluation annotations (dataset eval images)", 1);
+  const report = evaluateFiles(record.config.eval, gt, outcome.file);
+  return {
+    metrics: report.metrics,
+    source: `labelsweep ${report.type} evaluator`,
+    report,
+    backend: outcome.backend,
+  };
 }
 
 export async function runWorker(dir: string, options: WorkerOptions = {}): Promise<number> {
@@ -77,6 +104,13 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
   if (!lock) {
     process.stderr.write(`run ${record.key} is being executed by another process; not starting it twice\n`);
     return EXIT_LOCKED;
+  }
+  if (readState(dir)?.status === "done") {
+    // A second submission of the same key (e.g. a Slurm array resubmitted while the
+    // first was queued) must not run it again; --force removes the run dir first.
+    lock.release();
+    process.stderr.write(`run ${record.key} is already done; not running it again\n`);
+    return 0;
   }
   const emit = emitter(dir);
   const stop = new AbortController();
@@ -117,11 +151,13 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
       gpus: gpus || "none",
       node: process.version,
       started,
+      attempt: state.attempt,
+      restarts: state.restarts,
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), { ...record, provenance });
     emit({ type: "start", attempt: state.attempt, resume });
     const t0 = Date.now();
-    const result = await execute(record, dir, resume, gpus, stop.signal);
+    const result = await execute(record, dir, resume, gpus, stop.signal, emit);
     const ended = new Date().toISOString();
     if (result === "stopped") {
       await writeState(dir, { ...state, status: "interrupted", updated: ended });
@@ -137,7 +173,18 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
     await writeJsonAtomic(join(dir, RUN_FILES.metrics), metricsFile);
     await writeJsonAtomic(join(dir, RUN_FILES.run), {
       ...record,
-      provenance: { ...provenance, ended, seconds: (Date.now() - t0) / 1000 },
+      provenance: {
+        ...provenance,
+        ended,
+        seconds: (Date.now() - t0) / 1000,
+        ...(result.backend
+          ? {
+              backend: result.backend.name,
+              backendReason: result.backend.reason,
+              versions: { ...provenance.versions, [result.backend.package]: result.backend.version },
+            }
+          : {}),
+      },
     });
     await writeState(dir, { ...state, status: "done", updated: ended, ended, exitCode: 0 });
     emit({ type: "done", metrics: result.metrics });

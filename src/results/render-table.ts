@@ -63,7 +63,11 @@ function bestRows(agg: AggregatedTable, table: TableSpec): Set<string> {
 function headers(agg: AggregatedTable): string[] {
   const multi = agg.metrics.length > 1;
   const out: string[] = [];
-  for (const col of agg.columns) for (const m of agg.metrics) out.push(multi ? `${label(col)} ${m}` : label(col));
+  // Without column paths there is one column per metric, named after it.
+  const noColumns = agg.columnPaths.length === 0;
+  for (const col of agg.columns) {
+    for (const m of agg.metrics) out.push(noColumns ? m : multi ? `${label(col)} ${m}` : label(col));
+  }
   return out;
 }
 
@@ -72,7 +76,8 @@ function legend(agg: AggregatedTable, table: TableSpec): string {
   const scale = table.scale ?? 100;
   const metric = agg.metrics.length === 1 ? `${agg.metrics[0]}${scale === 100 ? " (%)" : ""}, ` : "";
   const best = table.best === "none" ? "" : `; bold: best per column (${table.best ?? "max"})`;
-  return `${metric}${what} (n runs; n/m when only n of m planned runs finished); † some runs failed${best}. Columns: ${agg.columnPaths.join(", ")}.`;
+  const columns = agg.columnPaths.length > 0 ? ` Columns: ${agg.columnPaths.join(", ")}.` : "";
+  return `${metric}${what} (n runs; n/m when only n of m planned runs finished); † some runs failed${best}.${columns}`;
 }
 
 export function renderMarkdown(agg: AggregatedTable, table: TableSpec, refs: readonly ReferenceCheck[] = []): string {

@@ -6,6 +6,7 @@ import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
 import { type AggregatedTable, aggregate, type RunOutcome } from "./aggregate.js";
 import { checkReferences, type ReferenceCheck } from "./references.js";
 import { renderCsv, renderLatex, renderMarkdown } from "./render-table.js";
+import { type CategoryAp, meanLossCurve, meanPerCategory, type RunExtras, readRunExtras } from "./run-extras.js";
 import { effectiveStatus, readJsonFile, RUN_FILES, runDir } from "./run-store.js";
 
 // results/<experiment>/summary.json, table.md, table.csv (and table.tex): small,
@@ -20,9 +21,22 @@ export interface SummaryInput {
   runs: { key: string; config: RunConfig }[];
 }
 
+export const SUMMARY_VERSION = 2;
+
+export interface SummaryRun {
+  key: string;
+  seed: number;
+  fold: number | null;
+  status: AggregatedTable["cells"][number][number]["runs"][number]["status"];
+  metrics: Record<string, number | null>;
+  /** The label split's content hash (split drift in diffs). Since summaryVersion 2. */
+  split?: string | null;
+}
+
 export interface Summary {
   experiment: string;
-  summaryVersion: 1;
+  /** 1: first format; 2: per-run split hashes, per-category AP, loss curves, more environment. */
+  summaryVersion: 1 | 2;
   table: TableSpec;
   /** Resolved configs without seed and fold, by hash: what a cell's runs share (for config-drift diffs). */
   configs: Record<string, RunConfig>;
@@ -32,8 +46,12 @@ export interface Summary {
     config: string | null;
     expected: number;
     failed: number;
-    runs: AggregatedTable["cells"][number][number]["runs"];
+    runs: SummaryRun[];
     stats: Record<string, { mean: number | null; std: number | null; ci95: number | null; n: number }>;
+    /** Mean AP per category over the cell's runs, when labelsweep's evaluator scored them. */
+    perCategory?: (CategoryAp & { n: number })[];
+    /** Mean training loss by iteration over the cell's runs (events.jsonl `progress`), thinned. */
+    loss?: { iter: number; loss: number; n: number }[];
   }[];
   references: (Omit<ReferenceCheck, "row" | "column">)[];
   environment: Record<string, string[]>;
@@ -63,20 +81,35 @@ export function collectOutcomes(input: SummaryInput): RunOutcome[] {
 }
 
 function environmentOf(input: SummaryInput): Record<string, string[]> {
-  const seen: Record<string, Set<string>> = { backend: new Set(), node: new Set(), commit: new Set() };
+  const seen: Record<string, Set<string>> = {
+    backend: new Set(),
+    node: new Set(),
+    commit: new Set(),
+    gpus: new Set(),
+    cpus: new Set(),
+    versions: new Set(),
+  };
   for (const { key } of input.runs) {
-    const rec = readJsonFile<{ provenance?: { backend?: string; node?: string }; code?: { commit?: string | null; dirtyHash?: string | null } }>(
-      join(runDir(input.resultsDir, input.experiment, key), RUN_FILES.run),
-    );
+    const rec = readJsonFile<{
+      provenance?: { backend?: string; node?: string; gpus?: string; cpus?: string; versions?: Record<string, string> };
+      code?: { commit?: string | null; dirtyHash?: string | null };
+    }>(join(runDir(input.resultsDir, input.experiment, key), RUN_FILES.run));
     if (!rec) continue;
     if (rec.provenance?.backend) seen.backend!.add(rec.provenance.backend);
     if (rec.provenance?.node) seen.node!.add(rec.provenance.node);
+    if (rec.provenance?.gpus) seen.gpus!.add(rec.provenance.gpus);
+    if (rec.provenance?.cpus) seen.cpus!.add(rec.provenance.cpus);
+    for (const [name, v] of Object.entries(rec.provenance?.versions ?? {})) seen.versions!.add(`${name}=${v}`);
     if (rec.code?.commit) seen.commit!.add(rec.code.dirtyHash ? `${rec.code.commit}+dirty` : rec.code.commit);
   }
   return Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, [...v].sort()]));
 }
 
-export function buildSummary(input: SummaryInput, outcomes: RunOutcome[]): { summary: Summary; agg: AggregatedTable; refs: ReferenceCheck[] } {
+export function buildSummary(
+  input: SummaryInput,
+  outcomes: RunOutcome[],
+  extrasOf: (key: string) => RunExtras = (key) => readRunExtras(input.resultsDir, input.experiment, key),
+): { summary: Summary; agg: AggregatedTable; refs: ReferenceCheck[] } {
   const agg = aggregate(input.table, outcomes);
   const refs = checkReferences(input.table, agg, input.references ?? []);
   const configs: Record<string, RunConfig> = {};
@@ -87,20 +120,27 @@ export function buildSummary(input: SummaryInput, outcomes: RunOutcome[]): { sum
       if (cell.expected === 0) continue;
       const stats: Summary["cells"][number]["stats"] = {};
       for (const [m, s] of Object.entries(cell.stats)) stats[m] = { mean: s.mean, std: s.std, ci95: s.ci95, n: s.n };
-      cells.push({
+      const extras = cell.runs.map((r) => extrasOf(r.key));
+      const done = extras.filter((_, i) => cell.runs[i]!.status === "done");
+      const out: Summary["cells"][number] = {
         row: cell.row,
         column: cell.column,
         config: cellConfigHash(cell.runs.map((r) => byKey.get(r.key)!), configs),
         expected: cell.expected,
         failed: cell.failed,
-        runs: cell.runs,
+        runs: cell.runs.map((r, i) => ({ ...r, split: extras[i]!.split })),
         stats,
-      });
+      };
+      const perCategory = meanPerCategory(done);
+      if (perCategory) out.perCategory = perCategory;
+      const loss = meanLossCurve(done);
+      if (loss) out.loss = loss;
+      cells.push(out);
     }
   });
   const summary: Summary = {
     experiment: input.experiment,
-    summaryVersion: 1,
+    summaryVersion: SUMMARY_VERSION as 2,
     table: input.table,
     configs,
     cells,

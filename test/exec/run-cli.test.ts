@@ -114,9 +114,9 @@ describe("labelsweep run", () => {
       }).length;
     };
     // Kill once two runs are done and another is mid-way (it has a checkpoint).
-    const midway = () =>
-      existsSync(runsOf(dir)) &&
-      readdirSync(runsOf(dir)).some((k) => {
+    const midway = (): string[] => {
+      if (!existsSync(runsOf(dir))) return [];
+      return readdirSync(runsOf(dir)).filter((k) => {
         try {
           const d = join(runsOf(dir), k);
           return stateOf(d).status === "running" && readJson(join(d, "out", "ckpt.json")).step >= 2;
@@ -124,8 +124,13 @@ describe("labelsweep run", () => {
           return false;
         }
       });
-    for (let i = 0; i < 600 && !(doneCount() >= 2 && midway()); i++)
+    };
+    let caught: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      caught = midway();
+      if (doneCount() >= 2 && caught.length > 0) break;
       await new Promise((r) => setTimeout(r, 50));
+    }
     child.kill("SIGKILL");
     await new Promise((r) => child.on("exit", r));
     // The orphaned workers notice their runner is gone and stop: give them a moment.
@@ -147,9 +152,11 @@ describe("labelsweep run", () => {
           .split("\n"),
       ).toHaveLength(1);
     }
-    const restarted = readdirSync(runsOf(dir)).filter((k) => stateOf(join(runsOf(dir), k)).restarts > 0);
-    expect(restarted.length).toBeGreaterThan(0);
-    for (const key of restarted) {
+    // Runs that were mid-way when the runner died (and not finished by then) resume from their checkpoint.
+    const interrupted = caught.filter((k) => !doneBefore.includes(k));
+    expect(interrupted.length).toBeGreaterThan(0);
+    for (const key of interrupted) {
+      expect(stateOf(join(runsOf(dir), key)).restarts).toBe(1);
       const starts = readFileSync(join(runsOf(dir), key, "out", "starts.txt"), "utf8")
         .trim()
         .split("\n")

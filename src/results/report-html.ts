@@ -1,0 +1,125 @@
+import type { JsonValue } from "../spec/types.js";
+import type { DiffReport } from "./diff-report.js";
+import { deltaText, pText, STATUS_TITLE, sideText } from "./diff-format.js";
+import type { Summary } from "./summary.js";
+
+// The report page: one self-contained HTML file (inline CSS, inline SVG, no
+// script, nothing fetched at view time) with the paper-style table, the
+// reference comparison, the plots and, when asked, the diff of two revisions.
+
+export interface RenderedChart {
+  name: string;
+  title: string;
+  svg: string;
+}
+
+export interface ExperimentSection {
+  summary: Summary;
+  charts: RenderedChart[];
+}
+
+const esc = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const text = (v: JsonValue): string => (typeof v === "string" ? v : JSON.stringify(v));
+const labelOf = (values: Record<string, JsonValue>) => Object.values(values).map(text).join(" · ");
+
+const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+h1{font-size:1.5rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}
+th:first-child,td:first-child{text-align:left}thead th{background:#f4f4f4}.best{font-weight:bold}
+.note{color:#666;font-size:.9em}.plots{display:flex;flex-wrap:wrap;gap:1.5rem}figure{margin:0}
+figcaption{font-weight:600;margin-bottom:.3rem}.worse{color:#b00020;font-weight:bold}.better{color:#0a7a2f;font-weight:bold}`;
+
+function paperTable(s: Summary): string {
+  const metric = Array.isArray(s.table.metric) ? s.table.metric[0]! : s.table.metric;
+  const scale = s.table.scale ?? 100;
+  const p = s.table.precision ?? 1;
+  const rows: string[] = [];
+  const cols: string[] = [];
+  for (const c of s.cells) {
+    if (!rows.includes(labelOf(c.row))) rows.push(labelOf(c.row));
+    if (!cols.includes(labelOf(c.column))) cols.push(labelOf(c.column));
+  }
+  const at = new Map(s.cells.map((c) => [`${labelOf(c.row)}\u0000${labelOf(c.column)}`, c]));
+  const spread = (s.table.aggregate ?? "mean_std") === "ci95" ? "ci95" : "std";
+  const best = new Map<string, number>();
+  for (const col of cols) {
+    const means = rows.map((r) => at.get(`${r}\u0000${col}`)?.stats[metric]?.mean).filter((m): m is number => typeof m === "number");
+    if (means.length > 1) best.set(col, (s.table.best === "min" ? Math.min : Math.max)(...means));
+  }
+  const body = rows.map((r) => {
+    const tds = cols.map((col) => {
+      const c = at.get(`${r}\u0000${col}`);
+      const st = c?.stats[metric];
+      if (!c || !st || st.mean === null) return `<td>${c && c.failed > 0 ? "failed" : "—"}</td>`;
+      const sp = st[spread];
+      let t = (st.mean * scale).toFixed(p);
+      if (sp !== null) t += ` ± ${(sp * scale).toFixed(p)}`;
+      t += st.n < c.expected ? ` (${st.n}/${c.expected})` : ` (${st.n})`;
+      const isBest = best.get(col) === st.mean && s.table.best !== "none";
+      return `<td${isBest ? ' class="best"' : ""}>${esc(t)}${c.failed > 0 ? "†" : ""}</td>`;
+    });
+    return `<tr><th>${esc(r)}</th>${tds.join("")}</tr>`;
+  });
+  return `<table><thead><tr><th>${esc(s.table.rows.join(" · "))}</th>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${body.join("")}</tbody></table>
+<p class="note">${esc(metric)} (×${scale}), mean ± ${spread === "ci95" ? "95 % CI" : "sample std"} (n runs); bold: best per column; † some runs failed. Columns: ${esc(s.table.columns.join(", "))}.</p>`;
+}
+
+function referencesTable(s: Summary): string {
+  if (s.references.length === 0) return "";
+  const rows = s.references.map((r) => {
+    const ref = r.reference as unknown as { paper?: string; table?: string; metric: string; value: number; cell: Record<string, JsonValue> };
+    return `<tr><td>${esc(ref.paper ?? "")}${ref.table ? ` (${esc(ref.table)})` : ""}</td><td>${esc(labelOf(ref.cell))}</td><td>${esc(ref.metric)}</td><td>${ref.value}</td><td>${r.ours ? `${r.ours.mean.toFixed(1)}${r.ours.std !== null ? ` ± ${r.ours.std.toFixed(1)}` : ""} (${r.ours.n})` : "—"}</td><td>${r.delta === null ? "—" : deltaText(r.delta, 1)}</td><td>${esc(r.status)}</td></tr>`;
+  });
+  return `<h3>Against the papers</h3><table><thead><tr><th>reference</th><th>cell</th><th>metric</th><th>paper</th><th>ours</th><th>Δ</th><th>status</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
+}
+
+function figures(charts: RenderedChart[]): string {
+  if (charts.length === 0) return "";
+  return `<div class="plots">${charts
+    .map((c) => `<figure data-chart="${esc(c.name)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`)
+    .join("")}</div>`;
+}
+
+function diffSection(d: DiffReport, charts: RenderedChart[]): string {
+  const parts = [`<h2>Diff ${esc(d.a.label)} → ${esc(d.b.label)}</h2>`];
+  if (d.code) {
+    parts.push(
+      `<p>Code drift: ${d.code.commits.length} commit(s)${d.code.worktree ? " + uncommitted changes" : ""}; ${d.code.files.length} file(s) changed outside the results${d.code.files.length ? `: ${esc(d.code.files.slice(0, 15).join(", "))}` : ""}.</p>`,
+    );
+  }
+  for (const e of d.experiments) {
+    parts.push(`<h3>${esc(e.experiment)}</h3>`);
+    const env = e.environment.map((x) => `${esc(x.key)}: ${esc(x.a.join(", ") || "—")} → ${esc(x.b.join(", ") || "—")}`);
+    parts.push(`<p class="note">Environment drift: ${env.length ? env.join("; ") : "none recorded"}. p: two-sided Welch t-test over seeds × folds; beyond noise: p &lt; ${e.alpha}.</p>`);
+    const rows = e.cells.map((c) => {
+      const cls = c.worse ? "worse" : c.beyondNoise ? "better" : "";
+      const changes = c.configChanges.map((k) => `${k.path}: ${JSON.stringify(k.a)} → ${JSON.stringify(k.b)}`).join("; ");
+      return `<tr><td>${esc(labelOf({ ...c.row, ...c.column }))}</td><td title="${esc(STATUS_TITLE[c.status])}">${c.status}</td><td>${esc(sideText(c.a, e.precision))}</td><td>${esc(sideText(c.b, e.precision))}</td><td class="${cls}">${deltaText(c.delta, e.precision)}</td><td>${pText(c.p)}</td><td>${esc(changes)}</td></tr>`;
+    });
+    parts.push(`<table><thead><tr><th>cell</th><th>status</th><th>A</th><th>B</th><th>Δ</th><th>p (Welch)</th><th>config changes</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
+    parts.push(figures(charts.filter((c) => c.name === `${e.experiment}-diff`)));
+  }
+  for (const x of d.onlyA) parts.push(`<p>Experiment ${esc(x)}: only at A.</p>`);
+  for (const x of d.onlyB) parts.push(`<p>Experiment ${esc(x)}: only at B.</p>`);
+  return parts.join("\n");
+}
+
+export function renderReportHtml(sections: ExperimentSection[], diff?: { report: DiffReport; charts: RenderedChart[] }): string {
+  const title = `labelsweep report: ${sections.map((s) => s.summary.experiment).join(", ")}`;
+  const body = sections.map(({ summary, charts }) => {
+    const env = Object.entries(summary.environment)
+      .filter(([, v]) => v.length > 0)
+      .map(([k, v]) => `${esc(k)}: ${esc(v.join(", "))}`);
+    return `<section data-experiment="${esc(summary.experiment)}"><h2>${esc(summary.experiment)}</h2>${paperTable(summary)}${referencesTable(summary)}${figures(charts)}<p class="note">Environment — ${env.join("; ") || "not recorded"}</p></section>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${CSS}</style></head>
+<body><h1>${esc(title)}</h1>
+${body.join("\n")}
+${diff ? diffSection(diff.report, diff.charts) : ""}
+<p class="note">Made by labelsweep. Plots: Vega-Lite, rendered to SVG when the report was written.</p>
+</body></html>
+`;
+}
