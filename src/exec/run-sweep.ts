@@ -3,11 +3,12 @@ import { dirname, join, resolve } from "node:path";
 import { type RunStatus, readRunStatuses } from "../results/run-status.js";
 import { RUN_FILES } from "../results/run-store.js";
 import { writeSummary } from "../results/summary.js";
+import { SpecError } from "../spec/diagnostics.js";
 import type { LoadOptions } from "../spec/load.js";
 import { loadSpec } from "../spec/load.js";
 import type { RunConfig, Spec, TableSpec } from "../spec/types.js";
 import { codeVersion } from "../sweep/code-version.js";
-import { type Plan, type PlannedRun, planSpec } from "../sweep/plan.js";
+import { checkSweep, keyExpansion, type Plan, type PlannedRun } from "../sweep/plan.js";
 import type { CodeVersion } from "../sweep/run-key.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { discoverGpus } from "./gpus.js";
@@ -112,10 +113,11 @@ export function label(plan: Plan, run: PlannedRun): string {
     .map((c, i) => {
       const v = run.values[i];
       if (v === undefined) return "";
-      const text =
-        typeof v === "object" && v !== null
-          ? ((v as { name?: string }).name ?? JSON.stringify(v))
-          : String(v);
+      // A swept block is named by its variant (method.name, detector.arch, labels.protocol, dataset.name).
+      const block =
+        typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+      const variant = block ? (block.name ?? block.arch ?? block.protocol) : undefined;
+      const text = block ? (typeof variant === "string" ? variant : JSON.stringify(v)) : String(v);
       return `${c}=${text}`;
     })
     .filter((s) => s !== "")
@@ -154,15 +156,30 @@ export async function resolveSweep(
     locate: loaded.locate,
     ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
   };
-  // A first plan without split hashes checks the sweep and lists the configs whose splits are needed.
-  const draft = planSpec(spec, common);
-  const configs = draft.runs.map((r) => r.config);
+  // Check and expand once; splits are identified (or prepared) per distinct
+  // (dataset, labels) pair — blocks are shared between cells, so identity dedupes them.
+  const { expansion, diagnostics } = checkSweep(spec, {
+    locate: loaded.locate,
+    baseChecked: false,
+    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
+  });
+  if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
+  const configs: RunConfig[] = [];
+  const seen = new Map<object, Set<object>>();
+  for (const cell of expansion.cells) {
+    const { dataset, labels } = cell.config;
+    const labelsSeen = seen.get(dataset) ?? new Set<object>();
+    seen.set(dataset, labelsSeen);
+    if (labelsSeen.has(labels)) continue;
+    labelsSeen.add(labels);
+    configs.push(cell.config);
+  }
   const ctx = { experiment: spec.name, resultsDir };
   const splits = options.prepare ? await options.splits.prepare(configs, ctx) : undefined;
   const identified = splits
     ? { hashFor: splits.hashFor, problems: [] as string[] }
     : await options.splits.identify(configs, ctx);
-  const plan = planSpec(spec, { ...common, splitHash: identified.hashFor });
+  const plan = keyExpansion(spec, expansion, { code, splitHash: identified.hashFor });
   const statuses = readRunStatuses(
     resultsDir,
     plan.experiment,

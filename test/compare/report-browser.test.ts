@@ -24,6 +24,22 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium)
   console.warn(`report-browser.test: SKIPPED, no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
+/** Headless Chromium as root on a closed network (flags from the machine notes). */
+async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
+  });
+}
+
 let repo: TwoCommitRepo;
 let outDir: string;
 beforeAll(async () => {
@@ -92,18 +108,7 @@ describe("labelsweep report", () => {
   it.skipIf(!haveChromium)(
     "renders in headless Chromium with the expected series and no console errors",
     async () => {
-      const { chromium } = await import("playwright-core");
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--no-first-run",
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
         const errors: string[] = [];
@@ -159,18 +164,7 @@ describe("labelsweep report", () => {
       const r = await runCli(["report", "results/quickstart", "--out", "report.html"], { cwd: dir });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
-      const { chromium } = await import("playwright-core");
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--no-first-run",
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
         const errors: string[] = [];

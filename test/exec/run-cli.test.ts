@@ -4,46 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
-import { FAKE_TRAINER } from "../helpers/run-dirs.js";
+import { writeStandInSpec } from "../helpers/run-dirs.js";
 
 // `labelsweep run` end to end through the built CLI, with the command engine
 // and a stand-in trainer, on the built-in shapes dataset (real split artifacts).
 
-function spec(dir: string, extra: string[]): string {
-  const argv = [
-    process.execPath,
-    FAKE_TRAINER,
-    "--out",
-    "{out}",
-    "--seed",
-    "{seed}",
-    "--tag",
-    "{labels.fraction}",
-    ...extra,
-  ];
-  const file = join(dir, "spec.yaml");
-  writeFileSync(
-    file,
-    `name: e2e
-dataset: { name: shapes, train_images: 20, eval_images: 10, image_size: 32, classes: 3 }
-labels: { protocol: budget, fraction: 0.2 }
-detector: { arch: stand-in }
-method: { name: supervised }
-engine:
-  command: ${JSON.stringify(argv)}
-  resume_args: [--resume]
-  metrics: { from: pycocotools }
-eval: { type: coco }
-sweep:
-  grid:
-    method.name: [supervised, pseudo-label]
-    labels.fraction: [0.2, 0.5]
-  seeds: 2
-table: { rows: [method.name], columns: [labels.fraction], metric: AP }
-`,
-  );
-  return file;
-}
+const spec = (dir: string, extra: string[]) => writeStandInSpec(dir, extra);
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 const stateOf = (dir: string) =>

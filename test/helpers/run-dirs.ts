@@ -24,6 +24,52 @@ export function fakeTrainerConfig(seed: number, extra: string[] = [], resumeArgs
   };
 }
 
+/**
+ * Writes spec.yaml for an 8-run sweep (2 methods × 2 budgets × 2 seeds) on tiny
+ * shapes whose engine is the stand-in trainer with extra argv; `grid: false`
+ * gives the single base run; `executor` appends an executor block.
+ */
+export function writeStandInSpec(
+  dir: string,
+  extra: string[],
+  options: { grid?: boolean; executor?: string } = {},
+): string {
+  const argv = [
+    process.execPath,
+    FAKE_TRAINER,
+    "--out",
+    "{out}",
+    "--seed",
+    "{seed}",
+    "--tag",
+    "{labels.fraction}",
+    ...extra,
+  ];
+  const sweep = `sweep:
+  grid:
+    method.name: [supervised, pseudo-label]
+    labels.fraction: [0.2, 0.5]
+  seeds: 2
+`;
+  const file = join(dir, "spec.yaml");
+  writeFileSync(
+    file,
+    `name: e2e
+dataset: { name: shapes, train_images: 20, eval_images: 10, image_size: 32, classes: 3 }
+labels: { protocol: budget, fraction: 0.2 }
+detector: { arch: stand-in }
+method: { name: supervised }
+engine:
+  command: ${JSON.stringify(argv)}
+  resume_args: [--resume]
+  metrics: { from: pycocotools }
+eval: { type: coco }
+${options.grid === false ? "" : sweep}table: { rows: [method.name], columns: [labels.fraction], metric: AP }
+${options.executor ? `executor: ${options.executor}\n` : ""}`,
+  );
+  return file;
+}
+
 export const GT_TINY = fileURLToPath(new URL("../fixtures/command/gt-tiny.json", import.meta.url));
 
 /** Writes run.json for a run directory, as the runner does before starting a worker. */

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { FAKE_TRAINER } from "../helpers/run-dirs.js";
+import { writeStandInSpec } from "../helpers/run-dirs.js";
 import { type SlurmCluster, slurmMissing, startSlurm } from "../helpers/slurm-cluster.js";
 
 // The Slurm executor against a real single-node Slurm started here (SLURM.md).
@@ -13,46 +13,11 @@ import { type SlurmCluster, slurmMissing, startSlurm } from "../helpers/slurm-cl
 const missing = slurmMissing();
 if (missing) console.warn(`skipping the Slurm tests: ${missing}`);
 
-function spec(dir: string, extra: string[], grid = true): string {
-  const argv = [
-    process.execPath,
-    FAKE_TRAINER,
-    "--out",
-    "{out}",
-    "--seed",
-    "{seed}",
-    "--tag",
-    "{labels.fraction}",
-    ...extra,
-  ];
-  const file = join(dir, "spec.yaml");
-  writeFileSync(
-    file,
-    `name: e2e
-dataset: { name: shapes, train_images: 20, eval_images: 10, image_size: 32, classes: 3 }
-labels: { protocol: budget, fraction: 0.2 }
-detector: { arch: stand-in }
-method: { name: supervised }
-engine:
-  command: ${JSON.stringify(argv)}
-  resume_args: [--resume]
-  metrics: { from: pycocotools }
-eval: { type: coco }
-${
-  grid
-    ? `sweep:
-  grid:
-    method.name: [supervised, pseudo-label]
-    labels.fraction: [0.2, 0.5]
-  seeds: 2
-`
-    : ""
-}table: { rows: [method.name], columns: [labels.fraction], metric: AP }
-executor: { type: slurm, gpus_per_run: 1, requeue_signal_seconds: 30 }
-`,
-  );
-  return file;
-}
+const spec = (dir: string, extra: string[], grid = true) =>
+  writeStandInSpec(dir, extra, {
+    grid,
+    executor: "{ type: slurm, gpus_per_run: 1, requeue_signal_seconds: 30 }",
+  });
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 const stateOf = (runs: string, key: string) => readJson(join(runs, key, "state.json"));
