@@ -5,17 +5,7 @@
 
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "./lib/mulberry32.mjs";
 
 // COCO's 80 category ids (1..90 with 10 gaps).
 const GAPS = new Set([12, 26, 29, 30, 45, 66, 68, 69, 71, 83]);

@@ -7,17 +7,7 @@
 // background boxes; scores with 5 decimals (some ties), boxes with 2 decimals.
 
 import { createWriteStream } from "node:fs";
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "./lib/mulberry32.mjs";
 
 const r2 = (v) => Math.round(v * 100) / 100;
 

@@ -151,11 +151,6 @@ export async function resolveSweep(
     exclude: [...loaded.files, resultsDir],
     specDirs: [dirname(resolve(specPath))],
   });
-  const common = {
-    code,
-    locate: loaded.locate,
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-  };
   // Check and expand once; splits are identified (or prepared) per distinct
   // (dataset, labels) pair — blocks are shared between cells, so identity dedupes them.
   const { expansion, diagnostics } = checkSweep(spec, {

@@ -183,7 +183,7 @@ export function parseYamlSpec(file: string, text: string): ParseResult {
   const builder = new Builder(file, doc, lines);
   const root = builder.build(doc.contents as Node, []);
   if (builder.diagnostics.length > 0) return { ok: false, diagnostics: builder.diagnostics };
-  if (!root || root.kind !== "map") {
+  if (root?.kind !== "map") {
     const what = root?.kind === "seq" ? "a list" : "a single value";
     return {
       ok: false,
