@@ -5,36 +5,25 @@
 
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Scalar, Tensor2D } from "@tensorflow/tfjs-core";
-import type { RunConfig, TrainSpec } from "../spec/types.js";
+import type { JsonObject, MethodName, RunConfig, TrainSpec } from "../spec/types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
-import { NotImplementedError, UserError } from "../util/errors.js";
-import { augmentBatch } from "./augment.js";
+import { UserError } from "../util/errors.js";
 import { type BackendChoice, type BackendSelection, selectBackend } from "./backend.js";
 import type { MlcLite } from "./classify/mlc-lite.js";
-import type { Detector } from "./detect/detector.js";
+import { loadMethod } from "./methods/registry.js";
+import type { MethodData } from "./methods/types.js";
 import { createModel } from "./models.js";
 import type { ParamStore } from "./nn/params.js";
 import { Rng } from "./nn/rng.js";
 import { predictDetections } from "./predict.js";
 import type { CocoResult } from "./predictions.js";
-import {
-  type DetectionSample,
-  type ImageMeta,
-  loadImages,
-  type MultiLabelSample,
-  type SampleSource,
-} from "./samples.js";
+import { type ImageMeta, loadImages, type SampleSource } from "./samples.js";
 import { tf } from "./tf.js";
-import { detectionTask } from "./train/detection-task.js";
-import { type TrainConfig, type TrainEvent, type TrainTask, train } from "./train/loop.js";
-import { epochBatch, stepRng } from "./train/sampling.js";
+import { type TrainConfig, type TrainEvent, train } from "./train/loop.js";
 
-export interface TfjsRunInputs {
+export interface TfjsRunInputs extends MethodData {
   /** Dataset category id of each class index (the engine numbers classes 0..C−1). */
   categoryIds: number[];
-  /** Labelled training images: boxes for detectors, positives for mlc-lite. */
-  train: SampleSource<DetectionSample> | SampleSource<MultiLabelSample>;
   /** Images to predict on after training. */
   eval: SampleSource<ImageMeta & { image: Float32Array }>;
 }
@@ -53,8 +42,8 @@ export interface TfjsRunContext {
 }
 
 export type TfjsOutcome =
-  | { kind: "predictions"; file: string; backend: BackendSelection; iterations: number }
-  | { kind: "stopped"; backend: BackendSelection; iterations: number };
+  | { kind: "predictions"; file: string; backend: BackendSelection; iterations: number; method: JsonObject }
+  | { kind: "stopped"; backend: BackendSelection; iterations: number; method: JsonObject };
 
 /** Multi-label predictions: one score per image × class. */
 export interface ScoreResult {
@@ -130,38 +119,6 @@ async function scoreImages(
   return out;
 }
 
-function classifierTask(
-  model: MlcLite,
-  params: ParamStore,
-  source: SampleSource<MultiLabelSample>,
-  spec: TrainSpec,
-  seed: number,
-): TrainTask<{ images: tf.Tensor4D; targets: Tensor2D }> {
-  const batch = spec.batch ?? 16;
-  return {
-    params,
-    nextBatch: async (ctx) => {
-      const idx = epochBatch(source.size, batch, ctx.iter, seed, "labelled");
-      const { images, samples } = await loadImages(source, idx, model.imageSize);
-      const flip = spec.augment?.flip ?? true;
-      const aug = augmentBatch(
-        { images, boxes: samples.map(() => []), classes: samples.map(() => []) },
-        { flip, colorJitter: spec.augment?.color_jitter, scaleJitter: spec.augment?.scale_jitter },
-        stepRng(seed, ctx.iter, "augment"),
-      );
-      if (aug.images !== images) images.dispose();
-      const targets = tf.tensor2d(
-        samples.map((s) =>
-          Array.from({ length: model.numClasses }, (_, c) => (s.positives.includes(c) ? 1 : 0)),
-        ),
-      ) as Tensor2D;
-      return { images: aug.images, targets };
-    },
-    losses: (_ctx, b) => model.loss(model.forward(params, b.images), b.targets) as Record<string, Scalar>,
-    disposeBatch: (b) => tf.dispose([b.images, b.targets]),
-  };
-}
-
 export async function runTfjsEngine(
   config: RunConfig,
   inputs: TfjsRunInputs,
@@ -169,58 +126,46 @@ export async function runTfjsEngine(
 ): Promise<TfjsOutcome> {
   const engine = config.engine as { backend?: BackendChoice };
   const backend = await selectBackend(engine.backend ?? "auto", { threads: ctx.threads ?? 1 });
-  if (config.method.name !== "supervised") {
-    throw new NotImplementedError(
-      `method '${config.method.name}' on the tfjs engine (only 'supervised' so far)`,
-    );
-  }
-  if (inputs.train.size === 0) throw new UserError("no labelled training images in this run's split");
+  if (inputs.labelled.size === 0) throw new UserError("no labelled training images in this run's split");
+  const method = await loadMethod(config.method.name as MethodName);
   const numClasses = inputs.categoryIds.length;
   const built = createModel(config.detector, numClasses, imageSizeOf(config));
   const checkpoints = join(ctx.dir, "checkpoints");
   if (!ctx.resume) rmSync(checkpoints, { recursive: true, force: true });
-  const cfg = trainConfig(config.train, config.seed, inputs.train.size, checkpoints, ctx.resume);
+  const cfg = trainConfig(config.train, config.seed, inputs.labelled.size, checkpoints, ctx.resume);
   const params = built.model.createParams(new Rng(config.seed));
+  let dispose: (() => void) | undefined;
   try {
-    const augment = config.train.augment ?? {};
-    let task: TrainTask<unknown>;
-    let predict: () => Promise<(CocoResult | ScoreResult)[]>;
-    if (built.kind === "detector") {
-      const det: Detector = built.model;
-      task = detectionTask(det, params, inputs.train as SampleSource<DetectionSample>, {
-        batchSize: config.train.batch ?? 16,
-        seed: config.seed,
-        augment: {
-          flip: augment.flip ?? true,
-          scaleJitter: augment.scale_jitter,
-          colorJitter: augment.color_jitter,
-        },
-      }) as TrainTask<unknown>;
-      predict = () => predictDetections(det, params, inputs.eval, { categoryIds: inputs.categoryIds });
-    } else {
-      const mlc = built.model;
-      task = classifierTask(
-        mlc,
-        params,
-        inputs.train as SampleSource<MultiLabelSample>,
-        config.train,
-        config.seed,
-      ) as TrainTask<unknown>;
-      predict = () => scoreImages(mlc, params, inputs.eval, inputs.categoryIds);
-    }
+    const { labelled, unlabelled, extra } = inputs;
+    const setup = await method.create({
+      config,
+      model: built,
+      params,
+      data: { labelled, ...(unlabelled ? { unlabelled } : {}), ...(extra ? { extra } : {}) },
+      seed: config.seed,
+      iterations: cfg.iterations,
+    });
+    dispose = setup.dispose?.bind(setup);
+    const predict: () => Promise<(CocoResult | ScoreResult)[]> =
+      built.kind === "detector"
+        ? () => predictDetections(built.model, params, inputs.eval, { categoryIds: inputs.categoryIds })
+        : () => scoreImages(built.model, params, inputs.eval, inputs.categoryIds);
+    const task = setup.task;
     if (ctx.evaluate) {
       const score = ctx.evaluate;
       task.evaluate = async () => score(await predict());
     }
-    const result = await train(task, { ...cfg, handleSigterm: false }, [], {
+    const result = await train(task, { ...cfg, handleSigterm: false }, setup.hooks, {
       onEvent: ctx.onEvent,
       signal: ctx.signal,
     });
-    if (result.stopped) return { kind: "stopped", backend, iterations: result.iterations };
+    const done = { backend, iterations: result.iterations, method: setup.provenance };
+    if (result.stopped) return { kind: "stopped", ...done };
     const file = join(ctx.dir, "predictions.json");
     await writeFileAtomic(file, `${JSON.stringify(await predict())}\n`);
-    return { kind: "predictions", file, backend, iterations: result.iterations };
+    return { kind: "predictions", file, ...done };
   } finally {
+    dispose?.();
     params.dispose();
   }
 }

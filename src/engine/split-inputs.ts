@@ -47,7 +47,7 @@ export async function splitInputs(config: RunConfig, files: SplitPaths): Promise
   const classifier = config.detector.arch === "mlc-lite";
   return {
     categoryIds,
-    train: classifier ? multiLabelSamples(train, trainImages) : detectionSamples(train, trainImages),
+    labelled: classifier ? multiLabelSamples(train, trainImages) : detectionSamples(train, trainImages),
     eval: detectionSamples(evalDs, evalImages),
   };
 }

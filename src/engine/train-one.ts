@@ -51,13 +51,17 @@ export async function trainOne(specFile: string, options: TrainOneOptions = {}):
   });
   const runs = resolved.plan.runs;
   const pick = options.run ?? "0";
-  const index =
-    /^\d+$/.test(pick) && Number(pick) < runs.length
+  // A short number is an index (never a key prefix: "7" must not pick a key that happens to start with 7).
+  const asIndex = /^\d{1,5}$/.test(pick);
+  const index = asIndex
+    ? Number(pick) < runs.length
       ? Number(pick)
-      : runs.findIndex((r) => r.key.startsWith(pick));
+      : -1
+    : runs.findIndex((r) => r.key.startsWith(pick));
   if (index < 0 || !runs[index]) {
     throw new UserError(
-      `--run ${pick}: the plan has ${runs.length} run(s) (indices 0–${runs.length - 1}) and no key starting with it`,
+      `--run ${pick}: the plan has ${runs.length} run(s) (indices 0–${runs.length - 1})` +
+        (asIndex ? "" : " and no key starting with it"),
     );
   }
   const run = runs[index]!;

@@ -9,7 +9,7 @@ import { splitInputs } from "../engine/split-inputs.js";
 import { evaluateFiles } from "../eval/run-eval.js";
 import type { EvalReport } from "../eval/types.js";
 import { RUN_FILES, type RunState, readState, writeState } from "../results/run-store.js";
-import type { CommandEngineSpec } from "../spec/types.js";
+import type { CommandEngineSpec, JsonObject } from "../spec/types.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { acquireLock } from "./lock.js";
@@ -49,7 +49,8 @@ async function execute(
   signal: AbortSignal,
   emit: (event: WorkerEvent) => void,
 ): Promise<
-  { metrics: Metrics; source: string; report?: EvalReport; backend?: BackendSelection } | "stopped"
+  | { metrics: Metrics; source: string; report?: EvalReport; backend?: BackendSelection; method?: JsonObject }
+  | "stopped"
 > {
   const engine = record.config.engine;
   if ("command" in engine) {
@@ -95,6 +96,7 @@ async function execute(
     source: `labelsweep ${report.type} evaluator`,
     report,
     backend: outcome.backend,
+    method: outcome.method,
   };
 }
 
@@ -184,6 +186,8 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
               versions: { ...provenance.versions, [result.backend.package]: result.backend.version },
             }
           : {}),
+        // The method's resolved options and code-vs-paper choices (METHODS.md).
+        ...(result.method ? { method: result.method } : {}),
       },
     });
     await writeState(dir, { ...state, status: "done", updated: ended, ended, exitCode: 0 });

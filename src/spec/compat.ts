@@ -10,14 +10,15 @@ export const BUILTIN_DATASETS = ["shapes", "coco", "voc", "lvis"] as const;
 export const BUILTIN_ARCHS: readonly DetectorArch[] = ["ssd-lite", "retinanet-lite", "mlc-lite"];
 const DETECTORS: readonly string[] = ["ssd-lite", "retinanet-lite"];
 
-interface MethodRule {
+export interface MethodRule {
   archs: readonly string[];
   protocols?: readonly LabelProtocol[];
   needsUnlabeled?: boolean;
   why: string;
 }
 
-const RULES: Record<MethodName, MethodRule> = {
+/** Which detectors and label protocols each method accepts: the one table of these pairs (the engine's method registry reads it too). */
+export const METHOD_RULES: Record<MethodName, MethodRule> = {
   supervised: { archs: BUILTIN_ARCHS, why: "" },
   csd: {
     archs: DETECTORS,
@@ -115,7 +116,7 @@ export function checkCompatibility(config: Obj, locate?: Locator): Diagnostic[] 
   const arch = String(detector.arch ?? "");
   const protocol = obj(config.labels).protocol as LabelProtocol | undefined;
   const evalType = obj(config.eval).type;
-  const rule = method ? RULES[method] : undefined;
+  const rule = method ? METHOD_RULES[method] : undefined;
   const builtinArch = (BUILTIN_ARCHS as readonly string[]).includes(arch);
 
   if (rule && builtinArch && !rule.archs.includes(arch)) {

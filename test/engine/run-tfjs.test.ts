@@ -48,7 +48,11 @@ describe("runTfjsEngine", () => {
   it("trains ssd-lite, stops on request, resumes, and writes COCO results", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ls-run-"));
     const data = samples(8);
-    const inputs = { categoryIds: [5, 6, 7], train: arraySource(data), eval: arraySource(data.slice(0, 3)) };
+    const inputs = {
+      categoryIds: [5, 6, 7],
+      labelled: arraySource(data),
+      eval: arraySource(data.slice(0, 3)),
+    };
     const stop = new AbortController();
     const first = await runTfjsEngine(config("ssd-lite"), inputs, {
       dir,
@@ -90,7 +94,7 @@ describe("runTfjsEngine", () => {
     const data = samples(8).map((s) => ({ ...s, positives: [...new Set(s.classes)] }));
     const out = await runTfjsEngine(
       config("mlc-lite"),
-      { categoryIds: [5, 6, 7], train: arraySource(data), eval: arraySource(data.slice(0, 2)) },
+      { categoryIds: [5, 6, 7], labelled: arraySource(data), eval: arraySource(data.slice(0, 2)) },
       { dir, resume: false },
     );
     expect(out.kind).toBe("predictions");
@@ -103,7 +107,7 @@ describe("runTfjsEngine", () => {
     const dir = mkdtempSync(join(tmpdir(), "ls-csd-"));
     const err = await runTfjsEngine(
       config("ssd-lite", { method: { name: "csd" } }),
-      { categoryIds: [1], train: arraySource(samples(2)), eval: arraySource([]) },
+      { categoryIds: [1], labelled: arraySource(samples(2)), eval: arraySource([]) },
       { dir, resume: false },
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotImplementedError);
