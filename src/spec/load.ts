@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from "node:fs";
+import { closeSync, openSync, readSync, realpathSync, type Stats, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UserError } from "../util/errors.js";
 import { checkNames } from "./compat.js";
@@ -7,6 +7,7 @@ import { type LocatedMap, type LocatedNode, locate, mergeLocated, toValue } from
 import { applyOverrides, type Overrides } from "./overrides.js";
 import { validateSpecValue } from "./schema.js";
 import type { JsonObject, Spec } from "./types.js";
+import { binaryReason, MAX_SPEC_BYTES, sizeText } from "./yaml-limits.js";
 import { parseYamlSpec } from "./yaml-source.js";
 
 // Loading a spec: read the YAML with positions, follow `extends` (relative
@@ -29,29 +30,73 @@ interface Layer {
   files: string[];
 }
 
+/** The file's bytes, at most `limit` + 1 of them (a file can grow, or report size 0, as /proc files do). */
+function readBounded(file: string, limit: number): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(limit + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fileKind(s: Stats): string {
+  if (s.isCharacterDevice()) return "a character device";
+  if (s.isBlockDevice()) return "a block device";
+  if (s.isFIFO()) return "a named pipe";
+  if (s.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/** The spec's text, or why it cannot be one (never reads more than MAX_SPEC_BYTES + 1 bytes). */
+function specText(file: string): { text: string } | { reason: string } {
+  try {
+    const s = statSync(file);
+    if (s.isDirectory()) return { reason: "it is a folder; expected a YAML file" };
+    if (!s.isFile()) return { reason: `it is ${fileKind(s)}, not a regular file; expected a YAML file` };
+    const tooBig = (size: number) => ({
+      reason: `it is ${sizeText(size)}; a spec may be at most ${sizeText(MAX_SPEC_BYTES)} (${MAX_SPEC_BYTES} bytes)`,
+    });
+    if (s.size > MAX_SPEC_BYTES) return tooBig(s.size);
+    const bytes = readBounded(file, MAX_SPEC_BYTES);
+    if (bytes.length > MAX_SPEC_BYTES) return tooBig(bytes.length);
+    const binary = binaryReason(bytes);
+    if (binary) return { reason: `it is not a text file (${binary}); expected a YAML file` };
+    return { text: bytes.toString("utf8") };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return {
+      reason:
+        code === "ENOENT"
+          ? "no such file"
+          : code === "EISDIR"
+            ? "it is a folder; expected a YAML file"
+            : (err as Error).message,
+    };
+  }
+}
+
 function readText(
   file: string,
   from: { loc: SourceLocation } | undefined,
   diagnostics: Diagnostic[],
 ): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a folder; expected a YAML file"
-          : (err as Error).message;
-    if (!from) throw new UserError(`cannot read spec file ${file}: ${reason}`);
-    diagnostics.push({
-      location: from.loc,
-      path: ["extends"],
-      message: `cannot read extended file ${file}: ${reason}`,
-    });
-    return undefined;
-  }
+  const read = specText(file);
+  if ("text" in read) return read.text;
+  if (!from) throw new UserError(`cannot read spec file ${file}: ${read.reason}`);
+  diagnostics.push({
+    location: from.loc,
+    path: ["extends"],
+    message: `cannot read extended file ${file}: ${read.reason}`,
+  });
+  return undefined;
 }
 
 function extendsEntries(

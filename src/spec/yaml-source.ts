@@ -10,19 +10,23 @@ import {
 } from "yaml";
 import type { Diagnostic, KeyPath, SourceLocation } from "./diagnostics.js";
 import type { LocatedMap, LocatedNode } from "./located.js";
+import { findDepthExcess, MAX_ALIAS_NODES, MAX_SPEC_DEPTH, MAX_SYNTAX_PROBLEMS } from "./yaml-limits.js";
 
 // Reads one YAML file into a located tree. YAML's sharp edges are closed here:
 // duplicate keys are errors (a silently ignored second `lr:` is a classic
 // config bug), anchors/aliases and `<<` merge keys work, alias bombs are
-// refused by a node budget, and the document must be a mapping.
-
-/** More nodes than any real spec has; "billion laughs" documents blow through it at once. */
-const NODE_BUDGET = 100_000;
+// refused by a budget on the nodes aliases add, nesting is refused beyond
+// MAX_SPEC_DEPTH before the parser sees the text, and the document must be a
+// mapping (yaml-limits.ts).
 
 export type ParseResult = { ok: true; root: LocatedMap } | { ok: false; diagnostics: Diagnostic[] };
 
 class Builder {
-  private nodes = 0;
+  /** Nodes added by expanding aliases ("billion laughs" documents blow through the budget at once). */
+  private aliasNodes = 0;
+  /** How many alias expansions enclose the node being built. */
+  private inAlias = 0;
+  private tooDeep = false;
   readonly diagnostics: Diagnostic[] = [];
   constructor(
     private readonly file: string,
@@ -40,18 +44,25 @@ class Builder {
   }
 
   build(node: Node | null | undefined, path: KeyPath, depth = 0): LocatedNode | undefined {
-    if (++this.nodes > NODE_BUDGET) {
-      if (this.nodes === NODE_BUDGET + 1) {
+    if (this.inAlias > 0 && ++this.aliasNodes > MAX_ALIAS_NODES) {
+      if (this.aliasNodes === MAX_ALIAS_NODES + 1) {
         this.fail(
           path,
           node?.range?.[0],
-          `aliases expand to more than ${NODE_BUDGET} nodes (an alias bomb?); refused`,
+          `aliases expand to more than ${MAX_ALIAS_NODES} nodes (an alias bomb?); refused`,
         );
       }
       return undefined;
     }
-    if (depth > 200) {
-      this.fail(path, node?.range?.[0], "nesting deeper than 200 levels (a recursive alias?); refused");
+    if (depth > MAX_SPEC_DEPTH) {
+      // Only aliases get here (the text itself was checked before parsing): say it once.
+      if (this.tooDeep) return undefined;
+      this.tooDeep = true;
+      this.fail(
+        path.slice(0, 4),
+        node?.range?.[0],
+        `aliases nest deeper than ${MAX_SPEC_DEPTH} levels (a spec may nest at most ${MAX_SPEC_DEPTH}); refused`,
+      );
       return undefined;
     }
     if (node == null) return { kind: "scalar", value: null, loc: this.loc(undefined) };
@@ -62,8 +73,13 @@ class Builder {
         this.fail(path, node.range?.[0], `unknown alias *${node.source}`);
         return undefined;
       }
-      const built = this.build(target as Node, path, depth + 1);
-      return built && { ...built, loc };
+      this.inAlias++;
+      try {
+        const built = this.build(target as Node, path, depth + 1);
+        return built && { ...built, loc };
+      } finally {
+        this.inAlias--;
+      }
     }
     if (isScalar(node)) {
       const v = node.value;
@@ -130,16 +146,49 @@ class Builder {
 
 export function parseYamlSpec(file: string, text: string): ParseResult {
   const lines = new LineCounter();
+  const at = (offset: number): SourceLocation => {
+    const p = lines.linePos(offset);
+    return { file, line: p.line, column: p.col };
+  };
+  const deep = findDepthExcess(text);
+  if (deep) {
+    const before = text.slice(0, deep.offset);
+    const line = before.split("\n").length;
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          location: { file, line, column: deep.offset - before.lastIndexOf("\n") },
+          path: [],
+          message: `nesting deeper than ${MAX_SPEC_DEPTH} levels; a spec may nest mappings and lists at most ${MAX_SPEC_DEPTH} deep`,
+        },
+      ],
+    };
+  }
+  try {
+    return parseText(file, text, lines, at);
+  } catch (err) {
+    // The depth check above keeps recursion shallow; this is the last guard, never a stack trace.
+    if (!(err instanceof RangeError)) throw err;
+    return {
+      ok: false,
+      diagnostics: [{ location: at(0), path: [], message: `cannot parse: ${err.message}` }],
+    };
+  }
+}
+
+function parseText(
+  file: string,
+  text: string,
+  lines: LineCounter,
+  at: (offset: number) => SourceLocation,
+): ParseResult {
   const docs = parseAllDocuments(text, {
     lineCounter: lines,
     uniqueKeys: true,
     merge: true,
     prettyErrors: false,
   });
-  const at = (offset: number): SourceLocation => {
-    const p = lines.linePos(offset);
-    return { file, line: p.line, column: p.col };
-  };
   if (!Array.isArray(docs)) {
     // parseAllDocuments returns an EmptyStream for a file with no document at all.
     return { ok: false, diagnostics: [{ location: at(0), path: [], message: emptyMessage }] };
@@ -161,8 +210,8 @@ export function parseYamlSpec(file: string, text: string): ParseResult {
   }
   // Duplicate keys "found" while the parser recovers from a syntax error are artifacts of the recovery.
   const syntax = diagnostics.filter((d) => !d.message.startsWith("duplicate key"));
-  if (syntax.length > 0) return { ok: false, diagnostics: syntax };
-  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  if (syntax.length > 0) return { ok: false, diagnostics: capped(syntax) };
+  if (diagnostics.length > 0) return { ok: false, diagnostics: capped(diagnostics) };
   if (docs.length > 1) {
     const second = docs[1]!;
     return {
@@ -199,13 +248,32 @@ export function parseYamlSpec(file: string, text: string): ParseResult {
   return { ok: true, root };
 }
 
-/** The key path of the innermost map entry whose key or value spans `offset`. */
+/** The first MAX_SYNTAX_PROBLEMS problems, and one line saying how many more there were. */
+function capped(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_SYNTAX_PROBLEMS) return diagnostics;
+  const rest = diagnostics.length - MAX_SYNTAX_PROBLEMS;
+  const next = diagnostics[MAX_SYNTAX_PROBLEMS]!;
+  return [
+    ...diagnostics.slice(0, MAX_SYNTAX_PROBLEMS),
+    {
+      ...(next.location ? { location: next.location } : {}),
+      path: [],
+      message: `${rest} more YAML problem${rest === 1 ? "" : "s"} from here on, not shown (the first ${MAX_SYNTAX_PROBLEMS} are above)`,
+    },
+  ];
+}
+
+/** Key paths of syntax errors stop at this depth: enough to find the place, short enough to read. */
+const ERROR_PATH_DEPTH = 8;
+
+/** The key path of the innermost map entry whose key or value spans `offset` (at most ERROR_PATH_DEPTH deep). */
 function pathAtOffset(
   node: Node,
   offset: number,
   path: (string | number)[],
   strict: boolean,
 ): (string | number)[] {
+  if (path.length >= ERROR_PATH_DEPTH) return path;
   const end = (r: readonly number[] | undefined | null) => (r ? (strict ? r[1]! : r[2]! + 1) : 0);
   if (isMap(node)) {
     for (const pair of node.items as { key: Node | null; value: Node | null }[]) {

@@ -23,7 +23,9 @@ import { type CliResult, REPO_ROOT, runCli } from "../helpers/cli.js";
 // output line, as `validate` prints them: `file:line:col  key.path  message`.
 // A known-bug case still has to exit 2 and write nothing; its expectations run
 // as `it.fails`, so the test turns red the day the bug is fixed, as a reminder
-// to delete the known-bug line.
+// to delete the known-bug line. Cases without `args` are validated together in
+// one `labelsweep validate` call per folder (each file is reported in its own
+// block, which ends with its "N problems found" line).
 
 const FIXTURES = join(REPO_ROOT, "test", "fixtures", "specs");
 
@@ -108,6 +110,44 @@ function runCase(command: string, c: BadCase) {
   return run;
 }
 
+interface BatchRun {
+  result: CliResult;
+  before: string[];
+  after: string[];
+  /** Each case file's part of the report (its lines, up to its "N problems found" line). */
+  blocks: Map<string, string>;
+}
+
+const batches = new Map<string, Promise<BatchRun>>();
+
+/**
+ * `validate` takes many files and reports each in its own block, so the cases
+ * of a folder that need no extra arguments run in one process: the suite
+ * spends its time checking, not starting Node a hundred times.
+ */
+function runBatch(dir: string, cases: readonly BadCase[]): Promise<BatchRun> {
+  let run = batches.get(dir);
+  if (!run) {
+    run = (async () => {
+      const before = snapshot(dir);
+      const result = await runCli(["validate", ...cases.map((c) => c.file)], { cwd: dir });
+      // validate reports the files in the order given, each block ending with its count line.
+      const blocks = new Map<string, string>();
+      let lines: string[] = [];
+      for (const line of result.stderr.split("\n")) {
+        lines.push(line);
+        if (!/^\d+ problems? found; nothing was run or written\.$/.test(line)) continue;
+        const owner = cases[blocks.size];
+        if (owner) blocks.set(owner.file, lines.join("\n"));
+        lines = [];
+      }
+      return { result, before, after: snapshot(dir), blocks };
+    })();
+    batches.set(dir, run);
+  }
+  return run;
+}
+
 function checkReport(c: BadCase, output: string): void {
   const lines = output.split("\n");
   for (const e of c.expects) {
@@ -130,18 +170,39 @@ function suite(dir: string, commands: readonly string[]): void {
     expect(cases.length).toBeGreaterThan(0);
     for (const c of cases) expect(c.expects.length, c.file).toBeGreaterThan(0);
   });
+  const batched = cases.filter((c) => c.args.length === 0);
+  if (commands.includes("validate")) {
+    it(`validate ${batched.length} cases in one call: exits 2, refuses every file, writes nothing`, async () => {
+      const { result, before, after, blocks } = await runBatch(dir, batched);
+      expect(result.code, result.stdout + result.stderr).toBe(2);
+      expect(result.stdout).not.toMatch(/^ok /m);
+      expect(result.stderr).toContain(`${batched.length} of ${batched.length} spec file(s) invalid`);
+      expect(blocks.size, "one report block per file, in order").toBe(batched.length);
+      expect(after).toEqual(before);
+    });
+  }
   for (const command of commands) {
     for (const c of cases) {
-      it(`${command} ${c.name}: exits 2 and writes nothing`, async () => {
-        const { result, before, after } = await runCase(command, c);
-        expect(result.code, result.stdout + result.stderr).toBe(2);
-        expect(result.stdout).not.toMatch(/^ok /m);
-        expect(after).toEqual(before);
-      });
+      const batch = command === "validate" && c.args.length === 0;
+      if (!batch) {
+        it(`${command} ${c.name}: exits 2 and writes nothing`, async () => {
+          const { result, before, after } = await runCase(command, c);
+          expect(result.code, result.stdout + result.stderr).toBe(2);
+          expect(result.stdout).not.toMatch(/^ok /m);
+          expect(after).toEqual(before);
+        });
+      }
       const report = c.knownBug ? it.fails : it;
       report(`${command} ${c.name}: reports ${c.expects.map((e) => e.path).join(", ")}`, async () => {
-        const { result } = await runCase(command, c);
-        checkReport(c, result.stdout + result.stderr);
+        if (batch) {
+          const { blocks, result } = await runBatch(dir, batched);
+          const block = blocks.get(c.file);
+          expect(block, `${c.file}: no report of its own in\n${result.stderr}`).toBeDefined();
+          checkReport(c, block!);
+        } else {
+          const { result } = await runCase(command, c);
+          checkReport(c, result.stdout + result.stderr);
+        }
       });
     }
   }
