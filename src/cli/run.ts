@@ -161,6 +161,7 @@ export function registerRun(program: Command): void {
           for (const line of f.logTail) process.stdout.write(`  | ${line}\n`);
         }
         if (r.table) process.stdout.write(`\n${r.table}`);
+        if (r.summaryKept) process.stdout.write(`\nsummary not replaced: ${r.summaryKept}`);
         const done = r.results.filter((x) => x.outcome === "done").length;
         const before = { done: 0, failed: 0, running: 0 };
         const chosen = new Set(r.selected.map((x) => x.key));

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { writeSummary } from "../results/summary.js";
+import { type SummaryWrite, writeSummary } from "../results/summary.js";
+import { guardMessage } from "../results/summary-guard.js";
 import { summaryInputOf } from "../results/summary-input.js";
 import type { LoadOptions } from "../spec/load.js";
 import type { Plan, PlannedRun } from "../sweep/plan.js";
@@ -53,6 +54,8 @@ export interface RunSweepResult {
   selected: PlannedRun[];
   results: TaskResult[];
   table: string | null;
+  /** Set when the summary on disk had more finished runs and was kept: why (summary-guard.ts). */
+  summaryKept?: string;
   resultsDir: string;
   /** Slurm executor: the submission and what happened to it; with --dry-run, the script preview. */
   slurm?: SlurmSweepOutcome & { preview?: string };
@@ -111,14 +114,16 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       config: run.config,
       cell: Object.fromEntries(plan.columns.map((c, i) => [c, run.values[i] ?? null])),
       split: { hash: run.split, files: splits?.filesFor(run.config) ?? {} },
-      code: { commit: code.commit, dirty: code.dirty, dirtyHash: code.dirtyHash },
+      code: { commit: code.commit, dirty: code.dirty, identity: run.code },
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), record);
     tasks.push({ key: run.key, dir });
   }
 
   const labels = new Map(selected.map((r) => [r.key, label(plan, r)]));
-  let summaries = Promise.resolve("");
+  // After every finished run; a summary on disk with more finished runs is kept (summary-guard.ts)
+  // until this sweep has caught up with it, and the last verdict is reported at the end.
+  let summaries: Promise<SummaryWrite | null> = Promise.resolve(null);
   const refresh = () => {
     summaries = summaries.then(() => writeSummary(summaryInput));
   };
@@ -136,7 +141,7 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       ...(options.onStopHandle ? { onStopHandle: options.onStopHandle } : {}),
     });
     refresh();
-    return { ...base, results: slurm.results, table: await summaries, slurm };
+    return { ...base, results: slurm.results, ...tableOf(await summaries), slurm };
   }
 
   const gpus = selectGpus(
@@ -165,6 +170,9 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
   const results = await execution.results;
   progress.stop();
   refresh();
-  const md = await summaries;
-  return { ...base, results, table: md };
+  return { ...base, results, ...tableOf(await summaries) };
+}
+
+function tableOf(w: SummaryWrite | null): Pick<RunSweepResult, "table" | "summaryKept"> {
+  return { table: w?.md ?? null, ...(w?.kept ? { summaryKept: guardMessage(w.kept, w.file) } : {}) };
 }

@@ -142,12 +142,16 @@ export interface TrainSpec {
   unlabeled_ratio?: number;
 }
 
-export type MetricsSource =
+/** The scale a trainer prints its metrics in (fraction: 0.412; percent: 41.2); undeclared: detected. */
+export type MetricsScale = "fraction" | "percent";
+
+export type MetricsSource = { scale?: MetricsScale } & (
   | { from: "predictions"; file: string }
   | { from: "pycocotools"; file?: string }
   | { from: "detectron2"; file?: string; task?: string }
   | { from: "mmengine"; file: string }
-  | { from: "jsonl"; file: string };
+  | { from: "jsonl"; file: string }
+);
 
 export interface CommandEngineSpec {
   command: string[];
@@ -157,6 +161,12 @@ export interface CommandEngineSpec {
   env?: Record<string, string>;
   cwd?: string;
   timeout?: number;
+  /**
+   * Globs (relative to the spec's folder) of further files whose content is
+   * part of the runs' code identity, tracked by git or not (configs, a
+   * trainer outside any repository).
+   */
+  code?: string[];
 }
 
 export interface TfjsEngineSpec {

@@ -3,9 +3,9 @@ import { SpecError } from "../spec/diagnostics.js";
 import type { LoadOptions } from "../spec/load.js";
 import { loadSpec } from "../spec/load.js";
 import type { RunConfig, Spec, SplitFiles } from "../spec/types.js";
-import { codeVersion } from "./code-version.js";
+import { type CodeIdentity, codeIdentities, codeRequest } from "./code-identity.js";
+import { type CodeVersion, codeVersion } from "./code-version.js";
 import { checkSweep, keyExpansion, type Plan } from "./plan.js";
-import type { CodeVersion } from "./run-key.js";
 import { type RunStatus, readRunStatuses } from "./run-status.js";
 
 // spec → checked, keyed plan with its splits, and every run's status: what
@@ -59,10 +59,8 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
   const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
   const spec = loaded.spec;
   const resultsDir = resolve(options.resultsDir ?? "results");
-  const code = await codeVersion(dirname(resolve(specPath)), {
-    exclude: [...loaded.files, resultsDir],
-    specDirs: [dirname(resolve(specPath))],
-  });
+  const specDir = dirname(resolve(specPath));
+  const code = await codeVersion(specDir, { exclude: [resultsDir] });
   // Check and expand once; splits are identified (or prepared) per distinct
   // (dataset, labels) pair — blocks are shared between cells, so identity dedupes them.
   const { expansion, diagnostics } = checkSweep(spec, {
@@ -71,22 +69,21 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
     ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
   });
   if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
-  const configs: RunConfig[] = [];
-  const seen = new Map<object, Set<object>>();
-  for (const cell of expansion.cells) {
-    const { dataset, labels } = cell.config;
-    const labelsSeen = seen.get(dataset) ?? new Set<object>();
-    seen.set(dataset, labelsSeen);
-    if (labelsSeen.has(labels)) continue;
-    labelsSeen.add(labels);
-    configs.push(cell.config);
-  }
+  const configs = distinct(expansion.cells, "dataset", "labels");
+  // Code identities once per distinct (engine, method) pair: the trainer's repository is read once.
+  const identities = await codeIdentities(distinct(expansion.cells, "engine", "method"), {
+    specDir,
+    // Results are written by the runs; spec files enter each key through their config.
+    exclude: [...loaded.files, resultsDir],
+    specDirs: [specDir],
+  });
+  const codeIdentity = (config: RunConfig): CodeIdentity => identities.get(codeRequest(config))!;
   const ctx = { experiment: spec.name, resultsDir };
   const splits = options.prepare ? await options.splits.prepare(configs, ctx) : undefined;
   const identified = splits
     ? { hashFor: splits.hashFor, problems: [] as string[] }
     : await options.splits.identify(configs, ctx);
-  const plan = keyExpansion(spec, expansion, { code, splitHash: identified.hashFor });
+  const plan = keyExpansion(spec, expansion, { code, codeIdentity, splitHash: identified.hashFor });
   const statuses = readRunStatuses(
     resultsDir,
     plan.experiment,
@@ -101,4 +98,24 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
     splitProblems: identified.problems,
     ...(splits ? { splits } : {}),
   };
+}
+
+/** One config per distinct pair of blocks (blocks are shared between cells, so identity dedupes them). */
+function distinct(
+  cells: readonly { config: RunConfig }[],
+  a: "dataset" | "engine",
+  b: "labels" | "method",
+): RunConfig[] {
+  const out: RunConfig[] = [];
+  const seen = new Map<object, Set<object>>();
+  for (const cell of cells) {
+    const first = cell.config[a] as object;
+    const second = cell.config[b] as object;
+    const inner = seen.get(first) ?? new Set<object>();
+    seen.set(first, inner);
+    if (inner.has(second)) continue;
+    inner.add(second);
+    out.push(cell.config);
+  }
+  return out;
 }

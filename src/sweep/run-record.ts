@@ -11,11 +11,15 @@ export type { SplitFiles };
 /** A run's metrics under labelsweep's names (AP, AP50, …, mAP), as fractions; null where undefined. */
 export type Metrics = Record<string, number | null>;
 
-export interface CodeVersion {
+/** Which code made a run: its identity (in the key) and the spec repository's git state (provenance). */
+export interface RunCode {
   commit: string | null;
+  /** A tracked file of the spec's repository differed from the commit. */
   dirty: boolean;
-  /** Hash of uncommitted changes (tracked diff + untracked files); null when clean. */
-  dirtyHash: string | null;
+  /** The code identity hash that entered the run key (sweep/code-identity.ts). */
+  identity?: string;
+  /** Before key version 3: hash of uncommitted changes (tracked diff + untracked files). */
+  dirtyHash?: string | null;
 }
 
 export interface Provenance {
@@ -41,7 +45,7 @@ export interface RunRecord {
   /** The swept values that name this cell (path → value), seed and fold included. */
   cell: Record<string, JsonValue>;
   split: { hash: string | null; files: SplitFiles };
-  code: CodeVersion;
+  code: RunCode;
   provenance?: Provenance;
 }
 
