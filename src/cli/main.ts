@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
+import { describeFsFault, EXIT_IO } from "../util/fs-faults.js";
 import { registerCollect } from "./collect.js";
 import { registerData } from "./data.js";
 import { registerDiff } from "./diff.js";
@@ -52,6 +53,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UserError) {
       process.stderr.write(`${err.message.replace(/\n?$/, "\n")}`);
       return err.exitCode;
+    }
+    // Disk full, a read-only results directory, a file where a folder should be: one line, no stack.
+    const fault = describeFsFault(err);
+    if (fault) {
+      process.stderr.write(`labelsweep: ${fault}\n`);
+      return EXIT_IO;
     }
     throw err;
   }

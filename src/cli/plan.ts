@@ -1,8 +1,9 @@
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { dataSplits } from "../exec/data-splits.js";
-import { resolveSweep } from "../exec/run-sweep.js";
+import { dataSplits } from "../data/index.js";
+import { explainKey } from "../sweep/explain-key.js";
 import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
+import { resolveSweep } from "../sweep/resolve.js";
 import { collect, positiveInt } from "./options.js";
 
 export function registerPlan(program: Command): void {
@@ -15,10 +16,18 @@ export function registerPlan(program: Command): void {
     .option("--results <dir>", "results directory", "results")
     .option("--max-runs <n>", "allow plans above the 10,000-run cap", positiveInt)
     .option("--json", "print the plan as JSON (full keys, configs, swept values, status)")
+    .option("--explain-key <key>", "print what went into one run key (config, split, code files, packages)")
     .action(
       async (
         file: string,
-        opts: { set: string[]; sweep: string[]; results: string; maxRuns?: number; json?: boolean },
+        opts: {
+          set: string[];
+          sweep: string[];
+          results: string;
+          maxRuns?: number;
+          json?: boolean;
+          explainKey?: string;
+        },
       ) => {
         const r = await resolveSweep(file, {
           set: opts.set,
@@ -27,6 +36,10 @@ export function registerPlan(program: Command): void {
           splits: dataSplits(dirname(resolve(file))),
           ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
         });
+        if (opts.explainKey !== undefined) {
+          process.stdout.write(explainKey(r.plan, opts.explainKey));
+          return;
+        }
         process.stdout.write(
           opts.json ? formatPlanJson(r.plan, r.statuses) : formatPlanTable(r.plan, r.statuses),
         );

@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { dataSplits } from "../exec/data-splits.js";
+import { dataSplits } from "../data/index.js";
 import { runSweep } from "../exec/run-sweep.js";
 import { formatPlanTable } from "../sweep/plan-format.js";
 import { EXIT } from "../util/errors.js";
@@ -161,6 +161,7 @@ export function registerRun(program: Command): void {
           for (const line of f.logTail) process.stdout.write(`  | ${line}\n`);
         }
         if (r.table) process.stdout.write(`\n${r.table}`);
+        if (r.summaryKept) process.stdout.write(`\nsummary not replaced: ${r.summaryKept}`);
         const done = r.results.filter((x) => x.outcome === "done").length;
         const before = { done: 0, failed: 0, running: 0 };
         const chosen = new Set(r.selected.map((x) => x.key));

@@ -1,9 +1,13 @@
 import { dirname, join, resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { dataSplits } from "../exec/data-splits.js";
-import { resolveSweep, summaryInputOf } from "../exec/run-sweep.js";
-import { renderCsv, renderLatex } from "../results/render-table.js";
-import { buildSummary, collectOutcomes, writeSummary } from "../results/summary.js";
+import { dataSplits } from "../data/index.js";
+import { renderCsv, renderLatex, renderMarkdown } from "../results/render-table.js";
+import { buildSummary, collectOutcomes, type SummaryWrite, writeSummary } from "../results/summary.js";
+import { guardMessage } from "../results/summary-guard.js";
+import { summaryInputOf } from "../results/summary-input.js";
+import { resolveSweep } from "../sweep/resolve.js";
+import { EXIT } from "../util/errors.js";
+import { describeFsFault } from "../util/fs-faults.js";
 import { collect } from "./options.js";
 
 export function registerTable(program: Command): void {
@@ -14,27 +18,49 @@ export function registerTable(program: Command): void {
     .option("--set <path=value>", "override a value (repeatable)", collect, [])
     .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
     .option("--results <dir>", "results directory", "results")
+    .option("--force", "write the summary even when the one on disk has more finished runs")
     .addOption(
       new Option("--format <format>", "what to print").choices(["md", "csv", "latex", "json"]).default("md"),
     )
     .action(
-      async (file: string, opts: { set: string[]; sweep: string[]; results: string; format: string }) => {
+      async (
+        file: string,
+        opts: { set: string[]; sweep: string[]; results: string; format: string; force?: boolean },
+      ) => {
         const r = await resolveSweep(file, {
           ...opts,
           resultsDir: opts.results,
           splits: dataSplits(dirname(resolve(file))),
         });
         const input = summaryInputOf(r);
-        const md = await writeSummary(input);
-        if (opts.format === "md") {
-          process.stdout.write(md);
+        let written: SummaryWrite | null = null;
+        let unwritable: string | null = null;
+        try {
+          written = await writeSummary(input, { force: opts.force === true });
+        } catch (err) {
+          // A read-only (or full) results directory: the table is still printed.
+          unwritable = describeFsFault(err);
+          if (!unwritable) throw err;
+        }
+        if (written?.kept) {
+          process.stderr.write(`labelsweep table: ${guardMessage(written.kept, written.file)}`);
+          process.exitCode = EXIT.failure;
           return;
         }
-        const { summary, agg } = buildSummary(input, collectOutcomes(input));
-        if (opts.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        const { summary, agg, md } =
+          written ??
+          (() => {
+            const built = buildSummary(input, collectOutcomes(input));
+            return { ...built, md: renderMarkdown(built.agg, input.table, built.refs) };
+          })();
+        if (opts.format === "md") process.stdout.write(md);
+        else if (opts.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else if (opts.format === "csv") process.stdout.write(renderCsv(agg));
         else process.stdout.write(renderLatex(agg, input.table));
-        process.stderr.write(`wrote ${join(r.resultsDir, r.plan.experiment)}/summary.json\n`);
+        if (unwritable)
+          process.stderr.write(`note: summary.json and the table files were not written: ${unwritable}\n`);
+        else if (opts.format !== "md")
+          process.stderr.write(`wrote ${join(r.resultsDir, r.plan.experiment)}/summary.json\n`);
       },
     );
 }

@@ -142,12 +142,16 @@ export interface TrainSpec {
   unlabeled_ratio?: number;
 }
 
-export type MetricsSource =
+/** The scale a trainer prints its metrics in (fraction: 0.412; percent: 41.2); undeclared: detected. */
+export type MetricsScale = "fraction" | "percent";
+
+export type MetricsSource = { scale?: MetricsScale } & (
   | { from: "predictions"; file: string }
   | { from: "pycocotools"; file?: string }
   | { from: "detectron2"; file?: string; task?: string }
   | { from: "mmengine"; file: string }
-  | { from: "jsonl"; file: string };
+  | { from: "jsonl"; file: string }
+);
 
 export interface CommandEngineSpec {
   command: string[];
@@ -157,6 +161,12 @@ export interface CommandEngineSpec {
   env?: Record<string, string>;
   cwd?: string;
   timeout?: number;
+  /**
+   * Globs (relative to the spec's folder) of further files whose content is
+   * part of the runs' code identity, tracked by git or not (configs, a
+   * trainer outside any repository).
+   */
+  code?: string[];
 }
 
 export interface TfjsEngineSpec {
@@ -266,3 +276,26 @@ export type SemanticKey = (typeof SEMANTIC_KEYS)[number];
 
 /** One cell of the expanded sweep: the resolved config of exactly one run. */
 export type RunConfig = Pick<Spec, SemanticKey>;
+
+/**
+ * The files of a run's label split, by role: what the data stage writes
+ * (data/prepare-runs.ts), run.json records (sweep/run-record.ts) and the
+ * command engine's named placeholders ({annotations}, {unlabeled}, …) expand
+ * to. Absent when the split has none, and `images` absent for shapes unless
+ * prepared with shapesImages: "files".
+ */
+export interface SplitFiles {
+  /** Labelled training annotations: COCO/LVIS JSON, or for VOC the labelled ImageSets list. */
+  annotations?: string;
+  /** Unlabelled training images: image-only JSON (VOC: ImageSets list). */
+  unlabeled?: string;
+  /** Folder the training annotations' file names resolve against. */
+  images?: string;
+  /** Extra images with image-level labels (whole-image boxes), COCO JSON. */
+  extra?: string;
+  extra_images?: string;
+  /** Single-positive labels (labelsweep.multilabel/1). */
+  multilabel?: string;
+  eval_annotations?: string;
+  eval_images?: string;
+}

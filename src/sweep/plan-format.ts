@@ -1,8 +1,9 @@
-import type { RunStatus } from "../results/run-status.js";
-import { RUN_STATUSES } from "../results/run-status.js";
 import type { JsonValue } from "../spec/types.js";
-import type { Plan } from "./plan.js";
+import type { CodeIdentity } from "./code-identity.js";
+import type { Plan, PlannedRun } from "./plan.js";
 import { canonicalRunConfig, SHORT_KEY_LENGTH, shortKey } from "./run-key.js";
+import type { RunStatus } from "./run-status.js";
+import { RUN_STATUSES } from "./run-status.js";
 import { canonicalOf, DISCRIMINATORS } from "./sections.js";
 
 // What `labelsweep plan` prints: a table for people (short key, one column per
@@ -68,14 +69,17 @@ export function formatPlanTable(plan: Plan, statuses: readonly RunStatus[]): str
     lines[i] = `${line}  ${statuses[i]}`;
   }
   const counts = countStatuses(statuses);
-  const code = plan.code.commit.length === 40 ? plan.code.commit.slice(0, 12) : plan.code.commit;
-  const dirty = plan.code.dirty ? ` + uncommitted ${plan.code.dirtyHash!.slice(0, 8)}` : "";
+  const commit = plan.code.commit.length === 40 ? plan.code.commit.slice(0, 12) : plan.code.commit;
+  const dirty = plan.code.dirty ? " (uncommitted changes)" : "";
+  const codes = [...plan.identities.values()]
+    .map((c) => `code ${shortKey(c.hash)}  ${describeIdentity(c)}\n`)
+    .join("");
   const summary =
     `${counts.total} run${counts.total === 1 ? "" : "s"}: ` +
     RUN_STATUSES.filter((s) => s !== "interrupted" || counts.interrupted > 0)
       .map((s) => `${counts[s]} ${s}`)
       .join(", ");
-  return `plan ${plan.experiment}  code ${code}${dirty}\n\n${header}  status\n${lines.join("\n")}\n\n${summary}\n`;
+  return `plan ${plan.experiment}  commit ${commit}${dirty}\n${codes}\n${header}  status\n${lines.join("\n")}\n\n${summary}\n`;
 }
 
 export function formatPlanJson(plan: Plan, statuses: readonly RunStatus[]): string {
@@ -89,14 +93,57 @@ export function formatPlanJson(plan: Plan, statuses: readonly RunStatus[]): stri
     parts.push(
       `{"key":"${run.key}","short":"${shortKey(run.key)}","status":"${statuses[i]}",` +
         `"values":${JSON.stringify(values)},"split":${JSON.stringify(run.split)},` +
-        `"source":${JSON.stringify(run.source)},"config":${canonicalRunConfig(run.config)}}`,
+        `"code":"${run.code}","source":${JSON.stringify(run.source)},"config":${canonicalRunConfig(run.config)}}`,
     );
   });
   const head = JSON.stringify({
     experiment: plan.experiment,
     code: plan.code,
+    identities: Object.fromEntries(
+      [...plan.identities.values()].map((c) => [
+        c.hash,
+        {
+          engine: c.manifest.engine,
+          labelsweep: c.manifest.labelsweep,
+          files: Object.keys(c.manifest.files).length,
+          packages: c.manifest.packages,
+          notes: c.notes,
+        },
+      ]),
+    ),
     columns: plan.columns,
     counts: countStatuses(statuses),
   });
   return `${head.slice(0, -1)},"runs":[\n${parts.join(",\n")}\n]}\n`;
+}
+
+/** A run's one-line label (progress bars, collect): its swept values, blocks by variant name. */
+export function label(plan: Plan, run: PlannedRun): string {
+  return plan.columns
+    .map((c, i) => {
+      const v = run.values[i];
+      if (v === undefined) return "";
+      // A swept block is named by its variant (method.name, detector.arch, labels.protocol, dataset.name).
+      const block =
+        typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+      const variant = block ? (block.name ?? block.arch ?? block.protocol) : undefined;
+      const text = block ? (typeof variant === "string" ? variant : JSON.stringify(v)) : String(v);
+      return `${c}=${text}`;
+    })
+    .filter((s) => s !== "")
+    .join(" ");
+}
+
+/** One line about a code identity: the engine, labelsweep's version, how many files and packages. */
+export function describeIdentity(c: CodeIdentity): string {
+  const files = Object.keys(c.manifest.files);
+  const own = files.filter((f) => f.startsWith("labelsweep/")).length;
+  const trainer = files.filter((f) => f.startsWith("trainer/")).length;
+  const declared = files.filter((f) => f.startsWith("code/")).length;
+  const parts = [`labelsweep ${c.manifest.labelsweep} (${own} files)`];
+  if (c.manifest.engine === "command")
+    parts.push(`trainer ${trainer} tracked files`, `engine.code ${declared} files`);
+  parts.push(`${Object.keys(c.manifest.packages).length} packages`);
+  const engine = c.manifest.engine === "tfjs" ? "built-in tfjs engine" : "command engine";
+  return `${engine}: ${parts.join(", ")}`;
 }

@@ -1,21 +1,25 @@
 import { join } from "node:path";
-import type { SplitPaths } from "../data/prepare-runs.js";
-import type { Metrics } from "../engine/command/metrics-parsers.js";
-import { RUN_FILES, readJsonFile } from "../results/run-store.js";
-import type { JsonValue, RunConfig } from "../spec/types.js";
+import type { JsonValue, RunConfig, SplitFiles } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
+import { RUN_FILES, readJsonFile } from "./run-store.js";
 
 // run.json: everything a worker needs to execute a run, written by the runner
 // before the worker starts, plus the provenance the worker adds.
 
-/** The files of a run's label split, by role (see data/prepare-runs.ts). */
-export type SplitFiles = SplitPaths;
+export type { SplitFiles };
 
-export interface CodeVersion {
+/** A run's metrics under labelsweep's names (AP, AP50, …, mAP), as fractions; null where undefined. */
+export type Metrics = Record<string, number | null>;
+
+/** Which code made a run: its identity (in the key) and the spec repository's git state (provenance). */
+export interface RunCode {
   commit: string | null;
+  /** A tracked file of the spec's repository differed from the commit. */
   dirty: boolean;
-  /** Hash of uncommitted changes (tracked diff + untracked files); null when clean. */
-  dirtyHash: string | null;
+  /** The code identity hash that entered the run key (sweep/code-identity.ts). */
+  identity?: string;
+  /** Before key version 3: hash of uncommitted changes (tracked diff + untracked files). */
+  dirtyHash?: string | null;
 }
 
 export interface Provenance {
@@ -41,7 +45,7 @@ export interface RunRecord {
   /** The swept values that name this cell (path → value), seed and fold included. */
   cell: Record<string, JsonValue>;
   split: { hash: string | null; files: SplitFiles };
-  code: CodeVersion;
+  code: RunCode;
   provenance?: Provenance;
 }
 
