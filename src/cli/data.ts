@@ -8,6 +8,7 @@ import {
   inspectSplit,
   prepareSplitsForRuns,
   resolveShapesSpec,
+  splitSpecProblems,
 } from "../data/index.js";
 import { SpecError } from "../spec/diagnostics.js";
 import { loadSpec } from "../spec/load.js";
@@ -45,9 +46,11 @@ export function registerData(program: Command): void {
     .option("--max-runs <n>", "allow sweeps above the 10,000-run cap", positiveInt)
     .action(
       async (file: string, opts: SpecOptions & { cache?: string; results: string; maxRuns?: number }) => {
-        const { spec, locate } = loadSpec(file, opts);
+        const { spec, locate, written } = loadSpec(file, opts);
         const { expansion, diagnostics } = checkSweep(spec, {
           locate,
+          written,
+          splitCheck: splitSpecProblems,
           ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
         });
         if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);

@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { dataSplits } from "../data/index.js";
+import { runnerCapabilities } from "../exec/capabilities.js";
 import { explainKey } from "../sweep/explain-key.js";
 import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
 import { resolveSweep } from "../sweep/resolve.js";
@@ -34,6 +35,7 @@ export function registerPlan(program: Command): void {
           sweep: opts.sweep,
           resultsDir: opts.results,
           splits: dataSplits(dirname(resolve(file))),
+          capabilities: runnerCapabilities(),
           ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
         });
         if (opts.explainKey !== undefined) {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { BACKEND_CHOICES, type BackendChoice, type TrainEvent, trainOne } from "../engine/index.js";
 import { formatReport } from "../eval/index.js";
+import { runnerCapabilities } from "../exec/capabilities.js";
 import { EXIT_INTERRUPTED } from "../exec/worker.js";
 import { UserError } from "../util/errors.js";
 import { collect, positiveInt } from "./options.js";
@@ -60,6 +61,7 @@ export function registerTrain(program: Command): void {
       process.on("SIGTERM", onSignal);
       try {
         const r = await trainOne(file, {
+          capabilities: runnerCapabilities(),
           set: opts.set,
           sweep: opts.sweep,
           resultsDir: opts.results,

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { splitSpecProblems } from "../data/index.js";
+import { runnerCapabilities } from "../exec/capabilities.js";
 import { SpecError } from "../spec/diagnostics.js";
 import { loadSpec } from "../spec/load.js";
 import { checkSweep } from "../sweep/plan.js";
@@ -9,7 +11,7 @@ export function registerValidate(program: Command): void {
   program
     .command("validate")
     .description(
-      "check specs against the schema and the semantic rules; print every problem with file:line:column",
+      "check specs against the schema and every rule plan, data prepare and run apply; print every problem with file:line:column",
     )
     .argument("<spec...>", "experiment spec files (YAML)")
     .option("--set <path=value>", "override a value (repeatable)", collect, [])
@@ -17,11 +19,15 @@ export function registerValidate(program: Command): void {
     .option("--max-runs <n>", "allow plans above the 10,000-run cap", positiveInt)
     .action((files: string[], opts: { set: string[]; sweep: string[]; maxRuns?: number }) => {
       let failed = 0;
+      const capabilities = runnerCapabilities();
       for (const file of files) {
         try {
           const loaded = loadSpec(file, opts);
           const checked = checkSweep(loaded.spec, {
             locate: loaded.locate,
+            written: loaded.written,
+            capabilities,
+            splitCheck: splitSpecProblems,
             ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
           });
           if (checked.diagnostics.length > 0) throw new SpecError(checked.diagnostics);

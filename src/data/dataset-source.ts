@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { DatasetSpec, FileDatasetSpec, ShapesDatasetSpec } from "../spec/types.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
-import { UserError } from "../util/errors.js";
+import { SpecValueError, UserError } from "../util/errors.js";
 import { parseCocoBytes, readAnnotationBytes } from "./coco-reader.js";
 import type { DatasetFormat, DetectionDataset } from "./detection-dataset.js";
 import { hashFile } from "./file-hash.js";
@@ -101,8 +101,9 @@ export function resolveDataset(spec: DatasetSpec, baseDir = process.cwd()): Reso
   const format: "coco" | "lvis" = file.name === "lvis" ? "lvis" : "coco";
   const known = file.name === "coco" || file.name === "lvis";
   if (!known && !file.train) {
-    throw new UserError(
-      `dataset.name: ${JSON.stringify(file.name)} is not built in (shapes, coco, voc, lvis); ` +
+    throw new SpecValueError(
+      ["dataset", "name"],
+      `${JSON.stringify(file.name)} is not built in (shapes, coco, voc, lvis); ` +
         "give dataset.train as a COCO-format JSON file to use it",
     );
   }

@@ -71,6 +71,7 @@ export {
   resolveShapesSpec,
   SHAPES_GENERATOR_VERSION,
 } from "./shapes/shapes-spec.js";
+export { hasSplit, type SplitSpecProblem, splitSpecProblems } from "./split-check.js";
 export { imagesOf, loadMultiLabelOutput, loadSplitOutput, outputOf } from "./split-loader.js";
 export { type DataSplits, dataSplits } from "./split-provider.js";
 export { readVoc, VOC_CLASSES } from "./voc-reader.js";

@@ -1,5 +1,5 @@
 import type { JsonObject, LabelsSpec } from "../spec/types.js";
-import { UserError } from "../util/errors.js";
+import { SpecValueError } from "../util/errors.js";
 import { validateSparse } from "./protocols/sparse.js";
 
 /** Data split index used when a spec gives none (mmdetection's folds are 1..5, seed = fold). */
@@ -13,8 +13,9 @@ export const DEFAULT_FOLD = 1;
 export function normalizeLabels(labels: LabelsSpec): JsonObject {
   const fold = labels.fold ?? DEFAULT_FOLD;
   if (!Number.isInteger(fold) || fold < 0 || fold > 0xffffffff) {
-    throw new UserError(
-      `labels.fold: expected a whole number in [0, 2^32 - 1], got ${JSON.stringify(labels.fold)}`,
+    throw new SpecValueError(
+      ["labels", "fold"],
+      `expected a whole number in [0, 2^32 - 1], got ${JSON.stringify(labels.fold)}`,
     );
   }
   const out: JsonObject = { protocol: labels.protocol, fold };
@@ -24,12 +25,18 @@ export function normalizeLabels(labels: LabelsSpec): JsonObject {
       break;
     case "budget": {
       if ((labels.fraction === undefined) === (labels.count === undefined)) {
-        throw new UserError("labels: a budget needs exactly one of fraction or count");
+        throw new SpecValueError(["labels"], "a budget needs exactly one of fraction or count");
       }
       if (labels.fraction !== undefined) out.fraction = labels.fraction;
       if (labels.count !== undefined) out.count = labels.count;
       out.compat = labels.compat ?? "labelsweep";
       out.nested = labels.nested ?? true;
+      if (out.compat === "mmdet" && labels.nested === false) {
+        throw new SpecValueError(
+          ["labels", "nested"],
+          "false is not available with compat: mmdet (its draws always nest: a smaller budget of a fold is a prefix of a larger one's draws)",
+        );
+      }
       break;
     }
     case "sparse": {
@@ -56,31 +63,40 @@ export function normalizeLabels(labels: LabelsSpec): JsonObject {
     }
     default: {
       const never: never = labels;
-      throw new UserError(
-        `labels.protocol: unknown protocol ${JSON.stringify((never as LabelsSpec).protocol)}`,
+      throw new SpecValueError(
+        ["labels", "protocol"],
+        `unknown protocol ${JSON.stringify((never as LabelsSpec).protocol)}`,
       );
     }
   }
   if (labels.extra) {
     const { images, annotations, images_dir, classes } = labels.extra;
     if ((images === undefined) === (annotations === undefined)) {
-      throw new UserError(
-        "labels.extra: give images (how many to generate, shapes) or annotations (a real dataset's image-level JSON), not both",
+      throw new SpecValueError(
+        ["labels", "extra"],
+        "give images (how many to generate, shapes) or annotations (a real dataset's image-level JSON), not both",
       );
     }
     if (classes !== undefined && classes !== "all" && classes !== "rare" && classes !== "tail") {
-      throw new UserError(`labels.extra.classes: expected all, rare or tail, got ${JSON.stringify(classes)}`);
+      throw new SpecValueError(
+        ["labels", "extra", "classes"],
+        `expected all, rare or tail, got ${JSON.stringify(classes)}`,
+      );
     }
     if (images !== undefined) {
       if (!Number.isInteger(images) || images < 1) {
-        throw new UserError(
-          `labels.extra.images: expected a whole number ≥ 1, got ${JSON.stringify(images)}`,
+        throw new SpecValueError(
+          ["labels", "extra", "images"],
+          `expected a whole number ≥ 1, got ${JSON.stringify(images)}`,
         );
       }
       out.extra = { images, classes: classes ?? "all" };
     } else {
       if (typeof annotations !== "string" || annotations === "") {
-        throw new UserError("labels.extra.annotations: expected the path of a COCO-style JSON");
+        throw new SpecValueError(
+          ["labels", "extra", "annotations"],
+          "expected the path of a COCO-style JSON",
+        );
       }
       // Paths stay as written (relative to dataset.root): the key must not depend on where the data lives.
       out.extra = {

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import type { DatasetSpec, JsonObject, LabelProtocol, LabelsSpec } from "../spec/types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
-import { UserError } from "../util/errors.js";
+import { SpecValueError, UserError } from "../util/errors.js";
 import { cocoBytes, writeParts } from "./coco-writer.js";
 import {
   DatasetLoader,
@@ -139,17 +139,7 @@ export async function identifySplit(
   const extraSpec = params.extra as
     | { images?: number; annotations?: string; images_dir?: string }
     | undefined;
-  if (extraSpec?.images !== undefined && !resolved.shapes) {
-    throw new UserError(
-      `labels.extra.images generates shapes images; for the ${resolved.name} dataset give labels.extra.annotations ` +
-        "(a COCO-style JSON whose images carry pos_category_ids, e.g. ImageNet-LVIS)",
-    );
-  }
-  if (extraSpec?.annotations !== undefined && resolved.shapes) {
-    throw new UserError(
-      "labels.extra.annotations is for real datasets; shapes generates its extra images: give labels.extra.images",
-    );
-  }
+  checkExtraFits(resolved.shapes !== undefined, resolved.name, extraSpec);
 
   const inputs: InputRecord[] = [await loader.hash(resolved.train, "train")];
   if (resolved.unlabeled) inputs.push(await loader.hash(resolved.unlabeled, "unlabeled"));
@@ -168,6 +158,27 @@ export async function identifySplit(
     canonicalJson({ generator: DATA_GENERATOR_VERSION, dataset: resolved.identity, inputs, params }),
   );
   return { resolved, params, inputs, key };
+}
+
+/** labels.extra must fit the dataset: shapes generates extra images, real datasets name an image-level JSON. */
+export function checkExtraFits(
+  shapes: boolean,
+  name: string,
+  extra: { images?: number; annotations?: string } | undefined,
+): void {
+  if (extra?.images !== undefined && !shapes) {
+    throw new SpecValueError(
+      ["labels", "extra", "images"],
+      `generates shapes images; for the ${name} dataset give labels.extra.annotations ` +
+        "(a COCO-style JSON whose images carry pos_category_ids, e.g. ImageNet-LVIS)",
+    );
+  }
+  if (extra?.annotations !== undefined && shapes) {
+    throw new SpecValueError(
+      ["labels", "extra", "annotations"],
+      "is for real datasets; shapes generates its extra images: give labels.extra.images",
+    );
+  }
 }
 
 async function prepareSplitFiles(

@@ -1,12 +1,14 @@
 import { join } from "node:path";
-import { BUILTIN_DATASETS } from "../spec/compat.js";
-import type { RunConfig, SplitFiles } from "../spec/types.js";
+import type { DatasetSpec, LabelsSpec, RunConfig, SplitFiles } from "../spec/types.js";
 import { identifySplitsForRuns, prepareSplitsForRuns } from "./prepare-runs.js";
+import { hasSplit, type SplitSpecProblem, splitSpecProblems } from "./split-check.js";
 
 // The runner's splits come from the data stage: one content-addressed artifact
 // per distinct (dataset, labels) pair, cached under results/<experiment>/splits/.
-// A dataset name the data stage does not know is an external trainer's own
-// business (command engine): its runs get no split and no split hash.
+// Every dataset with annotations is split alike: the built-in names, and a name
+// of the user's own with dataset.train (a COCO-format JSON). Only a dataset
+// that names no annotations at all (an external trainer's own, with
+// labels.protocol full) gets no split and no split hash.
 
 type Ctx = { experiment: string; resultsDir: string };
 
@@ -20,11 +22,14 @@ export interface DataSplits {
     configs: readonly RunConfig[],
     ctx: Ctx,
   ): Promise<{ hashFor(config: RunConfig): string | null; filesFor(config: RunConfig): SplitFiles }>;
+  /** What preparing the pair's split would refuse, found without reading a file (split-check.ts). */
+  check(dataset: DatasetSpec, labels: LabelsSpec): SplitSpecProblem[];
 }
 
 export function dataSplits(baseDir: string): DataSplits {
-  const builtin = (c: RunConfig) => (BUILTIN_DATASETS as readonly string[]).includes(c.dataset.name);
+  const builtin = (c: RunConfig) => hasSplit(c.dataset);
   return {
+    check: splitSpecProblems,
     async identify(configs) {
       const found = await identifySplitsForRuns(configs.filter(builtin), { baseDir, tolerateMissing: true });
       return { hashFor: (c) => (builtin(c) ? found.hashFor(c) : null), problems: found.problems };

@@ -13,6 +13,7 @@ import {
 import type { RunConfig, ShapesDatasetSpec } from "../spec/types.js";
 import { NotImplementedError, UserError } from "../util/errors.js";
 import { detectionSamples, multiLabelSamples } from "./dataset-samples.js";
+import { TFJS_FEATURES } from "./methods/registry.js";
 import type { TfjsRunInputs } from "./run-tfjs.js";
 
 function images(config: RunConfig, dir: string | undefined, what: string): ImageLocation {
@@ -25,14 +26,18 @@ function images(config: RunConfig, dir: string | undefined, what: string): Image
 
 async function read(path: string | undefined, config: RunConfig, what: string): Promise<DetectionDataset> {
   if (!path) throw new UserError(`this run's split has no ${what} annotations`);
-  if (config.dataset.name === "voc") {
-    throw new NotImplementedError("VOC splits on the tfjs engine (it reads COCO/LVIS JSON splits)");
+  if (config.dataset.name === "voc" && !TFJS_FEATURES.vocSplits) {
+    throw new NotImplementedError("VOC datasets on the tfjs engine (it reads COCO/LVIS JSON splits)");
   }
   return readCocoFile(path, { format: config.dataset.name === "lvis" ? "lvis" : "coco" });
 }
 
 /** The engine's inputs for one run: labelled training samples, evaluation images, category ids. */
 export async function splitInputs(config: RunConfig, files: SplitPaths): Promise<TfjsRunInputs> {
+  // Never train without images the spec asked for (validate refuses this first).
+  if (config.labels.extra !== undefined && !TFJS_FEATURES.extraImages) {
+    throw new NotImplementedError("labels.extra images on the tfjs engine");
+  }
   const train = await read(files.annotations, config, "labelled training");
   const evalDs = await read(files.eval_annotations, config, "evaluation");
   const trainImages = imageSource(images(config, files.images, "training"));

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { dataSplits, prepareSplitsForRuns } from "../data/index.js";
 import { evaluateFiles } from "../eval/index.js";
 import type { EvalReport } from "../eval/types.js";
+import type { Capabilities } from "../spec/capabilities.js";
 import type { RunConfig } from "../spec/types.js";
 import { resolveSweep } from "../sweep/resolve.js";
 import { UserError } from "../util/errors.js";
@@ -17,6 +18,8 @@ import { splitInputs } from "./split-inputs.js";
 import type { TrainEvent } from "./train/loop.js";
 
 export interface TrainOneOptions {
+  /** What the engine and the runner can do (exec/capabilities.ts): a feature not built yet is refused first. */
+  capabilities?: Capabilities;
   set?: string[];
   sweep?: string[];
   resultsDir?: string;
@@ -43,6 +46,7 @@ export interface TrainOneResult {
 export async function trainOne(specFile: string, options: TrainOneOptions = {}): Promise<TrainOneResult> {
   const baseDir = dirname(resolve(specFile));
   const resolved = await resolveSweep(specFile, {
+    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     set: options.set ?? [],
     sweep: options.sweep ?? [],
     resultsDir: options.resultsDir ?? "results",

@@ -1,3 +1,4 @@
+import { foreignEvalKeys } from "../spec/range-checks.js";
 // The "coco" entry of the registry: checks the files, runs the three COCOeval
 // stages and reports the 12 numbers in pycocotools' layout.
 
@@ -34,7 +35,7 @@ export const cocoEvaluator: Evaluator = {
   type: "coco",
   summary: "COCO box AP/AR (pycocotools COCOeval, iouType=bbox)",
   evaluate(input: EvalInput): EvalReport {
-    rejectKeys(input.spec, ["rare_max", "common_max", "threshold"]);
+    rejectKeys(input.spec);
     const gt = parseGroundTruth(input.gt, input.gtSource, "coco");
     const dt = loadDetections(input.dt, gt, input.dtSource);
     const ev = evaluateCoco(gt, dt, cocoParamsFromSpec(input.spec));
@@ -98,9 +99,9 @@ export function cocoLine(s: StatSpec, iouThrs: number[], v: MetricValue, extra =
   );
 }
 
-/** Rejects spec keys that a family does not use, instead of silently ignoring them. */
-export function rejectKeys(spec: EvalSpec, keys: (keyof EvalSpec)[]): void {
-  for (const k of keys) {
-    if (spec[k] !== undefined) throw new UserError(`eval.${k} does not apply to eval type "${spec.type}"`);
+/** Rejects spec keys that a family does not use, instead of silently ignoring them (spec/range-checks.ts EVAL_KEYS, which validate checks too). */
+export function rejectKeys(spec: EvalSpec): void {
+  for (const k of foreignEvalKeys(spec)) {
+    throw new UserError(`eval.${k} does not apply to eval type "${spec.type}"`);
   }
 }

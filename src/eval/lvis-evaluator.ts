@@ -19,7 +19,7 @@ export const lvisEvaluator: Evaluator = {
   type: "lvis",
   summary: "LVIS box AP with APr/APc/APf and federated rules (lvis-api LVISEval, iou_type=bbox)",
   evaluate(input: EvalInput): EvalReport {
-    rejectKeys(input.spec, ["threshold"]);
+    rejectKeys(input.spec);
     const params = lvisParamsFromSpec(input.spec);
     const gt = parseGroundTruth(input.gt, input.gtSource, "lvis");
     const dt = loadDetections(input.dt, gt, input.dtSource, {

@@ -212,7 +212,7 @@ export const multilabelEvaluator: Evaluator = {
   type: "multilabel",
   summary: "multi-label mAP (non-interpolated per-class AP), CP/CR/CF1, OP/OR/OF1 at a threshold",
   evaluate(input: EvalInput): EvalReport {
-    rejectKeys(input.spec, ["iou_thresholds", "max_dets", "rare_max", "common_max"]);
+    rejectKeys(input.spec);
     const threshold = input.spec.threshold ?? 0.5;
     const gt = parseGroundTruth(input.gt, input.gtSource, "multilabel");
     const warnings = new WarningCounter();

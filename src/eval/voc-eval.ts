@@ -181,7 +181,7 @@ function vocEvaluator(type: "voc07" | "voc"): Evaluator {
       ? "PASCAL VOC07 11-point AP at IoU 0.5, difficult ignored"
       : "PASCAL VOC area-under-PR AP at IoU 0.5, difficult ignored",
     evaluate(input: EvalInput): EvalReport {
-      rejectKeys(input.spec, ["max_dets", "rare_max", "common_max", "threshold"]);
+      rejectKeys(input.spec);
       const thr = input.spec.iou_thresholds ?? [0.5];
       if (thr.length !== 1 || !(thr[0]! >= 0 && thr[0]! <= 1)) {
         throw new UserError(

@@ -11,6 +11,7 @@ import type { RunRecord } from "../sweep/run-record.js";
 import type { RunStatus } from "../sweep/run-status.js";
 import { RUN_FILES } from "../sweep/run-store.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
+import { runnerCapabilities } from "./capabilities.js";
 import { discoverGpus } from "./gpus.js";
 import { executeLocal, type TaskResult } from "./local-executor.js";
 import { createProgress } from "./progress.js";
@@ -75,7 +76,11 @@ export function selectRuns(
 
 export async function runSweep(specPath: string, options: RunSweepOptions): Promise<RunSweepResult> {
   const out = options.out ?? process.stdout;
-  const resolved = await resolveSweep(specPath, { ...options, prepare: !options.dryRun });
+  const resolved = await resolveSweep(specPath, {
+    ...options,
+    capabilities: runnerCapabilities(),
+    prepare: !options.dryRun,
+  });
   const { spec, plan, statuses, resultsDir, code, splits } = resolved;
   const user = readUserConfig();
   const executor = options.executor ?? spec.executor?.type ?? user.executor ?? "local";

@@ -7,6 +7,19 @@ import type { DetectorArch, JsonValue, LabelProtocol, MethodName } from "./types
 // (METHODS.md), so the error tells the user what the method needs.
 
 export const BUILTIN_DATASETS = ["shapes", "coco", "voc", "lvis"] as const;
+
+/**
+ * Whether the data stage derives a split for a dataset block: a built-in name,
+ * or a name of the user's own with `train` (a COCO-format JSON). A dataset that
+ * names no annotations is an external trainer's own, and gets no split.
+ */
+export function datasetHasSplit(dataset: { name?: unknown; train?: unknown } | undefined): boolean {
+  if (!dataset) return false;
+  return (
+    (BUILTIN_DATASETS as readonly unknown[]).includes(dataset.name) ||
+    (typeof dataset.train === "string" && dataset.train !== "")
+  );
+}
 export const BUILTIN_ARCHS: readonly DetectorArch[] = ["ssd-lite", "retinanet-lite", "mlc-lite"];
 const DETECTORS: readonly string[] = ["ssd-lite", "retinanet-lite"];
 
@@ -69,7 +82,7 @@ function obj(v: JsonValue | undefined): Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {};
 }
 
-function usesTfjs(config: Obj): boolean {
+export function usesTfjs(config: Obj): boolean {
   const engine = config.engine;
   return engine === undefined || engine === "tfjs" || !("command" in obj(engine));
 }

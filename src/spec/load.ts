@@ -2,8 +2,14 @@ import { closeSync, openSync, readSync, realpathSync, type Stats, statSync } fro
 import { dirname, resolve } from "node:path";
 import { UserError } from "../util/errors.js";
 import { checkNames } from "./compat.js";
-import { type Diagnostic, type Locator, type SourceLocation, SpecError } from "./diagnostics.js";
-import { type LocatedMap, type LocatedNode, locate, mergeLocated, toValue } from "./located.js";
+import {
+  type Diagnostic,
+  type KeyPath,
+  type Locator,
+  type SourceLocation,
+  SpecError,
+} from "./diagnostics.js";
+import { type LocatedMap, type LocatedNode, locate, mergeLocated, nodeAt, toValue } from "./located.js";
 import { applyOverrides, type Overrides } from "./overrides.js";
 import { validateSpecValue } from "./schema.js";
 import type { JsonObject, Spec } from "./types.js";
@@ -21,6 +27,8 @@ export interface LoadedSpec {
   locate: Locator;
   /** The spec file and every file it extends, absolute. */
   files: string[];
+  /** Whether a path was written (in a file or an override), not filled in as a schema default. */
+  written: (path: KeyPath) => boolean;
 }
 
 export type LoadOptions = Overrides;
@@ -185,5 +193,10 @@ export function loadSpec(path: string, options: LoadOptions = {}): LoadedSpec {
   const schemaProblems = validateSpecValue(value, locator).filter((d) => !skip.has(String(d.path[0])));
   const all = [...nameProblems, ...schemaProblems];
   if (all.length > 0) throw new SpecError(all);
-  return { spec: value as unknown as Spec, locate: locator, files: [...new Set(layer.files)] };
+  return {
+    spec: value as unknown as Spec,
+    locate: locator,
+    files: [...new Set(layer.files)],
+    written: (p) => nodeAt(root, p).depth === p.length,
+  };
 }

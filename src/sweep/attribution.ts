@@ -41,13 +41,17 @@ function methodChoice(atoms: readonly Atom[]): Atom | undefined {
  * Re-points a problem found in a cell's config at the sweep value that made
  * it: the value written at (or above) the problem's path; otherwise, for a
  * block check, the value that chose the block's variant; for a compatibility
- * check (method-centred rules, compat.ts), the method the sweep chose.
+ * check (method-centred rules, compat.ts), the method the sweep chose. A
+ * config check (config-checks.ts: values of one block that contradict each
+ * other, or the data stage's split check) that no sweep value of its section
+ * explains stays at its own path, in the spec as written, with the sweep
+ * values of the runs that have it named as context.
  */
 export function attribute(
   findings: Map<string, Finding>,
   d: Diagnostic,
   atoms: readonly Atom[],
-  kind: "block" | "combination",
+  kind: "block" | "combination" | "config",
 ): void {
   const direct = atoms
     .filter((a) => isPrefix(atomParts(a), d.path))
@@ -55,22 +59,22 @@ export function attribute(
   const section = String(d.path[0]);
   const disc = DISCRIMINATORS[section as SemanticKey];
   const sameSection = atoms.filter((a) => a.section === section);
+  const variant = sameSection.find((a) => a.rel.length === 1 && a.rel[0] === disc);
   const cause =
-    direct ??
-    sameSection.find((a) => a.rel.length === 1 && a.rel[0] === disc) ??
-    (kind === "combination" ? methodChoice(atoms) : undefined) ??
-    sameSection[0] ??
-    atoms.find((a) => !isCounter(a));
+    kind === "config"
+      ? (direct ?? variant)
+      : (direct ??
+        variant ??
+        (kind === "combination" ? methodChoice(atoms) : undefined) ??
+        sameSection[0] ??
+        atoms.find((a) => !isCounter(a)));
   const rest = cause && cause === direct ? d.path.slice(direct.rel.length + 1) : [];
   const path = cause ? [...cause.origin, ...rest] : d.path;
   const part = cause ? (rest.length === 0 ? "value" : "key") : (d.at ?? "key");
   const described = cause ? `${formatKeyPath(d.path)}: ${d.message}` : d.message;
   const context = atoms.filter(
     (a) =>
-      a !== cause &&
-      !isCounter(a) &&
-      a.axisSize !== 1 &&
-      (kind === "combination" || a.section === cause?.section),
+      a !== cause && !isCounter(a) && a.axisSize !== 1 && (kind !== "block" || a.section === cause?.section),
   );
   const id = JSON.stringify([path, described]);
   const seen = findings.get(id);

@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
+import type { Capabilities, SplitCheck } from "../spec/capabilities.js";
 import { checkCompatibility, checkNames } from "../spec/compat.js";
+import { checkRunConfig } from "../spec/config-checks.js";
 import type { KeyPath } from "../spec/diagnostics.js";
 import { SCHEMA_URL, validateRunConfig } from "../spec/schema.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type SemanticKey, type Spec } from "../spec/types.js";
 import { attribute, type Finding, toProblems } from "./attribution.js";
-import { productSize, type SweepAxes } from "./axes.js";
+import { type Atom, productSize, type SweepAxes } from "./axes.js";
 import { cellAtoms, type Expansion } from "./expand.js";
+import { getAt } from "./paths.js";
 import { problem, type SweepProblem } from "./problems.js";
 import { checkReferences } from "./references.js";
 import { canonicalOf, type PrepareSection } from "./sections.js";
@@ -125,12 +128,73 @@ const COMBINATION: readonly SemanticKey[] = ["dataset", "labels", "detector", "m
 
 export interface CellCheckOptions {
   maxRuns?: number;
+  /** What the engine and the runner can do (exec/capabilities.ts); absent: features are not checked. */
+  capabilities?: Capabilities;
+  /** The data stage's check of each (dataset, labels) pair (data/split-check.ts); absent: not run. */
+  splitCheck?: SplitCheck;
+  /** Whether the base spec wrote a path (LoadedSpec.written); absent: only sweep values count as written. */
+  written?: (path: KeyPath) => boolean;
   /**
    * The caller checks the base spec's own method × detector × labels × eval
    * (as `validate` does): leave out runs that use only the base spec's blocks
    * there, so a problem of the base is not reported twice.
    */
   baseChecked?: boolean;
+}
+
+/**
+ * Whether a cell's config holds a value the person wrote at `path`: set by a
+ * sweep value (at or above it), or written in the base spec where no sweep
+ * value replaced the block above it.
+ */
+function writtenIn(atoms: readonly Atom[], base: ((path: KeyPath) => boolean) | undefined) {
+  return (path: KeyPath): boolean => {
+    const over = atoms
+      .filter(
+        (a) => [a.section, ...a.rel].every((p, i) => String(path[i]) === p) && a.rel.length < path.length,
+      )
+      .sort((a, b) => b.rel.length - a.rel.length)[0];
+    if (over) return getAt(over.value, path.slice(over.rel.length + 1).map(String)) !== undefined;
+    return base?.(path) ?? false;
+  };
+}
+
+/**
+ * The run-config checks (spec/config-checks.ts) once per distinct combination
+ * of blocks, and the data stage's split check once per distinct (dataset,
+ * labels) pair: problems are attributed to the sweep value, or the spec line,
+ * behind them.
+ */
+function checkConfigs(expansion: Expansion, findings: Map<string, Finding>, options: CellCheckOptions): void {
+  const seedIdx = SEMANTIC_KEYS.indexOf("seed");
+  const datasetIdx = SEMANTIC_KEYS.indexOf("dataset");
+  const labelsIdx = SEMANTIC_KEYS.indexOf("labels");
+  const varying = SEMANTIC_KEYS.map((_, i) => i).filter(
+    (i) => i !== seedIdx && expansion.sections.entries(SEMANTIC_KEYS[i]!).length > 1,
+  );
+  const seen = new Set<string>();
+  const pairs = new Set<string>();
+  for (const cell of expansion.cells) {
+    let id = "";
+    for (const i of varying) id += `${cell.sections[i]!.id},`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const atoms = cellAtoms(expansion, cell);
+    const config = cell.config as unknown as { [k: string]: JsonValue };
+    const found = checkRunConfig(config, {
+      written: writtenIn(atoms, options.written),
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+    });
+    for (const d of found) attribute(findings, d, atoms, "config");
+    const pair = `${cell.sections[datasetIdx]!.id},${cell.sections[labelsIdx]!.id}`;
+    if (!options.splitCheck || pairs.has(pair)) continue;
+    pairs.add(pair);
+    const dataAtoms = atoms.filter((a) => a.section === "dataset" || a.section === "labels");
+    for (const p of options.splitCheck(cell.config.dataset, cell.config.labels)) {
+      const d = { path: p.path.length > 0 ? p.path : ["labels"], message: p.message, at: "value" as const };
+      attribute(findings, d, dataAtoms, "config");
+    }
+  }
 }
 
 /** Checks of the expanded cells. */
@@ -165,6 +229,7 @@ export function checkCells(spec: Spec, expansion: Expansion, options: CellCheckO
       for (const d of found) attribute(findings, d, atoms, "combination");
     }
   }
+  checkConfigs(expansion, findings, options);
   const problems = toProblems(findings);
 
   problems.push(...checkReferences(spec, expansion));

@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import type { Capabilities, SplitCheck } from "../spec/capabilities.js";
 import { SpecError } from "../spec/diagnostics.js";
 import type { LoadOptions } from "../spec/load.js";
 import { loadSpec } from "../spec/load.js";
@@ -29,6 +30,8 @@ export interface SplitProvider {
     hashFor(config: RunConfig): string | null;
     filesFor(config: RunConfig): SplitFiles;
   }>;
+  /** What preparing a (dataset, labels) split would refuse, found without reading a file. */
+  check?: SplitCheck;
 }
 
 export interface ResolvedSweep {
@@ -49,6 +52,12 @@ export interface ResolveOptions extends LoadOptions {
   splits: SplitProvider;
   /** Prepare the splits (write them), not only identify them. */
   prepare?: boolean;
+  /**
+   * What the engine and the runner can do (exec/capabilities.ts): given by the
+   * commands that plan or train (plan, run, train), which refuse a feature not
+   * built yet; left out by those that read results (status, table, report).
+   */
+  capabilities?: Capabilities;
 }
 
 /**
@@ -65,7 +74,10 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
   // (dataset, labels) pair — blocks are shared between cells, so identity dedupes them.
   const { expansion, diagnostics } = checkSweep(spec, {
     locate: loaded.locate,
+    written: loaded.written,
     baseChecked: false,
+    ...(options.splits.check ? { splitCheck: options.splits.check } : {}),
+    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
   });
   if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);

@@ -26,3 +26,24 @@ export class NotImplementedError extends UserError {
     this.name = "NotImplementedError";
   }
 }
+
+function pathText(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/**
+ * A value of the spec that a later stage refuses, at a key path of the run
+ * config (["labels", "count"]): the message reads `labels.count: …`, and
+ * `validate`, which runs the same check, points at the line it was written on.
+ */
+export class SpecValueError extends UserError {
+  readonly path: readonly (string | number)[];
+  /** The message without the path. */
+  readonly what: string;
+  constructor(path: readonly (string | number)[], what: string) {
+    super(`${pathText(path)}: ${what}`);
+    this.name = "SpecValueError";
+    this.path = path;
+    this.what = what;
+  }
+}

@@ -124,13 +124,13 @@ describe("budget (labelsweep)", () => {
   it("rejects impossible budgets with the key named", () => {
     const ds = manyImages(10);
     expect(() => deriveBudget(ds, { protocol: "budget", count: 11 }, 1)).toThrow(
-      /labels\.count is 11.*only 10 images/,
+      /labels\.count: 11 images, but the dataset has only 10 training images/,
     );
     expect(() => deriveBudget(ds, { protocol: "budget", fraction: 0.05 }, 1)).toThrow(
       /a budget of fraction 0\.05 labels no image of 10/,
     );
     expect(() => deriveBudget(ds, { protocol: "budget", fraction: 1.5 }, 1)).toThrow(
-      /labels\.fraction must be in \(0, 1\]/,
+      /labels\.fraction: expected a fraction in \(0, 1\]/,
     );
   });
 });
@@ -249,7 +249,7 @@ describe("sparse", () => {
   it("rejects settings that cannot apply", () => {
     const ds = manyImages(3);
     expect(() => deriveSparse(ds, { protocol: "sparse", level: { keep: 0 } }, 1)).toThrow(
-      /level\.keep must be in \(0, 1\]/,
+      /level\.keep: expected a fraction in \(0, 1\]/,
     );
   });
 

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
 
 // Every ready spec in experiments/ must load, pass the schema and the semantic
-// checks. experiments/base/ holds shared parts that are only valid once extended.
+// checks (or be refused only for a feature the engine does not have yet).
+// experiments/base/ holds shared parts that are only valid once extended.
 
 const specs = readdirSync(join(REPO_ROOT, "experiments"))
   .filter((f) => f.endsWith(".yaml"))
@@ -18,15 +19,33 @@ describe("experiments/*.yaml", () => {
       expect(specs).toContain(`${method}-shapes.yaml`);
   });
 
-  it("all validate, in one call as `labelsweep validate experiments/*.yaml`", async () => {
+  // A spec may ask for a method or feature the built-in engine does not have
+  // yet (methods land one by one in engine/methods/registry.ts): validate and
+  // plan must then refuse it for exactly that, and for nothing else.
+  const problemLines = (text: string) =>
+    text.split("\n").filter((l) => /^experiments\/\S+:\d+:\d+ {2}/.test(l));
+  const onlyNotImplemented = (text: string) => {
+    const lines = problemLines(text);
+    return lines.length > 0 && lines.every((l) => l.includes("not implemented yet: "));
+  };
+
+  it("all validate, in one call as `labelsweep validate experiments/*.yaml`, or wait only for features not built yet", async () => {
     const r = await runCli(["validate", ...specs.map((f) => join("experiments", f))]);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    for (const file of specs) expect(r.stdout).toContain(`ok  experiments/${file}`);
+    const refused = specs.filter((f) => !r.stdout.includes(`ok  experiments/${f}`));
+    for (const file of refused) {
+      const own = problemLines(r.stderr).filter((l) => l.startsWith(`experiments/${file}:`));
+      expect(own.length, `${file}: neither ok nor refused\n${r.stdout}${r.stderr}`).toBeGreaterThan(0);
+      for (const line of own) expect(line, file).toContain("not implemented yet: ");
+    }
+    expect(r.code).toBe(refused.length > 0 ? 2 : 0);
+    // The committed experiments of the built-in engine run today.
+    for (const file of ["quickstart.yaml", "detectors-shapes.yaml", "mlc-shapes.yaml"])
+      expect(r.stdout).toContain(`ok  experiments/${file}`);
   });
 
-  it.each(specs)("%s plans", async (file) => {
+  it.each(specs)("%s plans (or waits only for features not built yet)", async (file) => {
     const r = await runCli(["plan", join("experiments", file)]);
+    if (r.code === 2 && onlyNotImplemented(r.stderr)) return;
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\d+ runs?: \d+ new/);

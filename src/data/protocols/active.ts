@@ -1,5 +1,5 @@
 import type { ActiveLabels } from "../../spec/types.js";
-import { UserError } from "../../util/errors.js";
+import { SpecValueError } from "../../util/errors.js";
 import type { DetectionDataset } from "../detection-dataset.js";
 import { BUDGET_RANKING, lowestRanks } from "./budget.js";
 import { annotationsOfImages, complement, type Derivation, sizeOf } from "./derivation.js";
@@ -16,16 +16,17 @@ export function planActive(
   spec: ActiveLabels,
   total: number,
 ): { initial: number; perCycle: number; sizes: number[] } {
-  const initial = sizeOf(spec.initial, total, "labels.initial");
-  const perCycle = sizeOf(spec.per_cycle, total, "labels.per_cycle");
+  const initial = sizeOf(spec.initial, total, ["labels", "initial"]);
+  const perCycle = sizeOf(spec.per_cycle, total, ["labels", "per_cycle"]);
   if (!Number.isInteger(spec.cycles) || spec.cycles < 0) {
-    throw new UserError(`labels.cycles must be a whole number ≥ 0, got ${spec.cycles}`);
+    throw new SpecValueError(["labels", "cycles"], `must be a whole number ≥ 0, got ${spec.cycles}`);
   }
   const sizes = Array.from({ length: spec.cycles + 1 }, (_, c) => initial + c * perCycle);
   const last = sizes[sizes.length - 1] as number;
   if (last > total) {
-    throw new UserError(
-      `labels: ${spec.cycles} cycles of ${perCycle} images after an initial ${initial} need ${last} images, ` +
+    throw new SpecValueError(
+      ["labels", "cycles"],
+      `${spec.cycles} cycles of ${perCycle} images after an initial ${initial} need ${last} images, ` +
         `but the dataset has ${total}`,
     );
   }

@@ -1,5 +1,5 @@
 import type { BudgetLabels } from "../../spec/types.js";
-import { UserError } from "../../util/errors.js";
+import { SpecValueError } from "../../util/errors.js";
 import type { DetectionDataset } from "../detection-dataset.js";
 import { NumpyLegacyRandom } from "../mt19937.js";
 import { rankOf } from "../rng.js";
@@ -22,21 +22,31 @@ import { annotationsOfImages, complement, type Derivation, imageKey, sizeOf } fr
 /** The ranking namespace of nested labelsweep budgets (also the initial set of `active`). */
 export const BUDGET_RANKING = (fold: number): (string | number)[] => ["labelsweep/budget/v1", fold];
 
-export function deriveBudget(ds: DetectionDataset, spec: BudgetLabels, fold: number): Derivation {
-  const total = ds.images.count;
-  const k = sizeOf(spec, total, "labels");
+/** How many of `total` images a budget labels (floor(fraction · N), or count); refuses 0 and more than N. */
+export function budgetSize(spec: BudgetLabels, total: number): number {
+  const k = sizeOf(spec, total, ["labels"]);
   if (k === 0) {
-    throw new UserError(
-      `labels: a budget of ${spec.fraction !== undefined ? `fraction ${spec.fraction}` : `count ${spec.count}`} ` +
+    throw new SpecValueError(
+      ["labels", spec.fraction !== undefined ? "fraction" : "count"],
+      `a budget of ${spec.fraction !== undefined ? `fraction ${spec.fraction}` : `count ${spec.count}`} ` +
         `labels no image of ${total} (floor(fraction · N) = 0)`,
     );
   }
+  return k;
+}
+
+export function deriveBudget(ds: DetectionDataset, spec: BudgetLabels, fold: number): Derivation {
+  const total = ds.images.count;
+  const k = budgetSize(spec, total);
   const compat = spec.compat ?? "labelsweep";
   let labeled: Int32Array;
   const details: Derivation["details"] = { requested: k, compat };
   if (compat === "mmdet") {
     if (spec.nested === false) {
-      throw new UserError("labels.nested: false is not available with compat: mmdet (its draws always nest)");
+      throw new SpecValueError(
+        ["labels", "nested"],
+        "false is not available with compat: mmdet (its draws always nest: a smaller budget of a fold is a prefix of a larger one's draws)",
+      );
     }
     const draws = new NumpyLegacyRandom(fold).choiceWithReplacement(total, k);
     const chosen = new Uint8Array(total);

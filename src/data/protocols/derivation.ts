@@ -1,5 +1,5 @@
 import type { JsonValue } from "../../spec/types.js";
-import { UserError } from "../../util/errors.js";
+import { SpecValueError } from "../../util/errors.js";
 import { CROWD, type DetectionDataset } from "../detection-dataset.js";
 
 /**
@@ -65,23 +65,26 @@ export function imageKey(ds: DetectionDataset, i: number): string {
 export function sizeOf(
   spec: { fraction?: number | undefined; count?: number | undefined },
   total: number,
-  where: string,
+  where: readonly string[],
 ): number {
   const { fraction, count } = spec;
   if (fraction !== undefined && count !== undefined) {
-    throw new UserError(`${where}: give either fraction or count, not both`);
+    throw new SpecValueError(where, "give either fraction or count, not both");
   }
   if (fraction !== undefined) {
     if (!(fraction > 0 && fraction <= 1))
-      throw new UserError(`${where}.fraction must be in (0, 1], got ${fraction}`);
+      throw new SpecValueError([...where, "fraction"], `expected a fraction in (0, 1], got ${fraction}`);
     return Math.floor(fraction * total);
   }
   if (count !== undefined) {
     if (!Number.isInteger(count) || count < 0)
-      throw new UserError(`${where}.count must be a whole number ≥ 0, got ${count}`);
+      throw new SpecValueError([...where, "count"], `expected a whole number ≥ 0, got ${count}`);
     if (count > total)
-      throw new UserError(`${where}.count is ${count}, but the dataset has only ${total} images`);
+      throw new SpecValueError(
+        [...where, "count"],
+        `${count} images, but the dataset has only ${total} training images`,
+      );
     return count;
   }
-  throw new UserError(`${where}: needs fraction or count`);
+  throw new SpecValueError(where, "needs fraction or count");
 }

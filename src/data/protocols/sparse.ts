@@ -1,5 +1,5 @@
 import type { SparseLabels, SparseLevel } from "../../spec/types.js";
-import { UserError } from "../../util/errors.js";
+import { SpecValueError } from "../../util/errors.js";
 import { annotationsOf, type DetectionDataset } from "../detection-dataset.js";
 import { StreamKey } from "../rng.js";
 import { type Derivation, everything, imageKey, isCrowd } from "./derivation.js";
@@ -49,7 +49,10 @@ export function validateSparse(spec: SparseLabels): void {
   const level = spec.level;
   if (typeof level === "object") {
     if (!(level.keep > 0 && level.keep <= 1)) {
-      throw new UserError(`labels.level.keep must be in (0, 1], got ${level.keep}`);
+      throw new SpecValueError(
+        ["labels", "level", "keep"],
+        `expected a fraction in (0, 1], got ${level.keep}`,
+      );
     }
   }
 }

@@ -1,4 +1,4 @@
-import { UserError } from "../../util/errors.js";
+import { SpecValueError, UserError } from "../../util/errors.js";
 import {
   type CategoryInfo,
   DatasetBuilder,
@@ -79,8 +79,9 @@ export function extraClassPool(
   const g = groups ?? frequencyGroups(spec);
   const pool = g.flatMap((f, i) => (f === "r" || (which === "tail" && f === "c") ? [i] : []));
   if (pool.length === 0) {
-    throw new UserError(
-      `labels.extra.classes: ${which}: no class of this shapes dataset is ${which === "rare" ? "rare" : "rare or common"} ` +
+    throw new SpecValueError(
+      ["labels", "extra", "classes"],
+      `${which}: no class of this shapes dataset is ${which === "rare" ? "rare" : "rare or common"} ` +
         `(rare: ≤ ${RARE_MAX} training images, common: ≤ ${COMMON_MAX}); use a Zipf class_frequency or more classes`,
     );
   }

@@ -1,5 +1,5 @@
 import type { ShapesDatasetSpec } from "../../spec/types.js";
-import { UserError } from "../../util/errors.js";
+import { SpecValueError } from "../../util/errors.js";
 import { BUILTIN_CLASSES, COLOURS, SHAPE_KINDS, type ShapeClass } from "./classes.js";
 
 /** Bumped whenever a change to layout or rendering changes any generated scene or pixel. */
@@ -35,11 +35,13 @@ export const SHAPES_DEFAULTS = {
   background: "texture" as const,
 };
 
-function fail(key: string, what: string): never {
-  throw new UserError(`dataset.${key}: ${what}`);
+type Key = string | (string | number)[];
+
+function fail(key: Key, what: string): never {
+  throw new SpecValueError(["dataset", ...(typeof key === "string" ? [key] : key)], what);
 }
 
-function wholeNumber(key: string, v: unknown, min: number, max: number): number {
+function wholeNumber(key: Key, v: unknown, min: number, max: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
     fail(key, `expected a whole number in [${min}, ${max}], got ${JSON.stringify(v)}`);
   }
@@ -66,13 +68,13 @@ export function resolveShapesSpec(spec: ShapesDatasetSpec): ResolvedShapesSpec {
     rawClasses.forEach((name, i) => {
       if (!known.has(name)) {
         fail(
-          `classes[${i}]`,
+          ["classes", i],
           `unknown class ${JSON.stringify(name)}; classes are "<colour>-<shape>" ` +
             `(colours: ${COLOURS.map((c) => c.name).join(", ")}; shapes: ${SHAPE_KINDS.join(", ")})` +
             suggest(String(name)),
         );
       }
-      if (seen.has(name)) fail(`classes[${i}]`, `class ${JSON.stringify(name)} is listed twice`);
+      if (seen.has(name)) fail(["classes", i], `class ${JSON.stringify(name)} is listed twice`);
       seen.add(name);
     });
     classes = [...rawClasses];
@@ -80,8 +82,11 @@ export function resolveShapesSpec(spec: ShapesDatasetSpec): ResolvedShapesSpec {
 
   const opi = spec.objects_per_image ?? d.objects_per_image;
   if (!Array.isArray(opi) || opi.length !== 2) fail("objects_per_image", "expected [min, max]");
-  const minObj = wholeNumber("objects_per_image[0]", opi[0], 0, 100);
-  const maxObj = wholeNumber("objects_per_image[1]", opi[1], Math.max(1, minObj), 100);
+  const minObj = wholeNumber(["objects_per_image", 0], opi[0], 0, 100);
+  const maxObj = wholeNumber(["objects_per_image", 1], opi[1], 1, 100);
+  if (maxObj < minObj) {
+    fail("objects_per_image", `expected [min, max] with min ≤ max, got [${minObj}, ${maxObj}]`);
+  }
 
   const scale = spec.scale ?? d.scale;
   if (!Array.isArray(scale) || scale.length !== 2)
@@ -106,13 +111,25 @@ export function resolveShapesSpec(spec: ShapesDatasetSpec): ResolvedShapesSpec {
   if (spec.cooccurrence) {
     const { pairs, probability } = spec.cooccurrence;
     if (!(typeof probability === "number" && probability >= 0 && probability <= 1)) {
-      fail("cooccurrence.probability", `expected a number in [0, 1], got ${JSON.stringify(probability)}`);
+      fail(
+        ["cooccurrence", "probability"],
+        `expected a number in [0, 1], got ${JSON.stringify(probability)}`,
+      );
     }
-    if (!Array.isArray(pairs)) fail("cooccurrence.pairs", "expected a list of [class index, class index]");
+    if (!Array.isArray(pairs))
+      fail(["cooccurrence", "pairs"], "expected a list of [class index, class index]");
     pairs.forEach((pair, i) => {
-      if (!Array.isArray(pair) || pair.length !== 2) fail(`cooccurrence.pairs[${i}]`, "expected [a, b]");
-      for (const c of pair) wholeNumber(`cooccurrence.pairs[${i}]`, c, 0, classes.length - 1);
-      if (pair[0] === pair[1]) fail(`cooccurrence.pairs[${i}]`, "a class cannot pair with itself");
+      const at = ["cooccurrence", "pairs", i];
+      if (!Array.isArray(pair) || pair.length !== 2) fail(at, "expected [a, b]");
+      pair.forEach((c, j) => {
+        if (!(Number.isInteger(c) && c >= 0 && c < classes.length)) {
+          fail(
+            [...at, j],
+            `class index ${JSON.stringify(c)} is out of range: the dataset has ${classes.length} classes (indices 0–${classes.length - 1})`,
+          );
+        }
+      });
+      if (pair[0] === pair[1]) fail(at, "a class cannot pair with itself");
     });
     cooccurrence = { pairs: pairs.map(([a, b]) => [a, b] as [number, number]), probability };
   }

@@ -1,59 +1,23 @@
+import {
+  EMPTY_BECAUSE,
+  isNamedPlaceholder,
+  NAMED_PLACEHOLDERS,
+  PLACEHOLDER,
+} from "../../spec/command-template.js";
 import { UserError } from "../../util/errors.js";
 
-// The command engine's argv template. Each element is one argument (never a
-// shell string, so spec values cannot inject commands). Placeholders:
-//   {annotations} {unlabeled} {images} {eval_annotations} {eval_images}
-//   {extra} {extra_images} {multilabel}
-//   {out} {seed} {fold} {gpus} {num_gpus} {resume} {config}
-//   {method.lambda_u}, {train.lr}, …  any dotted path into the run config
-// An element that is exactly one placeholder whose value is empty (e.g.
-// {resume} on a first attempt, {unlabeled} for a full-label run) is dropped.
+// Expands the command engine's argv template for one run (the syntax, and why
+// an empty value is an error unless the placeholder is marked `{name?}`, are
+// in spec/command-template.ts, which `validate` checks with). Each element is
+// one argument (never a shell string, so spec values cannot inject commands).
+
+export { unknownPlaceholders } from "../../spec/command-template.js";
 
 export interface TemplateValues {
   /** Named placeholders; "" means "not available for this run". */
   named: Record<string, string>;
   /** The resolved run config, for {section.key} placeholders. */
   config: Record<string, unknown>;
-}
-
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
-
-export const NAMED_PLACEHOLDERS = [
-  "annotations",
-  "unlabeled",
-  "images",
-  "eval_annotations",
-  "eval_images",
-  "extra",
-  "extra_images",
-  "multilabel",
-  "out",
-  "seed",
-  "fold",
-  "gpus",
-  "num_gpus",
-  "resume",
-  "config",
-] as const;
-
-const CONFIG_SECTIONS = new Set(["dataset", "labels", "detector", "method", "train", "engine", "eval"]);
-
-/** Placeholder names a template uses that are neither named nor config paths (for spec validation). */
-export function unknownPlaceholders(template: readonly string[]): string[] {
-  const unknown: string[] = [];
-  for (const arg of template) {
-    for (const m of arg.matchAll(PLACEHOLDER)) {
-      const name = m[1]!;
-      const section = name.split(".")[0]!;
-      if (
-        !(NAMED_PLACEHOLDERS as readonly string[]).includes(name) &&
-        !(name.includes(".") && CONFIG_SECTIONS.has(section))
-      ) {
-        unknown.push(name);
-      }
-    }
-  }
-  return unknown;
 }
 
 function lookup(config: Record<string, unknown>, path: string): string {
@@ -70,16 +34,28 @@ function lookup(config: Record<string, unknown>, path: string): string {
 export function expandTemplate(template: readonly string[], values: TemplateValues): string[] {
   const out: string[] = [];
   for (const arg of template) {
-    const whole = /^\{([A-Za-z_][A-Za-z0-9_.-]*)\}$/.exec(arg);
-    const expanded = arg.replace(PLACEHOLDER, (_, name: string) => {
-      if (name in values.named) return values.named[name]!;
-      if (name.includes(".")) return lookup(values.config, name);
-      throw new UserError(
-        `command template: unknown placeholder {${name}}; known: ${NAMED_PLACEHOLDERS.join(", ")}, or a config path like {method.name}`,
-      );
+    let leaveOut = false;
+    const expanded = arg.replace(PLACEHOLDER, (_, name: string, optional: string | undefined) => {
+      let value: string;
+      if (name in values.named) value = values.named[name]!;
+      else if (name.includes(".")) value = lookup(values.config, name);
+      else
+        throw new UserError(
+          `command template: unknown placeholder {${name}}; known: ${NAMED_PLACEHOLDERS.join(", ")}, or a config path like {method.name}`,
+        );
+      if (value === "") {
+        if (optional) leaveOut = true;
+        else {
+          const why = isNamedPlaceholder(name) ? EMPTY_BECAUSE[name] : "";
+          throw new UserError(
+            `command template: {${name}} is empty for this run${why ? ` (${why})` : ""}; ` +
+              `write {${name}?} to leave the argument "${arg}" out when it is empty`,
+          );
+        }
+      }
+      return value;
     });
-    if (whole && expanded === "") continue;
-    out.push(expanded);
+    if (!leaveOut) out.push(expanded);
   }
   return out;
 }
