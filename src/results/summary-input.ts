@@ -1,3 +1,4 @@
+import { headlineMetric } from "../spec/metric-names.js";
 import type { Spec, TableSpec } from "../spec/types.js";
 import type { Plan } from "../sweep/plan.js";
 import type { ResolvedSweep } from "../sweep/resolve.js";
@@ -6,14 +7,6 @@ import type { SummaryCode, SummaryInput } from "./summary.js";
 
 // What a summary is built from: the resolved sweep's runs and the table they fill.
 
-const HEADLINE: Record<string, string> = {
-  coco: "AP",
-  lvis: "AP",
-  voc07: "mAP",
-  voc: "mAP",
-  multilabel: "mAP",
-};
-
 /** The spec's table, or a default one: swept paths as rows, the family's headline metric. */
 export function tableOf(spec: Spec, plan: Plan): TableSpec {
   if (spec.table) return spec.table;
@@ -21,7 +14,7 @@ export function tableOf(spec: Spec, plan: Plan): TableSpec {
   return {
     rows: rows.length > 0 ? rows : ["method.name"],
     columns: [],
-    metric: HEADLINE[spec.eval.type] ?? "AP",
+    metric: headlineMetric(spec.eval.type),
   };
 }
 

@@ -58,16 +58,15 @@ function configProblem(config: Obj, name: string): { message: string; hint?: str
     const here = obj(node);
     const part = parts[i]!;
     if (node === null || typeof node !== "object" || Array.isArray(node) || !Object.hasOwn(here, part)) {
-      const at = parts.slice(0, i).join(".");
-      const method =
+      const at =
         i === 1 && parts[0] === "method"
-          ? ` (method "${String(obj(config.method).name)}" has no parameter ${part})`
-          : "";
+          ? `method "${String(obj(config.method).name)}"`
+          : parts.slice(0, i).join(".");
       const keys = Object.keys(here);
       return {
         message:
-          `{${name}} names no value of this run's config: ${at} has no "${part}"${method}` +
-          (keys.length > 0 ? `; it has ${keys.join(", ")}` : ""),
+          `{${name}} names no value of this run's config: ${at} has no "${part}"` +
+          (keys.length > 0 ? ` (it has ${keys.join(", ")})` : ""),
         ...(didYouMean(part, keys) ? { hint: didYouMean(part, keys)! } : {}),
       };
     }

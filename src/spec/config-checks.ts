@@ -1,6 +1,6 @@
 import { type Capabilities, capabilityProblems } from "./capabilities.js";
 import { commandProblems } from "./command-checks.js";
-import { usesTfjs } from "./compat.js";
+import { BUILTIN_DATASETS, usesTfjs } from "./compat.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { type RangeCheckContext, rangeProblems } from "./range-checks.js";
 import type { JsonValue } from "./types.js";
@@ -25,12 +25,15 @@ export interface RunCheckContext extends RangeCheckContext {
 function tfjsNeeds(config: Obj): Diagnostic[] {
   if (!usesTfjs(config)) return [];
   const dataset = obj(config.dataset);
-  if (dataset.name === "shapes" || obj(config.train).image_size !== undefined) return [];
+  // Other names are refused on the tfjs engine already (compat.ts checkNames).
+  const fileDataset =
+    (BUILTIN_DATASETS as readonly unknown[]).includes(dataset.name) && dataset.name !== "shapes";
+  if (!fileDataset || obj(config.train).image_size !== undefined) return [];
   return [
     {
-      path: ["train", "image_size"],
-      at: "key",
-      message: `required for the tfjs engine on dataset ${JSON.stringify(dataset.name)} (the model's input side; shapes takes dataset.image_size)`,
+      path: ["dataset", "name"],
+      at: "value",
+      message: `the tfjs engine needs train.image_size (the model's input side) for dataset ${JSON.stringify(dataset.name)}; only shapes takes it from dataset.image_size`,
     },
   ];
 }

@@ -86,3 +86,16 @@ export function runMetrics(config: Obj): { names: string[]; source: string } | n
   if (from === "pycocotools") return { names: [...PYCOCOTOOLS_METRICS], source: "the pycocotools parser" };
   return null;
 }
+
+const HEADLINE: Readonly<Record<string, string>> = {
+  coco: "AP",
+  lvis: "AP",
+  voc07: "mAP",
+  voc: "mAP",
+  multilabel: "mAP",
+};
+
+/** The metric a table shows when the spec names none: the family's headline number. */
+export function headlineMetric(evalType: string): string {
+  return HEADLINE[evalType] ?? "AP";
+}

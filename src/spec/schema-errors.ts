@@ -146,6 +146,19 @@ function underBranch(e: ErrorObject, oneOfPath: string): number | undefined {
   return idx !== undefined && /^\d+$/.test(idx) ? Number(idx) : undefined;
 }
 
+/**
+ * A branch that is a `$ref` (e.g. positiveInt) reports its errors under the
+ * referenced definition's path, not under the oneOf: match them by that path,
+ * within the oneOf's value.
+ */
+function refBranch(e: ErrorObject, o: ErrorObject): number | undefined {
+  if (e === o || !(e.instancePath === o.instancePath || e.instancePath.startsWith(`${o.instancePath}/`)))
+    return undefined;
+  const branches = (o.schema ?? []) as Schema[];
+  const i = branches.findIndex((b) => typeof b?.$ref === "string" && e.schemaPath.startsWith(`${b.$ref}/`));
+  return i >= 0 ? i : undefined;
+}
+
 function describeOneOf(e: ErrorObject, branchErrors: ErrorObject[][]): Described[] {
   const path = pathOf(e.instancePath);
   const branches = (e.schema ?? []) as Schema[];
@@ -213,7 +226,7 @@ function describeErrors(errors: readonly ErrorObject[]): Described[] {
     consumed.add(o);
     const branchErrors: ErrorObject[][] = [];
     for (const e of list) {
-      const b = underBranch(e, o.schemaPath);
+      const b = underBranch(e, o.schemaPath) ?? refBranch(e, o);
       if (b === undefined) continue;
       consumed.add(e);
       const bucket = branchErrors[b] ?? [];

@@ -13,6 +13,7 @@ import { problem, type SweepProblem } from "./problems.js";
 import { checkReferences } from "./references.js";
 import { canonicalOf, type PrepareSection } from "./sections.js";
 import { show } from "./show.js";
+import { checkTable } from "./table-check.js";
 import { buildVocabulary, unknownPath } from "./vocabulary.js";
 
 // Checks that need the sweep (issue 2, RUNNERS.md §4.8): sweep paths exist,
@@ -186,9 +187,13 @@ function checkConfigs(expansion: Expansion, findings: Map<string, Finding>, opti
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     });
     for (const d of found) attribute(findings, d, atoms, "config");
-    const pair = `${cell.sections[datasetIdx]!.id},${cell.sections[labelsIdx]!.id}`;
+    const dataset = cell.sections[datasetIdx]!;
+    const labels = cell.sections[labelsIdx]!;
+    const pair = `${dataset.id},${labels.id}`;
     if (!options.splitCheck || pairs.has(pair)) continue;
     pairs.add(pair);
+    // A block the schema refused is reported once, by the schema, not again by the data stage.
+    if (dataset.diagnostics.length > 0 || labels.diagnostics.length > 0) continue;
     const dataAtoms = atoms.filter((a) => a.section === "dataset" || a.section === "labels");
     for (const p of options.splitCheck(cell.config.dataset, cell.config.labels)) {
       const d = { path: p.path.length > 0 ? p.path : ["labels"], message: p.message, at: "value" as const };
@@ -233,6 +238,7 @@ export function checkCells(spec: Spec, expansion: Expansion, options: CellCheckO
   const problems = toProblems(findings);
 
   problems.push(...checkReferences(spec, expansion));
+  problems.push(...checkTable(spec, expansion, buildVocabulary(loadSchema(), spec)));
 
   if (expansion.cells.length === 0 && expansion.problems.length === 0) {
     problems.push(

@@ -14,6 +14,7 @@ import {
 import { type DottedPath, getAt, splitPath } from "./paths.js";
 import { problem, type SweepProblem, toDiagnostics } from "./problems.js";
 import { canonicalOf, type PrepareSection, type SectionEntry, SectionTable } from "./sections.js";
+import { show } from "./show.js";
 
 // Expands a loaded Spec into the ordered list of its runs ("cells"):
 //   product of the axes (grid, zip groups, folds, seeds; last fastest)
@@ -112,13 +113,25 @@ export function expandSweep(spec: Spec, options: ExpandOptions = {}): Expansion 
     );
   const seen = new Set<string>();
 
-  const excluded = (config: RunConfig): boolean =>
-    axes.excludes.some((rule) =>
-      rule.terms.every((t) => {
+  // Which rules and terms ever matched a cell: a rule that drops nothing is a typo or a stale rule.
+  const ruleHit = axes.excludes.map(() => false);
+  const termHit = axes.excludes.map((rule) => rule.terms.map(() => false));
+  const excluded = (config: RunConfig): boolean => {
+    let drop = false;
+    axes.excludes.forEach((rule, r) => {
+      let all = true;
+      rule.terms.forEach((t, k) => {
         const v = getAt(config, t.parts);
-        return t.anyOf.some((w) => sameValue(v, w));
-      }),
-    );
+        if (t.anyOf.some((w) => sameValue(v, w))) termHit[r]![k] = true;
+        else all = false;
+      });
+      if (all) {
+        ruleHit[r] = true;
+        drop = true;
+      }
+    });
+    return drop;
+  };
 
   /** Whether cells are checked against earlier equal ones (not needed when the product cannot repeat itself). */
   let dedupe = true;
@@ -265,6 +278,29 @@ export function expandSweep(spec: Spec, options: ExpandOptions = {}): Expansion 
     }
   }
 
+  axes.excludes.forEach((rule, r) => {
+    if (ruleHit[r] || cells.length === 0) return;
+    const missing = rule.terms.filter((_, k) => !termHit[r]![k]);
+    for (const t of missing) {
+      const values = t.anyOf.map((v) => show(v)).join(" or ");
+      problems.push(
+        problem(
+          t.origin,
+          "key",
+          `no run of the sweep has ${t.path} = ${values}: this exclude rule drops nothing`,
+        ),
+      );
+    }
+    if (missing.length === 0) {
+      problems.push(
+        problem(
+          ["sweep", "exclude", rule.index],
+          "key",
+          "no run of the sweep has all these values together: this exclude rule drops nothing",
+        ),
+      );
+    }
+  });
   problems.push(...table.problems);
   return {
     columns,

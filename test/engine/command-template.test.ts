@@ -46,11 +46,22 @@ describe("command engine argv templates", () => {
     ]);
   });
 
-  it("drops an argument that is only an empty placeholder", () => {
-    expect(expandTemplate(["t", "{unlabeled}", "--resume={resume}", "{resume}"], values)).toEqual([
-      "t",
-      "--resume=",
-    ]);
+  it("leaves out an argument holding an empty optional placeholder, whole", () => {
+    expect(
+      expandTemplate(["t", "{unlabeled?}", "--resume={resume?}", "--ann={annotations?}", "{seed}"], values),
+    ).toEqual(["t", "--ann=/s/labelled.json", "3"]);
+  });
+
+  it("refuses an empty placeholder that is not marked optional, naming why it is empty", () => {
+    expect(() => expandTemplate(["t", "--unlabeled", "{unlabeled}", "--seed", "{seed}"], values)).toThrow(
+      /\{unlabeled\} is empty for this run \(the run's split has no unlabelled images\); write \{unlabeled\?\}/,
+    );
+    expect(() => expandTemplate(["t", "--resume={resume}"], values)).toThrow(
+      /first attempt has no checkpoint/,
+    );
+    const empty = { ...values, config: { method: { name: "" } } };
+    expect(() => expandTemplate(["t", "--m={method.name}"], empty)).toThrow(/\{method\.name\} is empty/);
+    expect(expandTemplate(["t", "--m={method.name?}"], empty)).toEqual(["t"]);
   });
 
   it("keeps shell metacharacters as plain text in one argument", () => {
@@ -59,10 +70,17 @@ describe("command engine argv templates", () => {
   });
 
   it("reports unknown placeholders and config paths that name nothing", () => {
-    expect(unknownPlaceholders(["x", "{annotation}", "{method.name}", "{foo.bar}", "{seed}"])).toEqual([
-      "annotation",
-      "foo.bar",
-    ]);
+    expect(
+      unknownPlaceholders([
+        "x",
+        "{annotation}",
+        "{method.name}",
+        "{foo.bar}",
+        "{seed}",
+        "{resume?}",
+        "{out?x}",
+      ]),
+    ).toEqual(["annotation", "foo.bar"]);
     expect(() => expandTemplate(["{annotation}"], values)).toThrow(/unknown placeholder \{annotation\}/);
     expect(() => expandTemplate(["{method.lambda}"], values)).toThrow(/names no value/);
   });

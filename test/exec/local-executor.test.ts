@@ -16,7 +16,7 @@ function tasks(n: number, extra: (i: number) => string[] = () => []) {
   return Array.from({ length: n }, (_, i) => {
     const key = `key${i}`;
     const dir = join(root, key);
-    writeRunDir(dir, key, fakeTrainerConfig(i, ["--gpus", "{gpus}", ...extra(i)]));
+    writeRunDir(dir, key, fakeTrainerConfig(i, ["--gpus={gpus?}", ...extra(i)]));
     return { key, dir };
   });
 }
