@@ -80,7 +80,7 @@ export function guardSummary(previous: Summary, next: Pick<Summary, "cells">, in
     let detail: string;
     if (keyVersionChanged)
       detail = `labelsweep's run-key format changed (key version ${previous.keyVersion ?? "2 or older"} → ${input.keyVersion})`;
-    else if (changed.size > 0) detail = `${plural(changed.size, "file")} differ since the runs`;
+    else if (changed.size > 0) detail = `${plural(changed.size, "file")} ${changed.size === 1 ? "differs" : "differ"} since the runs`;
     else detail = "the summary on disk does not record which files";
     verdict.reasons.push(`code identity changed (${detail})`);
   }
