@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { SpecError } from "../spec/diagnostics.js";
 import { loadSpec } from "../spec/load.js";
@@ -22,6 +23,7 @@ export function registerValidate(program: Command): void {
           const loaded = loadSpec(file, opts);
           const checked = checkSweep(loaded.spec, {
             locate: loaded.locate,
+            specDir: dirname(resolve(file)),
             ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
           });
           if (checked.diagnostics.length > 0) throw new SpecError(checked.diagnostics);

@@ -65,6 +65,7 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
   // (dataset, labels) pair — blocks are shared between cells, so identity dedupes them.
   const { expansion, diagnostics } = checkSweep(spec, {
     locate: loaded.locate,
+    specDir: dirname(resolve(specPath)),
     baseChecked: false,
     ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
   });

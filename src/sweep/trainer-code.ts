@@ -154,7 +154,7 @@ export async function declaredFiles(
   });
   if (matched.length === 0) {
     throw new UserError(
-      `engine.code: ${patterns.map((p) => JSON.stringify(p)).join(", ")} match no file (from ${specDir})`,
+      `engine.code: ${patterns.map((p) => JSON.stringify(p)).join(", ")} matches no file (from ${specDir})`,
     );
   }
   for (const rel of matched.sort()) {

@@ -140,7 +140,7 @@ describe("trainer code (command engine)", () => {
     writeFileSync(join(repo, "configs", "r50.py"), "depth = 101\n");
     expect(await declaredFiles(["../configs/*.py"], join(repo, "experiments"))).not.toEqual(files);
     await expect(declaredFiles(["../nothing/*.py"], join(repo, "experiments"))).rejects.toThrow(
-      /match no file/,
+      /matches no file/,
     );
   });
 });
