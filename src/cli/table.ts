@@ -42,6 +42,7 @@ export function registerTable(program: Command): void {
           unwritable = describeFsFault(err);
           if (!unwritable) throw err;
         }
+        for (const problem of written?.problems ?? []) process.stderr.write(`note: ${problem}\n`);
         if (written?.kept) {
           process.stderr.write(`labelsweep table: ${guardMessage(written.kept, written.file)}`);
           process.exitCode = EXIT.failure;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { BACKEND_CHOICES, type BackendChoice, type TrainEvent, trainOne } from "../engine/index.js";
 import { formatReport } from "../eval/index.js";
-import { EXIT_INTERRUPTED } from "../exec/worker.js";
+import { EXIT_INTERRUPTED } from "../exec/worker-events.js";
 import { UserError } from "../util/errors.js";
 import { collect, positiveInt } from "./options.js";
 

@@ -39,6 +39,8 @@ export interface SummaryRun {
   split?: string | null;
   /** The code identity hash in the run's key. Since summaryVersion 3. */
   code?: string;
+  /** Why a finished run counts as failed (unreadable metrics.json, a missing metric). Since summaryVersion 3. */
+  problem?: string;
 }
 
 export interface Summary {

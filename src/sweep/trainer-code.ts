@@ -133,7 +133,9 @@ async function trackedFiles(root: string, kept: (path: string) => boolean): Prom
       });
       if (r.failed) throw new UserError(`git hash-object failed in ${root}: ${String(r.stderr).trim()}`);
       const out = String(r.stdout).split("\n");
-      regular.forEach((p, i) => ids.set(p, out[i]!));
+      regular.forEach((p, i) => {
+        ids.set(p, out[i]!);
+      });
     }
   }
   return Object.fromEntries([...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

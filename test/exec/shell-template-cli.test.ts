@@ -52,7 +52,7 @@ describe("shell -c command templates", () => {
     const r = await runCli(["validate", file], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /spec\.yaml:7:21  engine\.command\[2\]  \{detector\.arch\} is single-quoted in a shell -c script: write it without quotes/,
+      /spec\.yaml:7:21 {2}engine\.command\[2\] {2}\{detector\.arch\} is single-quoted in a shell -c script: write it without quotes/,
     );
   });
 });
