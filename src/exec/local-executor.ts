@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { RUN_FILES, readState, writeState } from "../sweep/run-store.js";
+import { plantedLinks, RUN_FILES, readState, writeState } from "../sweep/run-store.js";
 import { EXIT_IO } from "../util/fs-faults.js";
 import { runPool } from "./pool.js";
 import type { Slot } from "./slots.js";
@@ -98,6 +98,17 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
     const t0 = Date.now();
     const log = join(task.dir, RUN_FILES.log);
     options.observer?.started?.(task, slot);
+    // The worker's output is appended to the run's log: never through a link planted there.
+    const links = plantedLinks(task.dir);
+    if (links.length > 0) {
+      const error = `${links.join(", ")} in the run directory ${links.length === 1 ? "is a symbolic link" : "are symbolic links"}; labelsweep never writes through one (remove it and run again)`;
+      const now = new Date().toISOString();
+      await writeState(task.dir, { attempt: 0, restarts: 0, ...readState(task.dir), status: "failed", updated: now, ended: now, error });
+      const result: TaskResult = { key: task.key, outcome: "failed", exitCode: null, error, logTail: [], seconds: 0 };
+      results.push(result);
+      options.observer?.finished?.(task, result);
+      return;
+    }
     const child = execa(process.execPath, [BIN, "worker", task.dir, "--gpus", slot.gpus], {
       env: {
         CUDA_VISIBLE_DEVICES: slot.gpus,

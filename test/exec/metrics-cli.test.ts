@@ -48,15 +48,20 @@ describe("metrics of external trainers", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("5 runs: 2 done now, 3 failed.");
     expect(r.stdout).toMatch(/FAILED [0-9a-f]{12}: JSON lines: line 1: metric AP is "n\/a", not a number/);
-    expect(r.stdout).toMatch(/FAILED [0-9a-f]{12}: the table needs AP, but the run's metrics \(jsonl\) have AP50/);
-    expect(r.stdout).toMatch(/FAILED [0-9a-f]{12}: metric AP = 3000 is not a percentage \(0–100\) \(detected percent\)/);
+    expect(r.stdout).toMatch(
+      /FAILED [0-9a-f]{12}: the table needs AP, but the run's metrics \(jsonl\) have AP50/,
+    );
+    expect(r.stdout).toMatch(
+      /FAILED [0-9a-f]{12}: metric AP = 3000 is not a percentage \(0–100\) \(detected percent\)/,
+    );
     // seeds 0 and 4: 0.41 and 41.2 % → 41.1 ± 0.1 over 2 of 5 runs, † for the failed ones.
     expect(r.stdout).toContain("| supervised | 41.1 ± 0.1 (2/5)† |");
 
     const plan = JSON.parse((await runCli(["plan", file, "--json"], { cwd: dir })).stdout) as {
       runs: { key: string; config: { seed: number } }[];
     };
-    const dirOf = (seed: number) => join(dir, "results", "metrics", "runs", plan.runs.find((x) => x.config.seed === seed)!.key);
+    const dirOf = (seed: number) =>
+      join(dir, "results", "metrics", "runs", plan.runs.find((x) => x.config.seed === seed)!.key);
     expect(readJson(join(dirOf(4), "metrics.json")).scale).toEqual({
       scale: "percent",
       how: "detected",
