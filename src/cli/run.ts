@@ -190,7 +190,8 @@ export function registerRun(program: Command): void {
         for (const note of stateNotes(r.plan, r.statuses, r.resultsDir)) process.stdout.write(`${note}\n`);
         if (r.diskFull) {
           process.stderr.write(
-            `labelsweep run: disk full — ${r.diskFull}. The sweep stopped; runs in flight are interrupted and resume ` +
+            `labelsweep run: ${/^disk full/.test(r.diskFull) ? r.diskFull : `disk full — ${r.diskFull}`}. ` +
+              "The sweep stopped; runs in flight are interrupted and resume " +
               "from their last checkpoint when you run again with space freed.\n",
           );
           process.exitCode = EXIT_IO;

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
-import { BACKEND_CHOICES, type BackendChoice, type TrainEvent, trainOne } from "../engine/index.js";
+import type { TrainEvent } from "../engine/index.js";
 import { formatReport } from "../eval/index.js";
 import { EXIT_INTERRUPTED } from "../exec/worker-events.js";
+import { BACKEND_CHOICES, type BackendChoice } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
 import { collect, positiveInt } from "./options.js";
 
@@ -59,6 +60,8 @@ export function registerTrain(program: Command): void {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
+        // Loaded here, not at startup: the engine brings TensorFlow.js.
+        const { trainOne } = await import("../engine/index.js");
         const r = await trainOne(file, {
           set: opts.set,
           sweep: opts.sweep,

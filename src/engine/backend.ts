@@ -6,14 +6,14 @@
 // guarded dynamic import.
 
 import { getThreadsCount, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import { BACKEND_CHOICES, type BackendChoice } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
 import { fixCpuResizeNearestGrad } from "./fixes/cpu-resize-grad.js";
 import { tf } from "./tf.js";
 import { registerFastWasmKernels } from "./wasm/register.js";
 import { unrefWasmWorkers, withWasmThreadPatches } from "./wasm/threads.js";
 
-export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
-export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "tensorflow", "wasm", "cpu"];
+export { BACKEND_CHOICES, type BackendChoice };
 
 export interface BackendSelection {
   /** The tfjs backend name now active. */

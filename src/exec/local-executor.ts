@@ -103,8 +103,23 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
     if (links.length > 0) {
       const error = `${links.join(", ")} in the run directory ${links.length === 1 ? "is a symbolic link" : "are symbolic links"}; labelsweep never writes through one (remove it and run again)`;
       const now = new Date().toISOString();
-      await writeState(task.dir, { attempt: 0, restarts: 0, ...readState(task.dir), status: "failed", updated: now, ended: now, error });
-      const result: TaskResult = { key: task.key, outcome: "failed", exitCode: null, error, logTail: [], seconds: 0 };
+      await writeState(task.dir, {
+        attempt: 0,
+        restarts: 0,
+        ...readState(task.dir),
+        status: "failed",
+        updated: now,
+        ended: now,
+        error,
+      });
+      const result: TaskResult = {
+        key: task.key,
+        outcome: "failed",
+        exitCode: null,
+        error,
+        logTail: [],
+        seconds: 0,
+      };
       results.push(result);
       options.observer?.finished?.(task, result);
       return;
@@ -137,8 +152,12 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
         setTimeout(() => killGroup(child.pid, "SIGKILL"), Math.min(grace, 30_000)).unref();
       }, options.timeoutSec * 1000);
     };
+    let stopReason: string | undefined;
     child.on("message", (msg) => {
-      if ((msg as WorkerEvent).type === "trainer") startClock();
+      const event = msg as WorkerEvent;
+      if (event.type === "trainer") startClock();
+      // A disk-full worker may not be able to write its state: its reason comes over IPC too.
+      if (event.type === "interrupted" && event.reason) stopReason = event.reason;
       options.observer?.event?.(task, msg as WorkerEvent);
     });
     const r = await child;
@@ -168,7 +187,7 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
     else if (code === EXIT_IO) {
       outcome = "interrupted";
       diskFull = true;
-      error = state?.error ?? "disk full";
+      error = state?.error ?? stopReason ?? "disk full";
     } else if (code === EXIT_INTERRUPTED || stopRequests > 0) outcome = "interrupted";
     else {
       outcome = "failed";

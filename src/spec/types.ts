@@ -169,9 +169,13 @@ export interface CommandEngineSpec {
   code?: string[];
 }
 
+/** The tfjs engine's backends (engine/backend.ts chooses among them; schema: engine.backend). */
+export const BACKEND_CHOICES = ["auto", "tensorflow", "wasm", "cpu"] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
 export interface TfjsEngineSpec {
   name: "tfjs";
-  backend?: "auto" | "tensorflow" | "wasm" | "cpu";
+  backend?: BackendChoice;
 }
 
 export type EngineSpec = TfjsEngineSpec | CommandEngineSpec;
