@@ -22,6 +22,13 @@ export interface SplitPaths {
   extra_images?: string;
   /** Single-positive labels (labelsweep.multilabel/1). */
   multilabel?: string;
+  /** Unlabelled images of dataset.unlabeled (e.g. VOC12 trainval for CSD): image-only JSON or a VOC list. */
+  unlabeled_extra?: string;
+  /** Validation images held out with full labels (single-positive compat cole). */
+  holdout?: string;
+  /** budget compat mmdet: split_coco.py's labelled and unlabelled files (the latter keeps its annotations). */
+  mmdet_labeled?: string;
+  mmdet_unlabeled?: string;
   eval_annotations?: string;
   eval_images?: string;
 }
@@ -41,6 +48,10 @@ export function splitPaths(artifact: SplitArtifact): SplitPaths {
   set("extra", extra?.path);
   set("extra_images", dir(extra));
   set("multilabel", outputOf(artifact, "multilabel")?.path);
+  set("unlabeled_extra", outputOf(artifact, "unlabeled_extra")?.path);
+  set("holdout", outputOf(artifact, "holdout")?.path);
+  set("mmdet_labeled", outputOf(artifact, "mmdet_labeled")?.path);
+  set("mmdet_unlabeled", outputOf(artifact, "mmdet_unlabeled")?.path);
   set("eval_annotations", artifact.eval?.path);
   set("eval_images", dir(artifact.eval));
   return out;

@@ -6,10 +6,10 @@
 
 import { dirname, join, resolve } from "node:path";
 import { prepareSplitsForRuns } from "../data/index.js";
-import { evaluateFiles } from "../eval/index.js";
 import type { EvalReport } from "../eval/types.js";
 import { dataSplits } from "../exec/data-splits.js";
 import { resolveSweep } from "../exec/run-sweep.js";
+import { scorePredictions } from "../exec/score.js";
 import type { RunConfig } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
 import type { BackendChoice } from "./backend.js";
@@ -88,7 +88,7 @@ export async function trainOne(specFile: string, options: TrainOneOptions = {}):
   });
   const result: TrainOneResult = { key: run.key, index, runs: runs.length, config, dir, outcome };
   if (outcome.kind === "predictions" && files.eval_annotations) {
-    result.report = evaluateFiles(config.eval, files.eval_annotations, outcome.file);
+    result.report = await scorePredictions(config.eval, files.eval_annotations, outcome.file);
   }
   return result;
 }

@@ -6,7 +6,6 @@ import type { Metrics } from "../engine/command/metrics-parsers.js";
 import { runCommandEngine } from "../engine/command/run-command.js";
 import { runTfjsEngine } from "../engine/run-tfjs.js";
 import { splitInputs } from "../engine/split-inputs.js";
-import { evaluateFiles } from "../eval/run-eval.js";
 import type { EvalReport } from "../eval/types.js";
 import { RUN_FILES, type RunState, readState, writeState } from "../results/run-store.js";
 import type { CommandEngineSpec, JsonObject } from "../spec/types.js";
@@ -14,6 +13,7 @@ import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { acquireLock } from "./lock.js";
 import { type MetricsFile, type RunRecord, readRunRecord } from "./run-record.js";
+import { scorePredictions } from "./score.js";
 import type { WorkerEvent } from "./worker-events.js";
 
 // `labelsweep worker <run-dir>`: executes exactly one run, whoever started it
@@ -70,7 +70,7 @@ async function execute(
           "engine.metrics.from: predictions needs evaluation annotations (dataset.eval)",
           1,
         );
-      const report = evaluateFiles(record.config.eval, gt, outcome.file);
+      const report = await scorePredictions(record.config.eval, gt, outcome.file);
       return { metrics: report.metrics, source: `labelsweep ${report.type} evaluator`, report };
     }
     return { metrics: outcome.metrics, source: outcome.source };
@@ -90,7 +90,7 @@ async function execute(
   if (outcome.kind === "stopped") return "stopped";
   const gt = record.split.files.eval_annotations;
   if (!gt) throw new UserError("this run's split has no evaluation annotations (dataset eval images)", 1);
-  const report = evaluateFiles(record.config.eval, gt, outcome.file);
+  const report = await scorePredictions(record.config.eval, gt, outcome.file);
   return {
     metrics: report.metrics,
     source: `labelsweep ${report.type} evaluator`,
