@@ -15,6 +15,7 @@ export {
   IMAGE_LEVEL,
   TRUNCATED,
 } from "./detection-dataset.js";
+export { type ExportedFile, type ExportLayout, exportSplit } from "./export-split.js";
 export {
   decodeImageFile,
   encodePng,
