@@ -7,6 +7,7 @@ import {
   loadMultiLabelOutput,
   loadSplitOutput,
   outputOf,
+  prepareActiveCycle,
   prepareSplit,
   type SplitArtifact,
 } from "../../src/data/index.js";
@@ -132,6 +133,17 @@ describe("active compat al-ssl: loaders.create_loaders", () => {
     const a = await prepare(coco, active(exp.coco.initial));
     expect(await idsOf(a, "labeled")).toEqual(exp.coco.labeled.map(String).sort());
     expect(a.manifest.details).toMatchObject({ images_outside_pool: 4 });
+    const pool = await idsOf(a, "unlabeled");
+    expect(pool).toHaveLength(mini.images.length - 4 - exp.coco.initial);
+    // The next cycle draws from the same pool and keeps the outside images out of it.
+    const next = await prepareActiveCycle(coco, a, [pool[0]!], join(tmp, "cache"));
+    expect(await idsOf(next, "unlabeled")).toEqual(pool.slice(1));
+    const outside = mini.images
+      .map((i) => String(i.id))
+      .find((id) => !pool.includes(id) && !exp.coco.labeled.map(String).includes(id))!;
+    await expect(prepareActiveCycle(coco, a, [outside], join(tmp, "cache"))).rejects.toThrow(
+      "is not in the training pool",
+    );
   });
 });
 
