@@ -10,6 +10,7 @@ export {
 } from "./augment.js";
 export { BACKEND_CHOICES, type BackendChoice, type BackendSelection, selectBackend } from "./backend.js";
 export { MLC_LITE_DEFAULTS, MlcLite, type MlcLiteConfig, type MlcOutputs } from "./classify/mlc-lite.js";
+export { type CommandContext, type CommandOutcome, runCommandEngine } from "./command/run-command.js";
 export {
   type ColumnarDataset,
   detectionSamples,
@@ -54,6 +55,7 @@ export {
   type MultiLabelSample,
   type SampleSource,
 } from "./samples.js";
+export { scorePredictions } from "./score.js";
 export { splitInputs } from "./split-inputs.js";
 export { tf } from "./tf.js";
 export {
