@@ -5,7 +5,7 @@ import { cpythonSetOrder } from "../cpython-set.js";
 import { annotationsOf, type DetectionDataset } from "../detection-dataset.js";
 import { NumpyLegacyRandom, PythonRandom } from "../mt19937.js";
 import { VOC_CLASSES } from "../voc-reader.js";
-import type { ObservedDraw } from "./single-positive.js";
+import type { Derivation } from "./derivation.js";
 
 // The observed single-positive labels of the two reference code bases,
 // reproduced exactly (labels.compat cole | scob; METHODS.md §5b, §6). Both
@@ -34,6 +34,16 @@ import type { ObservedDraw } from "./single-positive.js";
 //    set order (cpython-set.ts), which random.choice then indexes;
 //  - drop_to_single(114514): random.seed(114514), then for every image in list
 //    order single_label = [random.choice(labels)].
+
+/** The draw of each image: its observed class index, or -1 (no positive: dropped). */
+export interface ObservedDraw {
+  observed: Int32Array;
+  /** Images held out as a validation split with full labels (Cole et al.), ascending. */
+  holdout?: Int32Array;
+  /** The held-out images are also training images (Cole's split with round(f·N) = 0). */
+  holdoutOverlaps?: boolean;
+  details: Derivation["details"];
+}
 
 const COLE_SEED = 1200;
 const SCOB_SEED = 114514;

@@ -3,7 +3,7 @@ import { annotationsOf, CROWD, type DetectionDataset, DIFFICULT } from "../detec
 import { StreamKey } from "../rng.js";
 import type { Derivation } from "./derivation.js";
 import { imageKey } from "./derivation.js";
-import { coleObserved, scobObserved } from "./single-positive-compat.js";
+import { coleObserved, type ObservedDraw, scobObserved } from "./single-positive-compat.js";
 
 // `single-positive`: one observed positive class per image, chosen uniformly
 // among the image's positive classes (METHODS.md §5b: Cole et al. and Scob
@@ -32,16 +32,6 @@ export function positiveClasses(ds: DetectionDataset, i: number, crowd: CrowdRul
       set.add(ds.annotations.categoryIndex[a] as number);
   }
   return [...set].sort((x, y) => x - y);
-}
-
-/** The draw of each image: its observed class index, or -1 (no positive: dropped). */
-export interface ObservedDraw {
-  observed: Int32Array;
-  /** Images held out as a validation split with full labels (Cole et al.), ascending. */
-  holdout?: Int32Array;
-  /** The held-out images are also training images (Cole's split with round(f·N) = 0). */
-  holdoutOverlaps?: boolean;
-  details: Derivation["details"];
 }
 
 function labelsweepObserved(ds: DetectionDataset, fold: number, crowd: CrowdRule): ObservedDraw {
