@@ -82,6 +82,8 @@ export interface VocSource {
   xmlPaths: string[];
   /** VOCdevkit year folder of each image ("VOC2007"). */
   yearDirs: string[];
+  /** The image sets read, in order: their VOC<year> folder and list file (class flags live beside it). */
+  sets: { yearDir: string; set: string; list: string }[];
 }
 
 /** Image-level positive labels read from `pos_category_ids` (ImageNet-LVIS style), category indices in CSR form. */

@@ -124,3 +124,45 @@ export function multiLabelSamples(
     },
   };
 }
+
+/**
+ * Images without labels (budget/active pools, dataset.unlabeled). Their size
+ * comes from the pixels when the dataset does not state it (VOC unlabelled
+ * lists carry no XML, voc-writer.ts).
+ */
+export function unlabelledSamples(
+  ds: ColumnarDataset,
+  images: RgbImageSource,
+): SampleSource<{ imageId: number | string; width: number; height: number; image: Float32Array }> {
+  return {
+    size: ds.images.count,
+    async get(i) {
+      const name = ds.images.fileNames[i]!;
+      const img = await images.read(name);
+      const w = ds.images.widths[i]!;
+      const h = ds.images.heights[i]!;
+      if ((w > 0 || h > 0) && (img.width !== w || img.height !== h)) {
+        throw new Error(`image ${name}: decoded ${img.width}×${img.height}, annotations say ${w}×${h}`);
+      }
+      const image = new Float32Array(img.data.length);
+      for (let k = 0; k < image.length; k++) image[k] = img.data[k]! / 255;
+      return { imageId: ds.images.ids[i]!, width: img.width, height: img.height, image };
+    },
+  };
+}
+
+/** Several sources as one, in order. */
+export function concatSources<T>(sources: SampleSource<T>[]): SampleSource<T> {
+  const size = sources.reduce((n, s) => n + s.size, 0);
+  return {
+    size,
+    get(index) {
+      let i = index;
+      for (const s of sources) {
+        if (i < s.size) return s.get(i);
+        i -= s.size;
+      }
+      throw new RangeError(`sample ${index} of ${size}`);
+    },
+  };
+}

@@ -55,6 +55,7 @@ export {
   type MultiLabelSample,
   type SampleSource,
 } from "./samples.js";
+export { scorePredictions } from "./score.js";
 export { splitInputs } from "./split-inputs.js";
 export { tf } from "./tf.js";
 export {

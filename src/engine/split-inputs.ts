@@ -1,5 +1,6 @@
-// A run's split files (the runner's SplitFiles: COCO/LVIS JSON written by the
-// data stage) read back as the engine's sample sources, pixels from the image
+// A run's split files (the runner's SplitFiles: COCO/LVIS JSON, or for VOC
+// the ImageSets lists of the split's VOCdevkit tree, written by the data
+// stage) read back as the engine's sample sources, pixels from the image
 // folder or, for `shapes`, rendered on demand.
 
 import {
@@ -7,12 +8,14 @@ import {
   type ImageLocation,
   imageSource,
   readCocoFile,
+  readVocList,
+  readVocOutput,
   resolveShapesSpec,
   type SplitPaths,
 } from "../data/index.js";
 import type { RunConfig, ShapesDatasetSpec } from "../spec/types.js";
-import { NotImplementedError, UserError } from "../util/errors.js";
-import { detectionSamples, multiLabelSamples } from "./dataset-samples.js";
+import { UserError } from "../util/errors.js";
+import { concatSources, detectionSamples, multiLabelSamples, unlabelledSamples } from "./dataset-samples.js";
 import type { TfjsRunInputs } from "./run-tfjs.js";
 
 function images(config: RunConfig, dir: string | undefined, what: string): ImageLocation {
@@ -23,18 +26,29 @@ function images(config: RunConfig, dir: string | undefined, what: string): Image
   throw new UserError(`this run's split names no image folder for its ${what} images`);
 }
 
-async function read(path: string | undefined, config: RunConfig, what: string): Promise<DetectionDataset> {
+type Role = "split" | "eval" | "unlabelled";
+
+async function read(
+  path: string | undefined,
+  config: RunConfig,
+  what: string,
+  role: Role = "split",
+): Promise<DetectionDataset> {
   if (!path) throw new UserError(`this run's split has no ${what} annotations`);
-  if (config.dataset.name === "voc") {
-    throw new NotImplementedError("VOC splits on the tfjs engine (it reads COCO/LVIS JSON splits)");
+  if (config.dataset.name === "voc" && path.endsWith(".txt")) {
+    // A split's role lists every VOC<year> folder of its tree; the evaluation set is one list of the devkit.
+    return role === "eval" ? readVocList(path) : readVocOutput(path, { imagesOnly: role === "unlabelled" });
   }
-  return readCocoFile(path, { format: config.dataset.name === "lvis" ? "lvis" : "coco" });
+  return readCocoFile(path, {
+    format: config.dataset.name === "lvis" ? "lvis" : "coco",
+    ...(role === "unlabelled" ? { allowMissingAnnotations: true } : {}),
+  });
 }
 
 /** The engine's inputs for one run: labelled training samples, evaluation images, category ids. */
 export async function splitInputs(config: RunConfig, files: SplitPaths): Promise<TfjsRunInputs> {
   const train = await read(files.annotations, config, "labelled training");
-  const evalDs = await read(files.eval_annotations, config, "evaluation");
+  const evalDs = await read(files.eval_annotations, config, "evaluation", "eval");
   const trainImages = imageSource(images(config, files.images, "training"));
   const evalImages = imageSource(images(config, files.eval_images, "evaluation"));
   const categoryIds = train.categories.map((c) => c.id);
@@ -45,9 +59,18 @@ export async function splitInputs(config: RunConfig, files: SplitPaths): Promise
     );
   }
   const classifier = config.detector.arch === "mlc-lite";
+  // Unlabelled images: the split's own (budget / active) and dataset.unlabeled's (e.g. VOC12 for CSD);
+  // their names resolve against the training image folder (the split's tree for VOC).
+  const unlabelledFiles = [files.unlabeled, files.unlabeled_extra].filter((f): f is string => !!f);
+  const pools = await Promise.all(
+    unlabelledFiles.map(async (f) =>
+      unlabelledSamples(await read(f, config, "unlabelled", "unlabelled"), trainImages),
+    ),
+  );
   return {
     categoryIds,
     labelled: classifier ? multiLabelSamples(train, trainImages) : detectionSamples(train, trainImages),
+    ...(pools.length > 0 ? { unlabelled: concatSources(pools) } : {}),
     eval: detectionSamples(evalDs, evalImages),
   };
 }

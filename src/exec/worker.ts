@@ -1,8 +1,13 @@
 import { readdirSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { join } from "node:path";
-import { type BackendSelection, runCommandEngine, runTfjsEngine, splitInputs } from "../engine/index.js";
-import { evaluateFiles } from "../eval/run-eval.js";
+import {
+  type BackendSelection,
+  runCommandEngine,
+  runTfjsEngine,
+  scorePredictions,
+  splitInputs,
+} from "../engine/index.js";
 import type { EvalReport } from "../eval/types.js";
 import type { CommandEngineSpec, JsonObject } from "../spec/types.js";
 import { selfIdentity } from "../sweep/process-identity.js";
@@ -82,7 +87,7 @@ async function execute(
           "engine.metrics.from: predictions needs evaluation annotations (dataset.eval)",
           1,
         );
-      const report = evaluateFiles(record.config.eval, gt, outcome.file);
+      const report = await scorePredictions(record.config.eval, gt, outcome.file);
       return { metrics: report.metrics, source: `labelsweep ${report.type} evaluator`, report };
     }
     return { metrics: outcome.metrics, source: outcome.source, scale: outcome.scale };
@@ -103,7 +108,7 @@ async function execute(
   if (outcome.kind === "stopped") return "stopped";
   const gt = record.split.files.eval_annotations;
   if (!gt) throw new UserError("this run's split has no evaluation annotations (dataset eval images)", 1);
-  const report = evaluateFiles(record.config.eval, gt, outcome.file);
+  const report = await scorePredictions(record.config.eval, gt, outcome.file);
   return {
     metrics: report.metrics,
     source: `labelsweep ${report.type} evaluator`,

@@ -1,6 +1,6 @@
 import type { Diagnostic, KeyPath, Locator } from "./diagnostics.js";
 import { closest } from "./suggest.js";
-import type { DetectorArch, JsonValue, LabelProtocol, MethodName } from "./types.js";
+import type { DetectorArch, EvalCompat, EvalType, JsonValue, LabelProtocol, MethodName } from "./types.js";
 
 // Checks that JSON Schema cannot express: does this method work with this
 // detector, this label protocol and this metric? Every rule cites why
@@ -61,6 +61,19 @@ export const METHOD_RULES: Record<MethodName, MethodRule> = {
     protocols: ["single-positive"],
     why: "ROLE is a single-positive multi-label baseline (METHODS.md §5d)",
   },
+};
+
+/**
+ * eval.compat per eval type: the reference tool whose printed numbers the
+ * default reproduces (DESIGN.md "Compat principle"), and the named options.
+ * The evaluators (src/eval) and validation read this one table.
+ */
+export const EVAL_COMPAT: Record<EvalType, { default: EvalCompat; allowed: readonly EvalCompat[] }> = {
+  coco: { default: "pycocotools", allowed: ["pycocotools", "corrected"] },
+  lvis: { default: "lvis-api", allowed: ["lvis-api", "corrected"] },
+  voc07: { default: "detectron2", allowed: ["detectron2", "ssd-pytorch", "corrected"] },
+  voc: { default: "detectron2", allowed: ["detectron2", "ssd-pytorch", "corrected"] },
+  multilabel: { default: "scob", allowed: ["scob", "corrected"] },
 };
 
 type Obj = { [k: string]: JsonValue };
@@ -159,11 +172,78 @@ export function checkCompatibility(config: Obj, locate?: Locator): Diagnostic[] 
     }
   }
   const dataset = obj(config.dataset).name;
+  out.push(...checkCompatModes(config, locate));
   if (evalType === "lvis" && dataset !== "lvis" && dataset !== "shapes") {
     add(
       ["eval", "type"],
       `eval.type lvis needs LVIS-style annotations (dataset lvis or shapes), got dataset "${String(dataset)}"`,
     );
+  }
+  return out;
+}
+
+/** The reference seeds of the label compat modes (their draws ignore labels.fold). */
+const FIXED_SEEDS: Record<string, number> = { cole: 1200, scob: 114514, "al-ssl": 314 };
+
+/** eval.compat / eval.crowd and the label protocols' compat modes (DESIGN.md "Compat principle"). */
+export function checkCompatModes(config: Obj, locate?: Locator): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const add = (path: KeyPath, message: string) =>
+    out.push({ path, location: locate?.(path, "value"), message, at: "value" });
+  const labels = obj(config.labels);
+  const ev = obj(config.eval);
+  const evalType = ev.type as EvalType | undefined;
+  const table = evalType ? EVAL_COMPAT[evalType] : undefined;
+  if (table && typeof ev.compat === "string" && !(table.allowed as readonly string[]).includes(ev.compat)) {
+    add(
+      ["eval", "compat"],
+      `eval.compat "${ev.compat}" does not apply to eval.type ${evalType}; expected ${table.allowed.join(" or ")} ` +
+        `(default ${table.default})`,
+    );
+  }
+  if (ev.crowd !== undefined && evalType !== "multilabel") {
+    add(["eval", "crowd"], `eval.crowd applies to eval.type multilabel, not ${String(evalType)}`);
+  }
+  const protocol = labels.protocol;
+  const compat = typeof labels.compat === "string" ? labels.compat : "labelsweep";
+  const seed = FIXED_SEEDS[compat];
+  if (seed !== undefined && labels.fold !== undefined && labels.fold !== 1) {
+    add(
+      ["labels", "fold"],
+      `labels.compat ${compat} draws with the reference's fixed seed ${seed}, so every fold would be the same split; ` +
+        "labels.fold must be 1",
+    );
+  }
+  if (protocol === "single-positive") {
+    const crowd = labels.crowd ?? "positive";
+    if ((compat === "cole" || compat === "scob") && crowd !== "positive") {
+      add(
+        ["labels", "crowd"],
+        `labels.compat ${compat} counts crowd annotations as positives, as its loader does; crowd: ignore would change its labels`,
+      );
+    }
+    if (labels.holdout !== undefined && compat !== "cole") {
+      add(
+        ["labels", "holdout"],
+        "labels.holdout: only compat cole holds out a validation split (Cole et al.)",
+      );
+    }
+    if (evalType === "multilabel" && (ev.crowd ?? "positive") !== crowd) {
+      add(
+        ["eval", "crowd"],
+        `eval.crowd (${String(ev.crowd)}) must agree with labels.crowd (${String(crowd)}): the evaluator's ` +
+          "positives must be the ones the protocol drew from",
+      );
+    }
+  }
+  if (protocol === "file") {
+    const dataset = obj(config.dataset).name;
+    if (dataset === "shapes" || dataset === "voc") {
+      add(
+        ["labels", "protocol"],
+        `labels.protocol file reads a COCO-format JSON of the labelled images; dataset ${String(dataset)} is not a COCO-format dataset`,
+      );
+    }
   }
   return out;
 }

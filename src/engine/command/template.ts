@@ -4,7 +4,8 @@ import { UserError } from "../../util/errors.js";
 // The command engine's argv template. Each element is one argument (never a
 // shell string, so spec values cannot inject commands). Placeholders:
 //   {annotations} {unlabeled} {images} {eval_annotations} {eval_images}
-//   {extra} {extra_images} {multilabel}
+//   {extra} {extra_images} {multilabel} {unlabeled_extra} {holdout}
+//   {mmdet_labeled} {mmdet_unlabeled} (budget compat mmdet: split_coco.py's files)
 //   {out} {seed} {fold} {gpus} {num_gpus} {resume} {config}
 //   {method.lambda_u}, {train.lr}, …  any dotted path into the run config
 // An element that is exactly one placeholder whose value is empty (e.g.
@@ -30,6 +31,10 @@ export const NAMED_PLACEHOLDERS = [
   "extra",
   "extra_images",
   "multilabel",
+  "unlabeled_extra",
+  "holdout",
+  "mmdet_labeled",
+  "mmdet_unlabeled",
   "out",
   "seed",
   "fold",
