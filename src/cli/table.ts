@@ -32,7 +32,7 @@ export function registerTable(program: Command): void {
         }
         const { summary, agg } = buildSummary(input, collectOutcomes(input));
         if (opts.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-        else if (opts.format === "csv") process.stdout.write(renderCsv(agg));
+        else if (opts.format === "csv") process.stdout.write(renderCsv(agg, input.table));
         else process.stdout.write(renderLatex(agg, input.table));
         process.stderr.write(`wrote ${join(r.resultsDir, r.plan.experiment)}/summary.json\n`);
       },

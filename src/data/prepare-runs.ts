@@ -15,6 +15,10 @@ export interface SplitPaths {
   annotations?: string;
   /** Unlabelled training images: image-only JSON (VOC: ImageSets list). */
   unlabeled?: string;
+  /** More unlabelled images from dataset.unlabeled (CSD's VOC12 beside VOC07): image-only JSON or ImageSets list. */
+  unlabeled_extra?: string;
+  /** Folder the unlabeled_extra file names resolve against. */
+  unlabeled_extra_images?: string;
   /** Folder the training annotations' file names resolve against. */
   images?: string;
   /** Extra images with image-level labels (whole-image boxes), COCO JSON. */
@@ -37,6 +41,9 @@ export function splitPaths(artifact: SplitArtifact): SplitPaths {
   set("annotations", labeled?.path);
   set("images", dir(labeled));
   set("unlabeled", outputOf(artifact, "unlabeled")?.path);
+  const unlabeledExtra = outputOf(artifact, "unlabeled_extra");
+  set("unlabeled_extra", unlabeledExtra?.path);
+  set("unlabeled_extra_images", dir(unlabeledExtra));
   const extra = outputOf(artifact, "extra");
   set("extra", extra?.path);
   set("extra_images", dir(extra));

@@ -206,6 +206,8 @@ export interface TableSpec {
   precision?: number;
   /** Multiply metric values before printing (e.g. 100 for percentages). */
   scale?: number;
+  /** Row/column values of the cell each cell is compared with (Δ and Welch's t-test), e.g. {"method.name": "supervised"}. */
+  baseline?: Record<string, SweepValue>;
 }
 
 export interface ReferenceSpec {
