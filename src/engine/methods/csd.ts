@@ -10,8 +10,9 @@
 // - L = L_sup(labelled) + w(t)·(L_con-c + L_con-l) with the ramp-up / plateau /
 //   ramp-down weight scaled to the run (shared/ramp.ts), L_con over the priors
 //   that background elimination keeps (shared/consistency.ts).
-// - The first pass over the labelled images is supervised only (the code's
-//   VOCDetection_con_init epoch before the mixed loader).
+// - The first pass over the labelled images takes labelled images only (the
+//   code's VOCDetection_con_init epoch before the mixed loader), still with
+//   the (ramped, near-zero) consistency term on them, as the code does.
 // - Inference is the plain single branch: nothing of CSD is left at test time.
 //
 // On a softmax head (ssd-lite) the class term is the code's symmetric KL/2 or
@@ -74,15 +75,18 @@ export function create(inputs: MethodInputs): MethodSetup {
     nextBatch: (ctx: TrainContext) => composer.next(ctx.iter),
     losses: (ctx: TrainContext, b: SemiBatch): Record<string, Scalar> => {
       const nL = b.labelled.images.shape[0];
-      if (!b.unlabelled)
-        return detector.loss(detector.forward(params, b.labelled.images), b.labelled.anchorTargets);
-      const x = tf.concat([b.labelled.images, b.unlabelled.weak]) as Tensor4D;
+      const x = b.unlabelled
+        ? (tf.concat([b.labelled.images, b.unlabelled.weak]) as Tensor4D)
+        : b.labelled.images;
       const out = detector.forward(params, x);
-      const sup = detector.loss(sliceBatch(out, 0, nL), b.labelled.anchorTargets);
-      // Consistency on every image of the batch (code), or only the unlabelled ones.
+      const sup = detector.loss(b.unlabelled ? sliceBatch(out, 0, nL) : out, b.labelled.anchorTargets);
+      // Consistency on every image of the batch (code: also during the supervised first pass,
+      // whose loss is loss_l + loss_c + consistency_loss), or only on the unlabelled ones.
       const from = o.labelledConsistency ? 0 : nL;
-      const xs = from === 0 ? x : b.unlabelled.weak;
-      const plain = from === 0 ? out : sliceBatch(out, from, xs.shape[0]);
+      const count = x.shape[0] - from;
+      if (count === 0) return sup;
+      const xs = from === 0 ? x : (tf.slice(x, [from, 0, 0, 0], [count, -1, -1, -1]) as Tensor4D);
+      const plain = from === 0 ? out : sliceBatch(out, from, count);
       const back = flipBack(detector.forward(params, mirrorImages(xs)), detector);
       const flat = (t: Tensor, c: number) => tf.reshape(t, [-1, c]) as Tensor2D;
       const con = consistencyLoss(
@@ -143,6 +147,8 @@ export function create(inputs: MethodInputs): MethodSetup {
       },
       supervised_warmup: o.warmup,
       supervised_warmup_iterations: warmupIterations,
+      supervised_warmup_form:
+        "labelled-only batches for one pass over the labelled images (VOCDetection_con_init); the consistency loss still applies to them (code: loss_l + loss_c + consistency_loss)",
       consistency_images: o.labelledConsistency ? "labelled and unlabelled (code)" : "unlabelled only",
       mirror_exact: mirrorIsExact(detector.anchors),
       batches: composer.describe(),
