@@ -15,8 +15,10 @@ import {
 } from "../data/index.js";
 import type { RunConfig, ShapesDatasetSpec } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
-import { concatSources, detectionSamples, multiLabelSamples, unlabelledSamples } from "./dataset-samples.js";
+import { detectionSamples, multiLabelSamples, unlabelledSamples } from "./dataset-samples.js";
+import type { UnlabelledSample } from "./methods/types.js";
 import type { TfjsRunInputs } from "./run-tfjs.js";
+import { concatSources, type SampleSource } from "./samples.js";
 
 function images(config: RunConfig, dir: string | undefined, what: string): ImageLocation {
   if (dir) return { kind: "dir", root: dir };
@@ -45,6 +47,29 @@ async function read(
   });
 }
 
+/**
+ * Unlabelled training images: the split's unlabelled file (a budget split's
+ * other images) and the images of dataset.unlabeled (VOC12 beside VOC07),
+ * pixels and metadata only.
+ */
+async function unlabelled(
+  config: RunConfig,
+  files: SplitPaths,
+): Promise<SampleSource<UnlabelledSample> | undefined> {
+  const sources: SampleSource<UnlabelledSample>[] = [];
+  if (files.unlabeled) {
+    const ds = await read(files.unlabeled, config, "unlabelled training", "unlabelled");
+    sources.push(unlabelledSamples(ds, imageSource(images(config, files.images, "unlabelled"))));
+  }
+  if (files.unlabeled_extra) {
+    const ds = await read(files.unlabeled_extra, config, "dataset.unlabeled", "unlabelled");
+    // Its own image folder when the split names one; otherwise the training folder (a VOC split's tree holds every year).
+    const dir = files.unlabeled_extra_images ?? files.images;
+    sources.push(unlabelledSamples(ds, imageSource(images(config, dir, "dataset.unlabeled"))));
+  }
+  return sources.length > 0 ? concatSources(sources) : undefined;
+}
+
 /** The engine's inputs for one run: labelled training samples, evaluation images, category ids. */
 export async function splitInputs(config: RunConfig, files: SplitPaths): Promise<TfjsRunInputs> {
   const train = await read(files.annotations, config, "labelled training");
@@ -59,18 +84,11 @@ export async function splitInputs(config: RunConfig, files: SplitPaths): Promise
     );
   }
   const classifier = config.detector.arch === "mlc-lite";
-  // Unlabelled images: the split's own (budget / active) and dataset.unlabeled's (e.g. VOC12 for CSD);
-  // their names resolve against the training image folder (the split's tree for VOC).
-  const unlabelledFiles = [files.unlabeled, files.unlabeled_extra].filter((f): f is string => !!f);
-  const pools = await Promise.all(
-    unlabelledFiles.map(async (f) =>
-      unlabelledSamples(await read(f, config, "unlabelled", "unlabelled"), trainImages),
-    ),
-  );
+  const unlabelledImages = classifier ? undefined : await unlabelled(config, files);
   return {
     categoryIds,
     labelled: classifier ? multiLabelSamples(train, trainImages) : detectionSamples(train, trainImages),
-    ...(pools.length > 0 ? { unlabelled: concatSources(pools) } : {}),
+    ...(unlabelledImages ? { unlabelled: unlabelledImages } : {}),
     eval: detectionSamples(evalDs, evalImages),
   };
 }

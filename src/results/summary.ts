@@ -4,6 +4,7 @@ import type { RunConfig } from "../spec/types.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-write.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
 import { type AggregatedTable, aggregate, metricList, type RunOutcome } from "./aggregate.js";
+import { compareToBaseline } from "./baseline.js";
 import { checkReferences, type ReferenceCheck } from "./references.js";
 import { type GuardVerdict, guardSummary } from "./summary-guard.js";
 import { SUMMARY_VERSION, type Summary, type SummaryInput } from "./summary-types.js";
@@ -95,9 +96,10 @@ export function buildSummary(
   const byKey = new Map(outcomes.map((o) => [o.key, o.config]));
   const codeOf = new Map(input.runs.map((r) => [r.key, r.code]));
   const cells: Summary["cells"] = [];
-  agg.cells.forEach((row) => {
-    for (const cell of row) {
-      if (cell.expected === 0) continue;
+  const baseline = compareToBaseline(agg, input.table);
+  agg.cells.forEach((row, r) => {
+    row.forEach((cell, c) => {
+      if (cell.expected === 0) return;
       const stats: Summary["cells"][number]["stats"] = {};
       for (const [m, s] of Object.entries(cell.stats)) stats[m] = { mean: s.mean, std: s.std, ci95: s.ci95, n: s.n };
       const extras = cell.runs.map((r) => extrasOf(r.key));
@@ -118,8 +120,9 @@ export function buildSummary(
       if (perCategory) out.perCategory = perCategory;
       const loss = meanLossCurve(done);
       if (loss) out.loss = loss;
+      if (baseline) out.vsBaseline = baseline[r]![c]!;
       cells.push(out);
-    }
+    });
   });
   const summary: Summary = {
     experiment: input.experiment,
@@ -174,7 +177,7 @@ export async function writeSummary(input: SummaryInput, options: { force?: boole
   }
   await writeJsonAtomic(file, summary);
   if (formats.includes("md")) await writeFileAtomic(join(dir, "table.md"), md);
-  if (formats.includes("csv")) await writeFileAtomic(join(dir, "table.csv"), renderCsv(agg));
+  if (formats.includes("csv")) await writeFileAtomic(join(dir, "table.csv"), renderCsv(agg, input.table));
   if (formats.includes("latex")) await writeFileAtomic(join(dir, "table.tex"), renderLatex(agg, input.table));
   return { md, kept: null, file, summary, agg, problems };
 }

@@ -249,6 +249,8 @@ export interface TableSpec {
   precision?: number;
   /** Multiply metric values before printing (e.g. 100 for percentages). */
   scale?: number;
+  /** Row/column values of the cell each cell is compared with (Δ and Welch's t-test), e.g. {"method.name": "supervised"}. */
+  baseline?: Record<string, SweepValue>;
 }
 
 export interface ReferenceSpec {
@@ -322,6 +324,10 @@ export interface SplitFiles {
   annotations?: string;
   /** Unlabelled training images: image-only JSON (VOC: ImageSets list). */
   unlabeled?: string;
+  /** More unlabelled images from dataset.unlabeled (CSD's VOC12 beside VOC07): image-only JSON or ImageSets list. */
+  unlabeled_extra?: string;
+  /** Folder the unlabeled_extra file names resolve against. */
+  unlabeled_extra_images?: string;
   /** Folder the training annotations' file names resolve against. */
   images?: string;
   /** Extra images with image-level labels (whole-image boxes), COCO JSON. */
@@ -329,8 +335,6 @@ export interface SplitFiles {
   extra_images?: string;
   /** Single-positive labels (labelsweep.multilabel/1). */
   multilabel?: string;
-  /** Unlabelled images of dataset.unlabeled (e.g. VOC12 trainval for CSD): image-only JSON or a VOC list. */
-  unlabeled_extra?: string;
   /** Validation images held out with full labels (single-positive compat cole). */
   holdout?: string;
   /** budget compat mmdet: split_coco.py's labelled and unlabelled files (the latter keeps its annotations). */
