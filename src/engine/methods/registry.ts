@@ -14,6 +14,8 @@ import type { MethodModule } from "./types.js";
 
 const METHODS: Partial<Record<MethodName, () => Promise<MethodModule>>> = {
   supervised: () => import("./supervised.js"),
+  "co-mining": () => import("./co-mining.js"),
+  richsem: () => import("./richsem.js"),
 };
 
 /** Names of the methods the tfjs engine trains. */
