@@ -31,6 +31,14 @@ export interface CoMiningOptions {
   /** A pseudo-box is dropped when an annotated box of its class has IoU above this (MATCHING_IOU_THRES, 0.4). */
   mergeIou: number;
   jitter: PhotometricOptions;
+  /**
+   * Fraction of the run before pseudo-boxes are mined (both branches train on
+   * the annotations alone until then). 0 in the official code, whose
+   * detector starts from ImageNet weights; a detector trained from scratch
+   * passes through a phase of inflated scores that floods both branches with
+   * false pseudo-boxes (see the README's Co-mining notes).
+   */
+  burnIn: number;
 }
 
 /** Defaults of the official RetinaNet configs (METHODS.md §2a). */
@@ -38,6 +46,7 @@ export const CO_MINING_DEFAULTS: CoMiningOptions = {
   pseudo: { scoreThreshold: 0.6, nmsIou: 0.5, maxDetections: 100, topKPerLevel: 1000 },
   mergeIou: 0.4,
   jitter: { brightness: 0.8, contrast: 0.8, saturation: 0.8, hue: 0.2, p: 0.8 },
+  burnIn: 0,
 };
 
 /**
@@ -106,12 +115,14 @@ export function coMiningStep(
   viewA: Tensor4D,
   targets: ImageTargets[],
   options: CoMiningOptions,
+  mine = true,
 ): CoMiningStep {
   const b = images.shape[0];
   const out = detector.forward(params, tf.concat([images, viewA], 0) as Tensor4D);
   const [outO, outA] = splitViews(out, b);
-  const pseudoO = pseudoBoxes(detector, outO, options.pseudo);
-  const pseudoA = pseudoBoxes(detector, outA, options.pseudo);
+  const none = (): PseudoTargets[] => targets.map(() => ({ boxes: [], classes: [], scores: [] }));
+  const pseudoO = mine ? pseudoBoxes(detector, outO, options.pseudo) : none();
+  const pseudoA = mine ? pseudoBoxes(detector, outA, options.pseudo) : none();
   const { forO, forA } = crossTargets(targets, pseudoO, pseudoA, options.mergeIou);
   const lossO = detector.loss(outO, detector.assignTargets(forO));
   const lossA = detector.loss(outA, detector.assignTargets(forA));
@@ -143,6 +154,7 @@ export function coMiningOptions(method: JsonObject): CoMiningOptions {
       topKPerLevel: num(method, "top_k", d.pseudo.topKPerLevel!),
     },
     mergeIou: num(method, "merge_iou", d.mergeIou),
+    burnIn: num(method, "burn_in", d.burnIn),
     jitter: {
       brightness: num(cj, "brightness", d.jitter.brightness),
       contrast: num(cj, "contrast", d.jitter.contrast),
@@ -159,6 +171,7 @@ export function create(inputs: MethodInputs): MethodSetup {
   const detector = detectorOf(inputs);
   const { config, params, seed } = inputs;
   const options = coMiningOptions(config.method);
+  const mineFrom = Math.floor(options.burnIn * inputs.iterations);
   const augment = config.train.augment ?? {};
   const base = detectionTask(detector, params, inputs.data.labelled as SampleSource<DetectionSample>, {
     batchSize: config.train.batch ?? 16,
@@ -182,8 +195,16 @@ export function create(inputs: MethodInputs): MethodSetup {
         );
         return { ...batch, viewA };
       },
-      losses: (_ctx: TrainContext, batch: CoMiningBatch) =>
-        coMiningStep(detector, params, batch.images, batch.viewA, batch.targets, options).losses,
+      losses: (ctx: TrainContext, batch: CoMiningBatch) =>
+        coMiningStep(
+          detector,
+          params,
+          batch.images,
+          batch.viewA,
+          batch.targets,
+          options,
+          ctx.iter >= mineFrom,
+        ).losses,
       disposeBatch: (batch: CoMiningBatch) => {
         batch.images.dispose();
         batch.viewA.dispose();
@@ -196,6 +217,7 @@ export function create(inputs: MethodInputs): MethodSetup {
       max_pseudo: options.pseudo.maxDetections,
       top_k: options.pseudo.topKPerLevel!,
       merge_iou: options.mergeIou,
+      burn_in: options.burnIn,
       color_jitter: { ...options.jitter },
       score: "cls",
       choices: [
@@ -204,6 +226,7 @@ export function create(inputs: MethodInputs): MethodSetup {
         "view A = torchvision RandomApply(ColorJitter(b, c, s, h), p) after the geometric augmentation, op order random per image",
         "loss = focal + box of each branch over that branch's foreground count, summed with weight 1 (code)",
         "both views in one forward pass of the shared weights (no batch-dependent layers in retinanet-lite)",
+        "burn_in > 0 (not in the code): no pseudo-boxes during the first burn_in fraction of the run, both branches on the annotations only",
         "sparse splits: labelsweep's reconstruction of easy/hard/extreme/missing50p (METHODS.md §2b, UNVERIFIED)",
       ],
     },
