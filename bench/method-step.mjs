@@ -13,7 +13,7 @@
 // teacher's one-off training is timed apart (it is not a per-step cost).
 
 import { writeFileSync } from "node:fs";
-import { imageSource, resolveShapesSpec, shapesDataset } from "../dist/data/index.js";
+import { imageSource, resolveShapesSpec, ShapesImages, shapesDataset } from "../dist/data/index.js";
 import { shapesExtraDataset } from "../dist/data/shapes/shapes-dataset.js";
 import { selectBackend } from "../dist/engine/backend.js";
 import { detectionSamples } from "../dist/engine/dataset-samples.js";
@@ -50,8 +50,11 @@ const extraDs = shapesExtraDataset(spec, 128, "all");
 const labelled = detectionSamples(train0, images);
 const extra = detectionSamples(extraDs, images);
 const files = new Map();
-for (const ds of [train0, extraDs]) ds.images.ids.forEach((id, i) => files.set(id, ds.images.fileNames[i]));
-const { ShapesImages } = await import("../dist/data/index.js");
+for (const ds of [train0, extraDs]) {
+  ds.images.ids.forEach((id, i) => {
+    files.set(id, ds.images.fileNames[i]);
+  });
+}
 const shapes = new ShapesImages(spec);
 const classCoverage = { channels: spec.classes.length, of: (m) => shapes.coverage(files.get(m.imageId)) };
 
