@@ -107,7 +107,8 @@ export function registerEval(program: Command): void {
         process.stdout.write("\nper-category AP:\n");
         for (const c of report.perCategory) {
           const ap = c.ap === null ? "     -" : (100 * c.ap).toFixed(3).padStart(7);
-          process.stdout.write(`  ${String(c.id).padStart(8)}  ${ap}  ${c.name ?? ""}\n`);
+          const group = c.group ? `${c.group}  ` : "";
+          process.stdout.write(`  ${String(c.id).padStart(8)}  ${ap}  ${group}${c.name ?? ""}\n`);
         }
       }
     });

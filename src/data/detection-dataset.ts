@@ -14,6 +14,11 @@ export interface CategoryInfo {
   supercategory?: string;
   /** LVIS `frequency` (read from LVIS files; derived from image counts for `shapes`). */
   frequency?: FrequencyGroup;
+  /**
+   * LVIS `image_count`: training images showing the class (written for
+   * `shapes`, so eval.rare_max / common_max can regroup classes by it).
+   */
+  image_count?: number;
 }
 
 /** Annotation flag bits. */

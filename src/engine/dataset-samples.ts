@@ -89,27 +89,30 @@ export function detectionSamples(
 ): SampleSource<DetectionSample> {
   const skip = options.skipFlags ?? CROWD_FLAG;
   const cache = new PixelCache(options.cacheBytes ?? 1 << 30);
+  const labelsOf = (i: number) => {
+    const boxes: number[][] = [];
+    const classes: number[] = [];
+    for (let j = ds.byImage.start[i]!; j < ds.byImage.start[i + 1]!; j++) {
+      const a = ds.byImage.order[j]!;
+      if ((ds.annotations.flags[a]! & skip) !== 0) continue;
+      const b = ds.annotations.boxes.subarray(4 * a, 4 * a + 4);
+      if (!(b[2]! > 0 && b[3]! > 0)) continue;
+      boxes.push([b[0]!, b[1]!, b[2]!, b[3]!]);
+      classes.push(ds.annotations.categoryIndex[a]!);
+    }
+    return { boxes, classes };
+  };
   return {
     size: ds.images.count,
+    labelsOf,
     async get(i) {
       const image = await cache.get(i, pixels(ds, images, i));
-      const boxes: number[][] = [];
-      const classes: number[] = [];
-      for (let j = ds.byImage.start[i]!; j < ds.byImage.start[i + 1]!; j++) {
-        const a = ds.byImage.order[j]!;
-        if ((ds.annotations.flags[a]! & skip) !== 0) continue;
-        const b = ds.annotations.boxes.subarray(4 * a, 4 * a + 4);
-        if (!(b[2]! > 0 && b[3]! > 0)) continue;
-        boxes.push([b[0]!, b[1]!, b[2]!, b[3]!]);
-        classes.push(ds.annotations.categoryIndex[a]!);
-      }
       return {
         imageId: ds.images.ids[i]!,
         width: ds.images.widths[i]!,
         height: ds.images.heights[i]!,
         image,
-        boxes,
-        classes,
+        ...labelsOf(i),
       };
     },
   };

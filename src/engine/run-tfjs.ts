@@ -136,12 +136,17 @@ export async function runTfjsEngine(
   const params = built.model.createParams(new Rng(config.seed));
   let dispose: (() => void) | undefined;
   try {
-    const { labelled, unlabelled, extra } = inputs;
+    const { labelled, unlabelled, extra, classCoverage } = inputs;
     const setup = await method.create({
       config,
       model: built,
       params,
-      data: { labelled, ...(unlabelled ? { unlabelled } : {}), ...(extra ? { extra } : {}) },
+      data: {
+        labelled,
+        ...(unlabelled ? { unlabelled } : {}),
+        ...(extra ? { extra } : {}),
+        ...(classCoverage ? { classCoverage } : {}),
+      },
       seed: config.seed,
       iterations: cfg.iterations,
     });

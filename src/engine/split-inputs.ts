@@ -11,6 +11,7 @@ import {
   readVocList,
   readVocOutput,
   resolveShapesSpec,
+  ShapesImages,
   type SplitPaths,
 } from "../data/index.js";
 import type { RunConfig, ShapesDatasetSpec } from "../spec/types.js";
@@ -19,6 +20,7 @@ import { detectionSamples, multiLabelSamples, unlabelledSamples } from "./datase
 import type { UnlabelledSample } from "./methods/types.js";
 import type { TfjsRunInputs } from "./run-tfjs.js";
 import { concatSources, type SampleSource } from "./samples.js";
+import type { AuxChannels } from "./train/detection-task.js";
 
 function images(config: RunConfig, dir: string | undefined, what: string): ImageLocation {
   if (dir) return { kind: "dir", root: dir };
@@ -70,7 +72,30 @@ async function unlabelled(
   return sources.length > 0 ? concatSources(sources) : undefined;
 }
 
-/** The engine's inputs for one run: labelled training samples, evaluation images, category ids. */
+/**
+ * Per-pixel class coverage of `shapes` images by image id (RichSem's oracle
+ * teacher): scenes are a pure function of the spec and the file name.
+ */
+function shapesCoverage(config: RunConfig, datasets: DetectionDataset[]): AuxChannels | undefined {
+  if (config.dataset.name !== "shapes") return undefined;
+  const shapes = new ShapesImages(resolveShapesSpec(config.dataset as ShapesDatasetSpec));
+  const files = new Map<number | string, string>();
+  for (const ds of datasets) {
+    ds.images.ids.forEach((id, i) => {
+      files.set(id, ds.images.fileNames[i]!);
+    });
+  }
+  return {
+    channels: shapes.spec.classes.length,
+    of: (meta) => {
+      const name = files.get(meta.imageId);
+      if (name === undefined) throw new Error(`no shapes scene for image ${meta.imageId}`);
+      return shapes.coverage(name);
+    },
+  };
+}
+
+/** The engine's inputs for one run: labelled training samples, extra image-level samples, evaluation images, category ids. */
 export async function splitInputs(config: RunConfig, files: SplitPaths): Promise<TfjsRunInputs> {
   const train = await read(files.annotations, config, "labelled training");
   const evalDs = await read(files.eval_annotations, config, "evaluation", "eval");
@@ -85,10 +110,20 @@ export async function splitInputs(config: RunConfig, files: SplitPaths): Promise
   }
   const classifier = config.detector.arch === "mlc-lite";
   const unlabelledImages = classifier ? undefined : await unlabelled(config, files);
+  // Extra images (labels.extra): their whole-image coarse boxes are ordinary boxes to the engine.
+  const extraDs = files.extra && !classifier ? await read(files.extra, config, "extra") : undefined;
+  if (extraDs && extraDs.categories.map((c) => c.id).join() !== categoryIds.join()) {
+    throw new UserError(`the extra images' annotations list other categories than the training set`);
+  }
+  const coverage = classifier ? undefined : shapesCoverage(config, extraDs ? [train, extraDs] : [train]);
   return {
     categoryIds,
     labelled: classifier ? multiLabelSamples(train, trainImages) : detectionSamples(train, trainImages),
     ...(unlabelledImages ? { unlabelled: unlabelledImages } : {}),
+    ...(extraDs
+      ? { extra: detectionSamples(extraDs, imageSource(images(config, files.extra_images, "extra"))) }
+      : {}),
+    ...(coverage ? { classCoverage: coverage } : {}),
     eval: detectionSamples(evalDs, evalImages),
   };
 }

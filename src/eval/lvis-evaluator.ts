@@ -37,6 +37,11 @@ export const lvisEvaluator: Evaluator = {
       metrics[name] = v === -1 ? null : v;
     });
     const perCat = perCategoryApLvis(acc, ev);
+    // Each category's group as APr/APc/APf used it (from "frequency", or image_count with rare_max/common_max).
+    const groupAt = new Map<number, "r" | "c" | "f">();
+    if (ev.freqGroups) {
+      for (const g of ["r", "c", "f"] as const) for (const k of ev.freqGroups[g]) groupAt.set(k, g);
+    }
     let unknown = 0;
     for (let i = 0; i < dt.length; i++) if (dt.category[i]! < 0) unknown++;
     return {
@@ -44,7 +49,13 @@ export const lvisEvaluator: Evaluator = {
       metrics,
       perCategory: ev.order.categoryIds.map((id, k) => {
         const c = gt.categories[ev.order.categoryAt[k]!];
-        return { id, name: typeof c?.name === "string" ? c.name : null, ap: perCat[k] ?? null };
+        const group = groupAt.get(k);
+        return {
+          id,
+          name: typeof c?.name === "string" ? c.name : null,
+          ap: perCat[k] ?? null,
+          ...(group ? { group } : {}),
+        };
       }),
       warnings: [...gt.warnings, ...idZeroWarning(gt, compat), ...dt.warnings, ...ev.warnings],
       counts: {

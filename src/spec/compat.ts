@@ -9,6 +9,8 @@ import type { DetectorArch, EvalCompat, EvalType, JsonValue, LabelProtocol, Meth
 export const BUILTIN_DATASETS = ["shapes", "coco", "voc", "lvis"] as const;
 export const BUILTIN_ARCHS: readonly DetectorArch[] = ["ssd-lite", "retinanet-lite", "mlc-lite"];
 const DETECTORS: readonly string[] = ["ssd-lite", "retinanet-lite"];
+/** Built-in detectors with an FCOS-style centerness output (Co-mining's sqrt(cls·centerness) score): none yet. */
+const CENTERNESS_ARCHS: readonly string[] = [];
 
 export interface MethodRule {
   archs: readonly string[];
@@ -150,12 +152,26 @@ export function checkCompatibility(config: Obj, locate?: Locator): Diagnostic[] 
       `method "${method}" needs unlabelled images: use labels.protocol budget or active, or set dataset.unlabeled — ${rule.why}`,
     );
   }
+  const methodBlock = obj(config.method);
+  if (
+    method === "co-mining" &&
+    methodBlock.score === "sqrt-cls-centerness" &&
+    builtinArch &&
+    !CENTERNESS_ARCHS.includes(arch)
+  ) {
+    add(
+      ["method", "score"],
+      `method.score "sqrt-cls-centerness" is FCOS's sqrt(cls·centerness) (METHODS.md §2a) and needs a detector ` +
+        `with a centerness output; detector "${arch}" has none — use score: cls`,
+    );
+  }
   if (method === "richsem" && arch === "retinanet-lite" && detector.classifier !== "embedding") {
     add(
       ["detector", "classifier"],
       `method "richsem" needs detector.classifier: embedding (logits = scale·cos(proj(h), t_c), METHODS.md §4a)`,
     );
   }
+  if (method === "richsem") out.push(...richsemRules(config, methodBlock, locate));
   if (builtinArch && typeof evalType === "string") {
     const classifier = arch === "mlc-lite";
     if (classifier && evalType !== "multilabel") {
@@ -263,6 +279,38 @@ export function checkCompatModes(config: Obj, locate?: Locator): Diagnostic[] {
         `labels.protocol file reads a COCO-format JSON of the labelled images; dataset ${String(dataset)} is not a COCO-format dataset`,
       );
     }
+  }
+  return out;
+}
+
+/** RichSem's options that need something of the rest of the run (METHODS.md §4a, §4e). */
+function richsemRules(config: Obj, m: Obj, locate?: Locator): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const add = (path: KeyPath, message: string) =>
+    out.push({ path, location: locate?.(path, "value"), message, at: "value" });
+  const ratio = typeof m.extra_ratio === "number" ? m.extra_ratio : 1;
+  if (ratio > 0 && obj(config.labels).extra === undefined) {
+    add(
+      ["method", "extra_ratio"],
+      `method "richsem" mixes extra image-level data into training (extra_ratio ${ratio}, code: 1:1) and needs ` +
+        "labels.extra (extra images with image-level labels); set method.extra_ratio: 0 to train without them",
+    );
+  }
+  const teacher = m.teacher ?? "classifier";
+  const distill = typeof m.distill_weight === "number" ? m.distill_weight > 0 : true;
+  if (teacher === "oracle" && distill && obj(config.dataset).name !== "shapes") {
+    add(
+      ["method", "teacher"],
+      `method.teacher "oracle" reads class areas from known scenes and works on dataset "shapes" only; ` +
+        `use teacher: classifier for dataset "${String(obj(config.dataset).name)}"`,
+    );
+  }
+  if ((m.embeddings ?? "teacher") === "teacher" && teacher !== "classifier") {
+    add(
+      ["method", "embeddings"],
+      `method.embeddings "teacher" takes the class embeddings of the region-classifier teacher; ` +
+        `with teacher "${String(teacher)}" use embeddings: orthogonal or random`,
+    );
   }
   return out;
 }

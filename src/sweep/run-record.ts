@@ -61,7 +61,7 @@ export interface MetricsFile {
   /** Choices where the papers' code and text differ, as this run made them. */
   variants?: Record<string, string>;
   /** Per-category AP from labelsweep's evaluator (long-tail plots, per-class tables). */
-  perCategory?: { id: number | string; name: string | null; ap: number | null }[];
+  perCategory?: { id: number | string; name: string | null; ap: number | null; group?: "r" | "c" | "f" }[];
   counts?: Record<string, number>;
   warnings?: string[];
 }

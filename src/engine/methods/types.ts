@@ -12,6 +12,7 @@ import type { Detector } from "../detect/detector.js";
 import type { EngineModel } from "../models.js";
 import type { ParamStore } from "../nn/params.js";
 import type { DetectionSample, ImageMeta, MultiLabelSample, SampleSource } from "../samples.js";
+import type { AuxChannels } from "../train/detection-task.js";
 import type { TrainHook, TrainTask } from "../train/loop.js";
 
 /** Images without labels (their annotations never reach the engine). */
@@ -25,6 +26,11 @@ export interface MethodData {
   unlabelled?: SampleSource<UnlabelledSample>;
   /** Extra images with image-level labels only, as whole-image boxes (labels.extra). */
   extra?: SampleSource<DetectionSample>;
+  /**
+   * Per-pixel class coverage (one channel per class) of the labelled and
+   * extra images, where the scene is known (`shapes`): RichSem's oracle teacher.
+   */
+  classCoverage?: AuxChannels;
 }
 
 export interface MethodInputs {
