@@ -136,16 +136,27 @@ export async function runTfjsEngine(
   const params = built.model.createParams(new Rng(config.seed));
   let dispose: (() => void) | undefined;
   try {
-    const { labelled, unlabelled, extra } = inputs;
+    const { labelled, unlabelled, extra, observed } = inputs;
     const setup = await method.create({
       config,
       model: built,
       params,
-      data: { labelled, ...(unlabelled ? { unlabelled } : {}), ...(extra ? { extra } : {}) },
+      data: {
+        labelled,
+        ...(unlabelled ? { unlabelled } : {}),
+        ...(extra ? { extra } : {}),
+        ...(observed ? { observed } : {}),
+      },
       seed: config.seed,
       iterations: cfg.iterations,
     });
     dispose = setup.dispose?.bind(setup);
+    if (setup.optimizerGroups?.length) {
+      cfg.optimizer = {
+        ...cfg.optimizer,
+        groups: [...setup.optimizerGroups, ...(cfg.optimizer.groups ?? [])],
+      };
+    }
     const predict: () => Promise<(CocoResult | ScoreResult)[]> =
       built.kind === "detector"
         ? () => predictDetections(built.model, params, inputs.eval, { categoryIds: inputs.categoryIds })

@@ -14,6 +14,9 @@ import type { MethodModule } from "./types.js";
 
 const METHODS: Partial<Record<MethodName, () => Promise<MethodModule>>> = {
   supervised: () => import("./supervised.js"),
+  an: () => import("./an.js"),
+  role: () => import("./role.js"),
+  scob: () => import("./scob.js"),
 };
 
 /** Names of the methods the tfjs engine trains. */
