@@ -99,6 +99,7 @@ export function create(inputs: MethodInputs): MethodSetup {
     hard_correlation: methodParam(inputs, "hard_correlation", true),
     estimator_lr: methodParam(inputs, "estimator_lr", 0.01),
     projector_lr: methodParam(inputs, "projector_lr", 0.01),
+    contrastive_backbone: methodParam<string>(inputs, "contrastive_backbone", "frozen"),
   };
   const batch = batchOptions(inputs);
   const estimator = new LabelEstimator(observed, new Rng(hashSeed(seed, "label-estimator")));
@@ -169,11 +170,18 @@ export function create(inputs: MethodInputs): MethodSetup {
       1 + numClasses,
     ]);
     const kept = tf.tensor1d(masks.nonEmpty.map((keep) => (keep ? 1 : 0)));
-    for (const [k, t] of Object.entries({ strong, prototypes, weights, kept }))
-      ctx.scratch.set(`scob.${k}`, t);
+    // The code's backbone is frozen, so its contrastive loss trains only the
+    // mid-block and the projector: with `contrastive_backbone: frozen` the
+    // strong view's feature map is computed outside the gradient tape.
+    const frozenMap =
+      o.contrastive_backbone === "frozen" ? tf.tidy(() => model.featureMap(params, strong)) : null;
+    for (const [k, t] of Object.entries({ strong, prototypes, weights, kept, frozenMap })) {
+      if (t) ctx.scratch.set(`scob.${k}`, t);
+    }
     return {
       losses: () => {
-        const q = project(params, model.forward(params, strong, mask).features);
+        const outputs = frozenMap ? model.head(params, frozenMap, mask) : model.forward(params, strong, mask);
+        const q = project(params, outputs.features);
         const loss = prototypeInfoNce(q, keys, prototypes, weights, o.temperature, kept);
         return { loss_cl: tf.mul(loss, o.lambda_cl) };
       },
@@ -242,7 +250,10 @@ export function create(inputs: MethodInputs): MethodSetup {
     strong_view:
       "hard_augment: blue ×0.255/0.225 (std typo), ColorJitter(0.8,0.8,0.8,0.2) p 0.3, RandomGrayscale p 0.2·0.1, GaussianBlur 3×3 σ∈[1,2] p 0.2",
     prototypes_used: "top-1 per class of the bank",
-    backbone: "mlc-lite's compact backbone, trained (the code freezes an ImageNet ResNet-50)",
+    backbone:
+      o.contrastive_backbone === "frozen"
+        ? "mlc-lite's compact backbone, trained by the ROLE step only (the code freezes an ImageNet ResNet-50, so its contrastive loss reaches only the mid-block and projector)"
+        : "mlc-lite's compact backbone, trained by both steps (the code freezes an ImageNet ResNet-50)",
     pooling: `mlc-lite ${model.cfg.pool} pooling with the patch mask (the code: a 2-layer transformer with key padding, then average pooling)`,
     second_step_parameters:
       "only those the contrastive loss reaches; each parameter counts its own Adam steps (PyTorch)",

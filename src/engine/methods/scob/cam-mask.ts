@@ -93,7 +93,13 @@ export function gradCamPlusPlus(
     const target = tf.oneHot(tf.tensor1d(classes, "int32"), model.numClasses);
     const probability = (x: tf.Tensor) =>
       tf.sum(tf.mul(tf.sigmoid(model.head(params, x as Tensor4D).logits), target));
-    const g = tf.grad(probability)(a);
+    return gradCamPlusPlusMap(a, tf.grad(probability)(a) as Tensor4D);
+  });
+}
+
+/** Grad-CAM++'s map Σ_k w_k A_k [B, h, w] from activations and gradients [B, h, w, ch]. */
+export function gradCamPlusPlusMap(a: Tensor4D, g: Tensor4D): Tensor3D {
+  return tf.tidy(() => {
     const g2 = tf.square(g);
     const g3 = tf.mul(g2, g);
     const sumA = tf.sum(a, [1, 2], true);
