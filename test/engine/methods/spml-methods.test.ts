@@ -7,6 +7,7 @@ import { createModel } from "../../../src/engine/models.js";
 import { Rng } from "../../../src/engine/nn/rng.js";
 import { runTfjsEngine } from "../../../src/engine/run-tfjs.js";
 import { arraySource, type MultiLabelSample, type ObservedLabels } from "../../../src/engine/samples.js";
+import { tf } from "../../../src/engine/tf.js";
 import { loadLatestCheckpoint } from "../../../src/engine/train/checkpoint.js";
 import type { TrainEvent } from "../../../src/engine/train/loop.js";
 import type { RunConfig } from "../../../src/spec/types.js";
@@ -69,7 +70,17 @@ async function straightAndResumed(
 ): Promise<{ straight: string; resumed: string; events: TrainEvent[]; dir: string }> {
   const a = mkdtempSync(join(tmpdir(), "ls-spml-a-"));
   const events: TrainEvent[] = [];
-  await runTfjsEngine(cfg, inputs(), { dir: a, resume: false, onEvent: (e) => events.push(e) });
+  const tensors: number[] = [];
+  await runTfjsEngine(cfg, inputs(), {
+    dir: a,
+    resume: false,
+    onEvent: (e) => {
+      events.push(e);
+      if (e.type === "progress") tensors.push(tf.memory().numTensors);
+    },
+  });
+  // No tensor leaks from step to step (CAM, masks, key features, strong views, the second step).
+  expect(tensors[5]).toBe(tensors[2]);
   const b = mkdtempSync(join(tmpdir(), "ls-spml-b-"));
   const stop = new AbortController();
   const first = await runTfjsEngine(cfg, inputs(), {
