@@ -136,7 +136,7 @@ export async function runTfjsEngine(
   const params = built.model.createParams(new Rng(config.seed));
   let dispose: (() => void) | undefined;
   try {
-    const { labelled, unlabelled, extra, classCoverage } = inputs;
+    const { labelled, unlabelled, extra, classCoverage, observed } = inputs;
     const setup = await method.create({
       config,
       model: built,
@@ -146,12 +146,19 @@ export async function runTfjsEngine(
         ...(unlabelled ? { unlabelled } : {}),
         ...(extra ? { extra } : {}),
         ...(classCoverage ? { classCoverage } : {}),
+        ...(observed ? { observed } : {}),
       },
       seed: config.seed,
       iterations: cfg.iterations,
     });
     dispose = setup.dispose?.bind(setup);
     const inference = () => setup.inferenceParams?.() ?? params;
+    if (setup.optimizerGroups?.length) {
+      cfg.optimizer = {
+        ...cfg.optimizer,
+        groups: [...setup.optimizerGroups, ...(cfg.optimizer.groups ?? [])],
+      };
+    }
     const predict: () => Promise<(CocoResult | ScoreResult)[]> =
       built.kind === "detector"
         ? () => predictDetections(built.model, inference(), inputs.eval, { categoryIds: inputs.categoryIds })

@@ -27,6 +27,19 @@ export interface MultiLabelSample extends ImageMeta {
   positives: number[];
 }
 
+/**
+ * The observed image-level labels of the labelled images, row i = sample i of
+ * the labelled source (single-positive splits): what a per-image label
+ * estimator is initialised from (METHODS.md §5a).
+ */
+export interface ObservedLabels {
+  numClasses: number;
+  /** size × numClasses: +1 observed positive, −1 observed negative, 0 unknown. */
+  labels: Int8Array;
+  /** Mean true positive classes per image (from the full annotations), when the split recorded it. */
+  meanPositives?: number;
+}
+
 export interface SampleSource<T> {
   readonly size: number;
   get(index: number): T | Promise<T>;

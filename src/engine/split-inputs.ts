@@ -2,12 +2,19 @@
 // the ImageSets lists of the split's VOCdevkit tree, written by the data
 // stage) read back as the engine's sample sources, pixels from the image
 // folder or, for `shapes`, rendered on demand.
+// mlc-lite on a single-positive split learns from the observed labels of the
+// split's multi-label file (one positive per image, the rest unknown), not
+// from the boxes left in the detection file; evaluation always reads the
+// evaluation annotations, every label of every held-out image (Scob keeps all
+// labels on its validation images, METHODS.md §5b).
 
 import {
   type DetectionDataset,
   type ImageLocation,
   imageSource,
+  type MultiLabelFile,
   readCocoFile,
+  readMultiLabelFile,
   readVocList,
   readVocOutput,
   resolveShapesSpec,
@@ -19,7 +26,7 @@ import { UserError } from "../util/errors.js";
 import { detectionSamples, multiLabelSamples, unlabelledSamples } from "./dataset-samples.js";
 import type { UnlabelledSample } from "./methods/types.js";
 import type { TfjsRunInputs } from "./run-tfjs.js";
-import { concatSources, type SampleSource } from "./samples.js";
+import { concatSources, type MultiLabelSample, type ObservedLabels, type SampleSource } from "./samples.js";
 import type { AuxChannels } from "./train/detection-task.js";
 
 function images(config: RunConfig, dir: string | undefined, what: string): ImageLocation {
@@ -109,6 +116,12 @@ export async function splitInputs(config: RunConfig, files: SplitPaths): Promise
     );
   }
   const classifier = config.detector.arch === "mlc-lite";
+  const evalSamples = detectionSamples(evalDs, evalImages);
+  if (classifier && files.multilabel) {
+    const observed = await readMultiLabelFile(files.multilabel);
+    const { samples, labels } = observedSamples(train, trainImages, observed, categoryIds, files.multilabel);
+    return { categoryIds, labelled: samples, observed: labels, eval: evalSamples };
+  }
   const unlabelledImages = classifier ? undefined : await unlabelled(config, files);
   // Extra images (labels.extra): their whole-image coarse boxes are ordinary boxes to the engine.
   const extraDs = files.extra && !classifier ? await read(files.extra, config, "extra") : undefined;
@@ -124,6 +137,55 @@ export async function splitInputs(config: RunConfig, files: SplitPaths): Promise
       ? { extra: detectionSamples(extraDs, imageSource(images(config, files.extra_images, "extra"))) }
       : {}),
     ...(coverage ? { classCoverage: coverage } : {}),
-    eval: detectionSamples(evalDs, evalImages),
+    eval: evalSamples,
+  };
+}
+
+/**
+ * The labelled images with their observed labels from the multi-label file
+ * (matched by image id), in the detection file's image order.
+ */
+function observedSamples(
+  train: DetectionDataset,
+  trainImages: ReturnType<typeof imageSource>,
+  file: MultiLabelFile,
+  categoryIds: number[],
+  path: string,
+): { samples: SampleSource<MultiLabelSample>; labels: ObservedLabels } {
+  const k = categoryIds.length;
+  const column = file.categories.map((c) => categoryIds.indexOf(c.id));
+  if (file.categories.length !== k || column.some((j) => j < 0)) {
+    throw new UserError(
+      `${path}: categories [${file.categories.map((c) => c.id)}] differ from the training annotations' [${categoryIds}]`,
+    );
+  }
+  const rowOf = new Map(file.imageIds.map((id, row) => [id, row]));
+  const n = train.images.count;
+  const labels = new Int8Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const id = train.images.ids[i]!;
+    const row = rowOf.get(id);
+    if (row === undefined) throw new UserError(`${path}: no observed labels for training image ${id}`);
+    for (let c = 0; c < file.categories.length; c++) {
+      labels[i * k + column[c]!] = file.labels[row * file.categories.length + c]!;
+    }
+  }
+  const pixels = multiLabelSamples(train, trainImages);
+  const samples: SampleSource<MultiLabelSample> = {
+    size: n,
+    async get(i) {
+      const s = await pixels.get(i);
+      const positives: number[] = [];
+      for (let c = 0; c < k; c++) if (labels[i * k + c] === 1) positives.push(c);
+      return { ...s, positives };
+    },
+  };
+  return {
+    samples,
+    labels: {
+      numClasses: k,
+      labels,
+      ...(file.meanPositives === undefined ? {} : { meanPositives: file.meanPositives }),
+    },
   };
 }

@@ -20,6 +20,9 @@ const METHODS: Partial<Record<MethodName, () => Promise<MethodModule>>> = {
   "pseudo-label": () => import("./pseudo-label.js"),
   "co-mining": () => import("./co-mining.js"),
   richsem: () => import("./richsem.js"),
+  an: () => import("./an.js"),
+  role: () => import("./role.js"),
+  scob: () => import("./scob.js"),
 };
 
 /** Names of the methods the tfjs engine trains. */

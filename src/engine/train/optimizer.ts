@@ -1,6 +1,10 @@
 // SGD (momentum, L2 weight decay) and Adam / AdamW with the PyTorch update
 // rules, a learning rate set per step (tfjs's own Adam cannot change its rate
 // or decay weights), and state that checkpoints by parameter name.
+// As in PyTorch, each parameter counts its own updates (Adam's bias
+// correction, SGD's first momentum buffer): a parameter without a gradient in
+// a step is skipped and its count stands still — which matters when one
+// iteration takes two steps over different parameters (Scob, METHODS.md §5a).
 
 import type { Tensor, Variable } from "@tensorflow/tfjs-core";
 import type { ParamStore } from "../nn/params.js";
@@ -27,9 +31,14 @@ export interface OptimizerState {
   slots: { name: string; shape: number[]; values: Float32Array }[];
 }
 
+/** Suffix of the per-parameter update counts in a checkpoint's slots. */
+const COUNT = ".step";
+
 export class Optimizer {
   private step = 0;
   private readonly slots = new Map<string, Variable>();
+  /** Updates applied to each parameter (PyTorch's per-parameter state["step"]). */
+  private readonly counts = new Map<string, number>();
 
   constructor(
     readonly config: OptimizerConfig,
@@ -53,6 +62,8 @@ export class Optimizer {
       for (const name of this.params.trainableNames()) {
         const g0 = grads.get(name);
         if (!g0) continue;
+        const t = (this.counts.get(name) ?? 0) + 1;
+        this.counts.set(name, t);
         const group = c.groups?.find((gr) => name.startsWith(gr.prefix));
         const lr = baseLr * (group?.lrScale ?? 1);
         const wd = group?.weightDecay ?? c.weightDecay ?? 0;
@@ -63,7 +74,7 @@ export class Optimizer {
           if (mu) {
             const buf = this.slot(`${name}.momentum`, p);
             // PyTorch: the first step's buffer is the gradient itself.
-            buf.assign(this.step === 1 ? g : tf.add(tf.mul(buf, mu), g));
+            buf.assign(t === 1 ? g : tf.add(tf.mul(buf, mu), g));
             p.assign(tf.sub(p, tf.mul(buf, lr)));
           } else {
             p.assign(tf.sub(p, tf.mul(g, lr)));
@@ -77,8 +88,8 @@ export class Optimizer {
           const v = this.slot(`${name}.v`, p);
           m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
           v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
-          const mHat = tf.div(m, 1 - b1 ** this.step);
-          const vHat = tf.div(v, 1 - b2 ** this.step);
+          const mHat = tf.div(m, 1 - b1 ** t);
+          const vHat = tf.div(v, 1 - b2 ** t);
           let next = tf.sub(p, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), lr));
           if (c.kind === "adamw" && wd) next = tf.sub(next, tf.mul(p, lr * wd));
           p.assign(next);
@@ -91,11 +102,18 @@ export class Optimizer {
     return {
       kind: this.config.kind,
       step: this.step,
-      slots: [...this.slots.entries()].map(([name, v]) => ({
-        name,
-        shape: [...v.shape],
-        values: v.dataSync() as Float32Array,
-      })),
+      slots: [
+        ...[...this.slots.entries()].map(([name, v]) => ({
+          name,
+          shape: [...v.shape],
+          values: v.dataSync() as Float32Array,
+        })),
+        ...[...this.counts.entries()].map(([name, n]) => ({
+          name: `${name}${COUNT}`,
+          shape: [1],
+          values: Float32Array.of(n),
+        })),
+      ],
     };
   }
 
@@ -106,6 +124,13 @@ export class Optimizer {
     this.dispose();
     this.step = state.step;
     for (const s of state.slots) {
+      if (s.name.endsWith(COUNT)) {
+        this.counts.set(s.name.slice(0, -COUNT.length), s.values[0]!);
+        continue;
+      }
+      // Checkpoints from before per-parameter counts: every slot's parameter had every step.
+      const param = s.name.slice(0, s.name.lastIndexOf("."));
+      if (!this.counts.has(param)) this.counts.set(param, state.step);
       this.slots.set(
         s.name,
         tf.tidy(() => tf.variable(tf.tensor(s.values, s.shape, "float32"), false)),
@@ -116,5 +141,6 @@ export class Optimizer {
   dispose(): void {
     for (const v of this.slots.values()) v.dispose();
     this.slots.clear();
+    this.counts.clear();
   }
 }
