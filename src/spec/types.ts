@@ -161,7 +161,7 @@ export interface CommandEngineSpec {
 
 export interface TfjsEngineSpec {
   name: "tfjs";
-  backend?: "auto" | "tensorflow" | "wasm" | "cpu";
+  backend?: "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
 }
 
 export type EngineSpec = TfjsEngineSpec | CommandEngineSpec;
