@@ -176,12 +176,12 @@ describe.skipIf(skip !== null)(`webgpu backend${skip ? ` (skipped: ${skip})` : "
       expect(gpu.losses).toHaveLength(3);
       expectClose(Float32Array.from(gpu.losses), Float32Array.from(cpu.losses), RTOL, ATOL);
       expect(gpu.params.map((p) => p.name)).toEqual(cpu.params.map((p) => p.name));
-      gpu.params.forEach((p, i) => expectClose(p.values, cpu.params[i]!.values, RTOL, ATOL));
+      for (const [i, p] of gpu.params.entries()) expectClose(p.values, cpu.params[i]!.values, RTOL, ATOL);
       // Same device, same inputs: the kernels these models use have no atomics, so the run is bit-exact.
       expect(again.losses).toEqual(gpu.losses);
-      again.params.forEach((p, i) =>
-        expect(Buffer.from(p.values.buffer).equals(Buffer.from(gpu.params[i]!.values.buffer))).toBe(true),
-      );
+      for (const [i, p] of again.params.entries()) {
+        expect(Buffer.from(p.values.buffer).equals(Buffer.from(gpu.params[i]!.values.buffer))).toBe(true);
+      }
     }, 180_000);
   }
 });
