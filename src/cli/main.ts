@@ -3,6 +3,7 @@ import { EXIT, UserError } from "../util/errors.js";
 import { registerCollect } from "./collect.js";
 import { registerData } from "./data.js";
 import { registerDiff } from "./diff.js";
+import { registerDoctor } from "./doctor.js";
 import { registerEval } from "./eval.js";
 import { registerPlan } from "./plan.js";
 import { registerReport } from "./report.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerDiff(program);
   registerReport(program);
   registerTrain(program);
+  registerDoctor(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -19,6 +19,7 @@ import { unrefWasmWorkers, withWasmThreadPatches } from "./wasm/threads.js";
 import type { AdapterDescription } from "./webgpu/dawn.js";
 import type { SlotGpu } from "./webgpu/pin.js";
 import { activateWebgpu, dropWebgpuProbe, probeWebgpu } from "./webgpu/start.js";
+import { gpuDeviceNodes } from "./webgpu/vulkan-env.js";
 
 export type { SlotGpu } from "./webgpu/pin.js";
 
@@ -199,6 +200,19 @@ export async function selectBackend(
 const WEBGPU_PACKAGES = "@tensorflow/tfjs-backend-webgpu + webgpu (Dawn)";
 
 /**
+ * Why `auto` will not train on this adapter (null: it will). Dawn offers its
+ * best adapter first (discrete, then integrated, then CPU), so a software
+ * adapter here means there is no hardware one.
+ */
+export function autoRefuses(adapter: AdapterDescription): string | null {
+  if (!adapter.software) return null;
+  return (
+    `the only Vulkan adapter is a software one ('${adapter.description || adapter.device}', CPU speed); ` +
+    "auto never trains on a software adapter (--backend webgpu forces it)"
+  );
+}
+
+/**
  * webgpu if it can start (auto: only on a hardware adapter). Returns null
  * when auto should move on (the reason is pushed to `skipped`); throws a
  * UserError naming what is missing when webgpu was asked for by name.
@@ -219,6 +233,11 @@ async function startWebgpu(
     skipped.push({ name: WEBGPU_PACKAGES, why });
     return null;
   };
+  if (choice === "auto" && gpuDeviceNodes().length === 0) {
+    return refuse(
+      "no GPU device node (/dev/dri/renderD*, /dev/nvidia0…, /dev/dxg), so no hardware Vulkan adapter",
+    );
+  }
   let probe: Awaited<ReturnType<typeof probeWebgpu>>;
   try {
     probe = await probeWebgpu(gpu);
@@ -228,11 +247,10 @@ async function startWebgpu(
   if (!probe.adapter) return refuse(`Dawn found no Vulkan adapter. ${probe.why.replace(/\n/g, " ")}`);
   const a = probe.adapter;
   const name = `'${a.description || a.device}'`;
-  if (a.software && choice === "auto") {
+  const refusal = choice === "auto" ? autoRefuses(a) : null;
+  if (refusal) {
     dropWebgpuProbe();
-    return refuse(
-      `the only Vulkan adapter is a software one (${name}, CPU speed); auto never trains on a software adapter (--backend webgpu forces it)`,
-    );
+    return refuse(refusal);
   }
   let backendVersion: string;
   try {

@@ -12,6 +12,7 @@ import { RUN_FILES, type RunState, readState, writeState } from "../results/run-
 import type { CommandEngineSpec, JsonObject } from "../spec/types.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
+import { discoverGpus, slotGpu } from "./gpus.js";
 import { acquireLock } from "./lock.js";
 import { type MetricsFile, type RunRecord, readRunRecord } from "./run-record.js";
 import type { WorkerEvent } from "./worker-events.js";
@@ -76,10 +77,13 @@ async function execute(
     return { metrics: outcome.metrics, source: outcome.source };
   }
   // The built-in engine trains in this process; its progress becomes the runner's progress bars.
+  // In a GPU slot, the webgpu backend is pinned to the slot's GPU (CUDA_VISIBLE_DEVICES means nothing to Vulkan).
+  const gpu = gpus ? slotGpu(gpus, await discoverGpus()) : undefined;
   const outcome = await runTfjsEngine(record.config, await splitInputs(record.config, record.split.files), {
     dir,
     resume,
     signal,
+    ...(gpu ? { gpu } : {}),
     onEvent: (e) => {
       if (e.type === "progress")
         emit({ type: "progress", iter: e.iter, total: e.total, loss: e.loss, lr: e.lr });
@@ -183,6 +187,8 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
           ? {
               backend: result.backend.name,
               backendReason: result.backend.reason,
+              ...(result.backend.adapter ? { backendAdapter: result.backend.adapter } : {}),
+              ...(result.backend.warnings.length ? { backendWarnings: result.backend.warnings } : {}),
               versions: { ...provenance.versions, [result.backend.package]: result.backend.version },
             }
           : {}),

@@ -123,6 +123,25 @@ export function vulkanEnvironment(env: NodeJS.ProcessEnv = process.env): VulkanE
   return { loader: findLoader(env), drivers, driverDirs, deviceSelectLayer };
 }
 
+/**
+ * Device nodes a hardware Vulkan driver opens: /dev/dri/renderD* (Mesa: AMD,
+ * Intel…), /dev/nvidia0… (NVIDIA), /dev/dxg (WSL2). Without any, no hardware
+ * adapter can exist, so `auto` need not load Dawn at all.
+ */
+export function gpuDeviceNodes(): string[] {
+  const out: string[] = [];
+  const list = (dir: string, re: RegExp) => {
+    try {
+      for (const f of readdirSync(dir)) if (re.test(f)) out.push(join(dir, f));
+    } catch {
+      // no such directory
+    }
+  };
+  list("/dev/dri", /^renderD\d+$/);
+  list("/dev", /^(nvidia\d+|dxg)$/);
+  return out;
+}
+
 /** One paragraph: what is missing for a Vulkan adapter, from the facts above. */
 export function explainNoAdapter(v: VulkanEnvironment): string {
   const lines: string[] = [];
