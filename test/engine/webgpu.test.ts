@@ -14,11 +14,13 @@ import { xywhToXyxy } from "../../src/engine/detect/boxes.js";
 import type { Detector } from "../../src/engine/detect/detector.js";
 import { RETINANET_LITE_DEFAULTS, RetinaNetLite } from "../../src/engine/detect/retinanet-lite.js";
 import { SSD_LITE_DEFAULTS, SsdLite } from "../../src/engine/detect/ssd-lite.js";
+import { ParamStore } from "../../src/engine/nn/params.js";
 import { Rng } from "../../src/engine/nn/rng.js";
 import { runTfjsEngine } from "../../src/engine/run-tfjs.js";
 import { arraySource } from "../../src/engine/samples.js";
 import { tf } from "../../src/engine/tf.js";
 import { loadLatestCheckpoint, type NamedArray } from "../../src/engine/train/checkpoint.js";
+import { Optimizer, type OptimizerConfig } from "../../src/engine/train/optimizer.js";
 import type { RunConfig } from "../../src/spec/types.js";
 import { expectClose, on } from "./helpers.js";
 import { scene } from "./synthetic.js";
@@ -166,6 +168,41 @@ describe.skipIf(skip !== null)(`webgpu backend${skip ? ` (skipped: ${skip})` : "
     const want = await on("cpu", run);
     const got = await on("webgpu", run);
     for (let i = 0; i < want.length; i++) expectClose(got[i]!, want[i]!, RTOL, ATOL);
+  }, 120_000);
+
+  it("fuses each optimiser update into one formula per tensor, matching the op-by-op update on cpu", async () => {
+    await selectBackend("webgpu");
+    const configs: OptimizerConfig[] = [
+      { kind: "sgd", weightDecay: 1e-2 },
+      { kind: "sgd", momentum: 0.9, weightDecay: 5e-4 },
+      { kind: "adam", weightDecay: 1e-2, groups: [{ prefix: "b", lrScale: 0.5 }] },
+      { kind: "adamw", weightDecay: 1e-2 },
+    ];
+    for (const config of configs) {
+      const run = () => {
+        const params = new ParamStore(new Rng(9));
+        params.convKernel("a", 3, 3, 4, 8);
+        params.dense("b", 5, 3);
+        const opt = new Optimizer(config, params);
+        for (let step = 0; step < 3; step++) {
+          // Seeds from 1: tfjs treats seed 0 as "no seed".
+          const grads = new Map(
+            params
+              .trainableNames()
+              .map((n, i) => [n, tf.randomNormal(params.get(n).shape, 0, 1, "float32", 10 * step + i + 1)]),
+          );
+          opt.apply(grads, 0.05);
+          tf.dispose([...grads.values()]);
+        }
+        const out = params.trainableNames().map((n) => tf.clone(params.get(n)));
+        opt.dispose();
+        params.dispose();
+        return out;
+      };
+      const want = await on("cpu", run);
+      const got = await on("webgpu", run);
+      for (let i = 0; i < want.length; i++) expectClose(got[i]!, want[i]!, RTOL, ATOL);
+    }
   }, 120_000);
 
   for (const arch of ["ssd-lite", "retinanet-lite", "mlc-lite"]) {

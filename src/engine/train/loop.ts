@@ -225,26 +225,33 @@ export async function train<B>(
         for (const [k, v] of Object.entries(terms)) kept[k] = tf.keep(v);
         return tf.addN(Object.values(terms)) as Scalar;
       }, params.trainable());
-      const loss = value.dataSync()[0]!;
+      // The loss and its terms come back in one read, after the update has been issued: on a
+      // GPU backend a read waits for all queued work, so one read per term would stall once per
+      // term, and reading before the update would leave the GPU idle while it is encoded.
+      const termNames = Object.keys(kept);
+      const packed = tf.tidy(() => tf.stack([value, ...termNames.map((k) => kept[k]!)]));
       value.dispose();
-      const terms: Record<string, number> = {};
-      for (const [k, v] of Object.entries(kept)) {
-        terms[k] = v.dataSync()[0]!;
-        v.dispose();
-      }
-      if (!Number.isFinite(loss)) {
-        tf.dispose(Object.values(grads));
-        task.disposeBatch?.(batch);
-        throw new Error(
-          `training diverged at iteration ${iter + 1}: loss ${loss} (${JSON.stringify(terms)})`,
-        );
-      }
+      tf.dispose(Object.values(kept));
       const names = new Map(params.trainableNames().map((n) => [params.get(n).name, n]));
       let byName = new Map<string, Tensor>();
       for (const [varName, g] of Object.entries(grads)) byName.set(names.get(varName) ?? varName, g);
       if (cfg.gradClipNorm) byName = globalNormClip(byName, cfg.gradClipNorm);
       optimizer.apply(byName, ctx.lr);
       tf.dispose([...byName.values()]);
+      const read = await packed.data();
+      packed.dispose();
+      const loss = read[0]!;
+      const terms: Record<string, number> = {};
+      termNames.forEach((k, i) => {
+        terms[k] = read[i + 1]!;
+      });
+      if (!Number.isFinite(loss)) {
+        // The update above used non-finite gradients; the run ends here and no checkpoint holds them.
+        task.disposeBatch?.(batch);
+        throw new Error(
+          `training diverged at iteration ${iter + 1}: loss ${loss} (${JSON.stringify(terms)})`,
+        );
+      }
       task.disposeBatch?.(batch);
       for (const v of ctx.scratch.values()) if (v instanceof tf.Tensor) v.dispose();
       ctx.scratch.clear();
