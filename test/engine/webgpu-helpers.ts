@@ -13,3 +13,39 @@ export async function webgpuUnavailable(): Promise<string | null> {
     return (err as Error).message;
   }
 }
+
+/**
+ * tfjs-backend-webgpu programs that add with atomics (atomicAdd, or a
+ * compare-exchange loop for floats), so their float sums come out in
+ * whatever order the GPU runs the workgroups: not bit-exact between runs.
+ */
+export const ATOMIC_PROGRAMS = [
+  "MatMulSplitKProgram",
+  "ScatterProgram",
+  "UnsortedSegmentSumProgram",
+  "SparseSegmentSumProgram",
+  "SparseSegmentIdCountProgram",
+  "BincountProgram",
+  "Dilation2DBackpropInputProgram",
+  "Dilation2DBackpropFilterProgram",
+];
+
+/** Records the class name of every program the active webgpu backend runs until stop(). */
+export async function recordPrograms(): Promise<{ names: Set<string>; stop(): void }> {
+  const { tf } = await import("../../src/engine/tf.js");
+  const backend = tf.findBackend("webgpu") as unknown as {
+    runWebGPUProgram: (program: object, ...rest: unknown[]) => unknown;
+  };
+  const names = new Set<string>();
+  const run = backend.runWebGPUProgram;
+  backend.runWebGPUProgram = function (this: unknown, program: object, ...rest: unknown[]) {
+    names.add(program.constructor.name);
+    return run.call(this, program, ...rest);
+  };
+  return {
+    names,
+    stop() {
+      backend.runWebGPUProgram = run;
+    },
+  };
+}

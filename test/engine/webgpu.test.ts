@@ -24,7 +24,7 @@ import { Optimizer, type OptimizerConfig } from "../../src/engine/train/optimize
 import type { RunConfig } from "../../src/spec/types.js";
 import { expectClose, on } from "./helpers.js";
 import { scene } from "./synthetic.js";
-import { webgpuUnavailable } from "./webgpu-helpers.js";
+import { ATOMIC_PROGRAMS, recordPrograms, webgpuUnavailable } from "./webgpu-helpers.js";
 
 const S = 32;
 const skip = await webgpuUnavailable();
@@ -208,13 +208,19 @@ describe.skipIf(skip !== null)(`webgpu backend${skip ? ` (skipped: ${skip})` : "
   for (const arch of ["ssd-lite", "retinanet-lite", "mlc-lite"]) {
     it(`${arch}: three training steps on webgpu match the cpu backend, and repeat exactly`, async () => {
       const cpu = await trainSteps(arch, "cpu");
+      await selectBackend("webgpu");
+      const programs = await recordPrograms();
       const gpu = await trainSteps(arch, "webgpu");
+      programs.stop();
+      // No program that sums with atomics (their order, hence the float result, varies between runs on a GPU).
+      expect([...programs.names].filter((n) => ATOMIC_PROGRAMS.includes(n))).toEqual([]);
+      expect(programs.names.size).toBeGreaterThan(5);
       const again = await trainSteps(arch, "webgpu");
       expect(gpu.losses).toHaveLength(3);
       expectClose(Float32Array.from(gpu.losses), Float32Array.from(cpu.losses), RTOL, ATOL);
       expect(gpu.params.map((p) => p.name)).toEqual(cpu.params.map((p) => p.name));
       for (const [i, p] of gpu.params.entries()) expectClose(p.values, cpu.params[i]!.values, RTOL, ATOL);
-      // Same device, same inputs: the kernels these models use have no atomics, so the run is bit-exact.
+      // Same device, same inputs, no atomics: the run repeats bit for bit.
       expect(again.losses).toEqual(gpu.losses);
       for (const [i, p] of again.params.entries()) {
         expect(Buffer.from(p.values.buffer).equals(Buffer.from(gpu.params[i]!.values.buffer))).toBe(true);
