@@ -6,12 +6,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { readRunStatuses } from "../dist/results/run-status.js";
 import { loadSpec } from "../dist/spec/load.js";
 import { codeVersion } from "../dist/sweep/code-version.js";
 import { planSpec } from "../dist/sweep/plan.js";
 import { planFile } from "../dist/sweep/plan-file.js";
 import { formatPlanJson, formatPlanTable } from "../dist/sweep/plan-format.js";
+import { readRunStatuses } from "../dist/sweep/run-status.js";
 
 const dir = mkdtempSync(join(tmpdir(), "labelsweep-bench-plan-"));
 const specFile = join(dir, "bench.yaml");

@@ -1,10 +1,12 @@
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { dataSplits } from "../exec/data-splits.js";
-import { label, resolveSweep, summaryInputOf } from "../exec/run-sweep.js";
+import { dataSplits } from "../data/index.js";
 import { readSubmissions } from "../exec/slurm-executor.js";
 import { followSweep } from "../exec/slurm-run.js";
 import { writeSummary } from "../results/summary.js";
+import { summaryInputOf } from "../results/summary-input.js";
+import { label } from "../sweep/plan-format.js";
+import { resolveSweep } from "../sweep/resolve.js";
 import { EXIT } from "../util/errors.js";
 import { collect as collectOpt } from "./options.js";
 import { afterInterrupt } from "./slurm-report.js";

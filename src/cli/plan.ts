@@ -1,8 +1,8 @@
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { dataSplits } from "../exec/data-splits.js";
-import { resolveSweep } from "../exec/run-sweep.js";
+import { dataSplits } from "../data/index.js";
 import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
+import { resolveSweep } from "../sweep/resolve.js";
 import { collect, positiveInt } from "./options.js";
 
 export function registerPlan(program: Command): void {

@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { dataSplits } from "../exec/data-splits.js";
+import { dataSplits } from "../data/index.js";
 import { runSweep } from "../exec/run-sweep.js";
 import { formatPlanTable } from "../sweep/plan-format.js";
 import { EXIT } from "../util/errors.js";

@@ -1,10 +1,10 @@
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { dataSplits } from "../exec/data-splits.js";
-import { resolveSweep } from "../exec/run-sweep.js";
+import { dataSplits } from "../data/index.js";
 import { slurmQueueLines } from "../exec/slurm-executor.js";
-import { readState } from "../results/run-store.js";
 import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
+import { resolveSweep } from "../sweep/resolve.js";
+import { readState } from "../sweep/run-store.js";
 import { collect } from "./options.js";
 
 export function registerStatus(program: Command): void {

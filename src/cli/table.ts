@@ -1,9 +1,10 @@
 import { dirname, join, resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { dataSplits } from "../exec/data-splits.js";
-import { resolveSweep, summaryInputOf } from "../exec/run-sweep.js";
+import { dataSplits } from "../data/index.js";
 import { renderCsv, renderLatex } from "../results/render-table.js";
 import { buildSummary, collectOutcomes, writeSummary } from "../results/summary.js";
+import { summaryInputOf } from "../results/summary-input.js";
+import { resolveSweep } from "../sweep/resolve.js";
 import { collect } from "./options.js";
 
 export function registerTable(program: Command): void {

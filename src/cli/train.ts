@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { BACKEND_CHOICES, type BackendChoice } from "../engine/backend.js";
-import type { TrainEvent } from "../engine/train/loop.js";
-import { trainOne } from "../engine/train-one.js";
+import { BACKEND_CHOICES, type BackendChoice, type TrainEvent, trainOne } from "../engine/index.js";
 import { formatReport } from "../eval/index.js";
 import { EXIT_INTERRUPTED } from "../exec/worker.js";
 import { UserError } from "../util/errors.js";

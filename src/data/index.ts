@@ -72,4 +72,5 @@ export {
   SHAPES_GENERATOR_VERSION,
 } from "./shapes/shapes-spec.js";
 export { imagesOf, loadMultiLabelOutput, loadSplitOutput, outputOf } from "./split-loader.js";
+export { type DataSplits, dataSplits } from "./split-provider.js";
 export { readVoc, VOC_CLASSES } from "./voc-reader.js";

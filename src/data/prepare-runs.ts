@@ -1,30 +1,12 @@
-import type { RunConfig } from "../spec/types.js";
+import type { RunConfig, SplitFiles } from "../spec/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import { UserError } from "../util/errors.js";
 import { DatasetLoader, type ImageLocation } from "./dataset-source.js";
 import { identifySplit, type PrepareOptions, prepareSplit, type SplitArtifact } from "./prepare-split.js";
 import { outputOf } from "./split-loader.js";
 
-/**
- * The files a run's trainer reads, by what they are: the shape of the
- * runner's SplitFiles (exec/run-record.ts). Absent when the split has none,
- * and `images` absent for shapes unless prepared with shapesImages: "files".
- */
-export interface SplitPaths {
-  /** Labelled training annotations: COCO/LVIS JSON, or for VOC the labelled ImageSets list. */
-  annotations?: string;
-  /** Unlabelled training images: image-only JSON (VOC: ImageSets list). */
-  unlabeled?: string;
-  /** Folder the training annotations' file names resolve against. */
-  images?: string;
-  /** Extra images with image-level labels (whole-image boxes), COCO JSON. */
-  extra?: string;
-  extra_images?: string;
-  /** Single-positive labels (labelsweep.multilabel/1). */
-  multilabel?: string;
-  eval_annotations?: string;
-  eval_images?: string;
-}
+/** The files a run's trainer reads, by role (see SplitFiles in spec/types.ts). */
+export type SplitPaths = SplitFiles;
 
 export function splitPaths(artifact: SplitArtifact): SplitPaths {
   const out: SplitPaths = {};

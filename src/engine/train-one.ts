@@ -5,12 +5,11 @@
 // its predictions are scored with labelsweep's evaluator.
 
 import { dirname, join, resolve } from "node:path";
-import { prepareSplitsForRuns } from "../data/index.js";
+import { dataSplits, prepareSplitsForRuns } from "../data/index.js";
 import { evaluateFiles } from "../eval/index.js";
 import type { EvalReport } from "../eval/types.js";
-import { dataSplits } from "../exec/data-splits.js";
-import { resolveSweep } from "../exec/run-sweep.js";
 import type { RunConfig } from "../spec/types.js";
+import { resolveSweep } from "../sweep/resolve.js";
 import { UserError } from "../util/errors.js";
 import type { BackendChoice } from "./backend.js";
 import { runTfjsEngine, type TfjsOutcome } from "./run-tfjs.js";

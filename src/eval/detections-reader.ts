@@ -12,10 +12,9 @@
 // ≤ 10^22 is correctly rounded — the same shortcut V8's own strtod takes), and
 // anything else goes through Number() on the token text.
 
-import { EMPTY_BOX_MESSAGE, UNKNOWN_CATEGORY_MESSAGE } from "./detections.js";
 import { describe } from "./ground-truth.js";
 import type { DetectionTable, GroundTruth, Id } from "./types.js";
-import { WarningCounter } from "./warnings.js";
+import { EMPTY_BOX_MESSAGE, UNKNOWN_CATEGORY_MESSAGE, WarningCounter } from "./warnings.js";
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const TWO53 = 2 ** 53;

@@ -3,12 +3,7 @@ import { readDetectionBytes } from "./detections-reader.js";
 import { collectedError, describe, isId } from "./ground-truth.js";
 import { parseJsonText } from "./read-json.js";
 import type { DetectionTable, GroundTruth } from "./types.js";
-import { ErrorCollector, WarningCounter } from "./warnings.js";
-
-export const UNKNOWN_CATEGORY_MESSAGE =
-  "detections of a category that is not in the ground truth's categories are ignored (as pycocotools does)";
-export const EMPTY_BOX_MESSAGE =
-  "detections with zero width or height overlap nothing and count as false positives (as in pycocotools)";
+import { EMPTY_BOX_MESSAGE, ErrorCollector, UNKNOWN_CATEGORY_MESSAGE, WarningCounter } from "./warnings.js";
 
 /** Detections as given to an evaluator: parsed JSON, or the file's bytes (read by the fast reader). */
 export type DetectionsInput = { json: unknown } | { bytes: Uint8Array };

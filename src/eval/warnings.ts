@@ -2,6 +2,13 @@ import type { EvalWarning } from "./types.js";
 
 const MAX_EXAMPLES = 5;
 
+// Warning texts shared by the two detection readers (the fast byte reader and
+// parseDetections), so both say exactly the same thing.
+export const UNKNOWN_CATEGORY_MESSAGE =
+  "detections of a category that is not in the ground truth's categories are ignored (as pycocotools does)";
+export const EMPTY_BOX_MESSAGE =
+  "detections with zero width or height overlap nothing and count as false positives (as in pycocotools)";
+
 /** Collects counted warnings: one entry per code, with a count and a few examples. */
 export class WarningCounter {
   private readonly byCode = new Map<string, EvalWarning>();

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { RUN_FILES, readState, writeState } from "../results/run-store.js";
+import { RUN_FILES, readState, writeState } from "../sweep/run-store.js";
 import { runPool } from "./pool.js";
 import type { Slot } from "./slots.js";
 import { EXIT_INTERRUPTED, EXIT_LOCKED } from "./worker.js";

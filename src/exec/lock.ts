@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { pidAlive, RUN_FILES, STALE_AFTER_MS } from "../results/run-store.js";
+import { pidAlive, RUN_FILES, STALE_AFTER_MS } from "../sweep/run-store.js";
 
 // One process executes a run key at a time, across runners and Slurm tasks that
 // share a results directory. The lock file is created exclusively (O_EXCL);

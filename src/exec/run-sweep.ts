@@ -1,20 +1,18 @@
 import { rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { type RunStatus, readRunStatuses } from "../results/run-status.js";
-import { RUN_FILES } from "../results/run-store.js";
+import { join } from "node:path";
 import { writeSummary } from "../results/summary.js";
-import { SpecError } from "../spec/diagnostics.js";
+import { summaryInputOf } from "../results/summary-input.js";
 import type { LoadOptions } from "../spec/load.js";
-import { loadSpec } from "../spec/load.js";
-import type { RunConfig, Spec, TableSpec } from "../spec/types.js";
-import { codeVersion } from "../sweep/code-version.js";
-import { checkSweep, keyExpansion, type Plan, type PlannedRun } from "../sweep/plan.js";
-import type { CodeVersion } from "../sweep/run-key.js";
+import type { Plan, PlannedRun } from "../sweep/plan.js";
+import { label } from "../sweep/plan-format.js";
+import { resolveSweep, type SplitProvider } from "../sweep/resolve.js";
+import type { RunRecord } from "../sweep/run-record.js";
+import type { RunStatus } from "../sweep/run-status.js";
+import { RUN_FILES } from "../sweep/run-store.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { discoverGpus } from "./gpus.js";
 import { executeLocal, type TaskResult } from "./local-executor.js";
 import { createProgress } from "./progress.js";
-import type { RunRecord, SplitFiles } from "./run-record.js";
 import { makeSlots, selectGpus } from "./slots.js";
 import { readUserConfig, type SlurmFlags, slurmSettings } from "./slurm-config.js";
 import { activeKeys, previewSlurm } from "./slurm-executor.js";
@@ -25,23 +23,6 @@ import { runSlurmSweep, type SlurmSweepOutcome } from "./slurm-run.js";
 // --retry-failed; all with --force), write their run.json, execute them on the
 // local slots, and keep results/<experiment>/summary.json and the table
 // current after every finished run.
-
-/** What the data stage gives the runner: each run's split identity and files. */
-export interface SplitProvider {
-  /** Each config's split identity, without deriving or writing a split (plan, status, table). */
-  identify(
-    configs: readonly RunConfig[],
-    ctx: { experiment: string; resultsDir: string },
-  ): Promise<{ hashFor(config: RunConfig): string | null; problems: string[] }>;
-  /** Prepares (or finds in the cache) every split the configs need; hashFor equals identify's. */
-  prepare(
-    configs: readonly RunConfig[],
-    ctx: { experiment: string; resultsDir: string },
-  ): Promise<{
-    hashFor(config: RunConfig): string | null;
-    filesFor(config: RunConfig): SplitFiles;
-  }>;
-}
 
 export interface RunSweepOptions extends LoadOptions {
   resultsDir?: string;
@@ -77,25 +58,6 @@ export interface RunSweepResult {
   slurm?: SlurmSweepOutcome & { preview?: string };
 }
 
-const HEADLINE: Record<string, string> = {
-  coco: "AP",
-  lvis: "AP",
-  voc07: "mAP",
-  voc: "mAP",
-  multilabel: "mAP",
-};
-
-/** The spec's table, or a default one: swept paths as rows, the family's headline metric. */
-export function tableOf(spec: Spec, plan: Plan): TableSpec {
-  if (spec.table) return spec.table;
-  const rows = plan.columns.filter((c) => c !== "seed" && c !== "labels.fold");
-  return {
-    rows: rows.length > 0 ? rows : ["method.name"],
-    columns: [],
-    metric: HEADLINE[spec.eval.type] ?? "AP",
-  };
-}
-
 export function selectRuns(
   plan: Plan,
   statuses: readonly RunStatus[],
@@ -106,99 +68,6 @@ export function selectRuns(
     if (opts.force) return s !== "running";
     return s === "new" || s === "interrupted" || (opts.retryFailed === true && s === "failed");
   });
-}
-
-export function label(plan: Plan, run: PlannedRun): string {
-  return plan.columns
-    .map((c, i) => {
-      const v = run.values[i];
-      if (v === undefined) return "";
-      // A swept block is named by its variant (method.name, detector.arch, labels.protocol, dataset.name).
-      const block =
-        typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-      const variant = block ? (block.name ?? block.arch ?? block.protocol) : undefined;
-      const text = block ? (typeof variant === "string" ? variant : JSON.stringify(v)) : String(v);
-      return `${c}=${text}`;
-    })
-    .filter((s) => s !== "")
-    .join(" ");
-}
-
-export interface ResolvedSweep {
-  spec: Spec;
-  plan: Plan;
-  statuses: RunStatus[];
-  resultsDir: string;
-  code: CodeVersion;
-  /** Present when the splits were prepared (`run`), absent when only identified. */
-  splits?: Awaited<ReturnType<SplitProvider["prepare"]>>;
-  /** Splits that could not be identified (e.g. dataset files not on this machine). */
-  splitProblems: string[];
-}
-
-/**
- * Loads and plans a spec with the split identities in its run keys, and reads
- * every run's status: what `run`, `status` and `table` all start from.
- */
-export async function resolveSweep(
-  specPath: string,
-  options: LoadOptions & { resultsDir?: string; maxRuns?: number; splits: SplitProvider; prepare?: boolean },
-): Promise<ResolvedSweep> {
-  const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
-  const spec = loaded.spec;
-  const resultsDir = resolve(options.resultsDir ?? "results");
-  const code = await codeVersion(dirname(resolve(specPath)), {
-    exclude: [...loaded.files, resultsDir],
-    specDirs: [dirname(resolve(specPath))],
-  });
-  // Check and expand once; splits are identified (or prepared) per distinct
-  // (dataset, labels) pair — blocks are shared between cells, so identity dedupes them.
-  const { expansion, diagnostics } = checkSweep(spec, {
-    locate: loaded.locate,
-    baseChecked: false,
-    ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
-  });
-  if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
-  const configs: RunConfig[] = [];
-  const seen = new Map<object, Set<object>>();
-  for (const cell of expansion.cells) {
-    const { dataset, labels } = cell.config;
-    const labelsSeen = seen.get(dataset) ?? new Set<object>();
-    seen.set(dataset, labelsSeen);
-    if (labelsSeen.has(labels)) continue;
-    labelsSeen.add(labels);
-    configs.push(cell.config);
-  }
-  const ctx = { experiment: spec.name, resultsDir };
-  const splits = options.prepare ? await options.splits.prepare(configs, ctx) : undefined;
-  const identified = splits
-    ? { hashFor: splits.hashFor, problems: [] as string[] }
-    : await options.splits.identify(configs, ctx);
-  const plan = keyExpansion(spec, expansion, { code, splitHash: identified.hashFor });
-  const statuses = readRunStatuses(
-    resultsDir,
-    plan.experiment,
-    plan.runs.map((r) => r.key),
-  );
-  return {
-    spec,
-    plan,
-    statuses,
-    resultsDir,
-    code,
-    splitProblems: identified.problems,
-    ...(splits ? { splits } : {}),
-  };
-}
-
-export function summaryInputOf(r: ResolvedSweep) {
-  return {
-    resultsDir: r.resultsDir,
-    experiment: r.plan.experiment,
-    table: tableOf(r.spec, r.plan),
-    references: r.spec.references ?? [],
-    runs: r.plan.runs.map((run) => ({ key: run.key, config: run.config })),
-  };
 }
 
 export async function runSweep(specPath: string, options: RunSweepOptions): Promise<RunSweepResult> {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { effectiveStatus, RUN_FILES, readJsonFile, readState, writeState } from "../results/run-store.js";
+import { effectiveStatus, RUN_FILES, readJsonFile, readState, writeState } from "../sweep/run-store.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-write.js";
 import type { ExecObserver, ExecTask, TaskOutcome, TaskResult } from "./local-executor.js";
 import { tailLines } from "./local-executor.js";

@@ -1,4 +1,4 @@
-import type { Metrics } from "../engine/command/metrics-parsers.js";
+import type { Metrics } from "../sweep/run-record.js";
 
 // The worker → runner event channel: JSON objects, one per line in
 // events.jsonl, and over the IPC channel when a local runner started the worker.

@@ -1,20 +1,16 @@
 import { appendFileSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { join } from "node:path";
-import type { BackendSelection } from "../engine/backend.js";
-import type { Metrics } from "../engine/command/metrics-parsers.js";
-import { runCommandEngine } from "../engine/command/run-command.js";
-import { runTfjsEngine } from "../engine/run-tfjs.js";
-import { splitInputs } from "../engine/split-inputs.js";
+import { type BackendSelection, runCommandEngine, runTfjsEngine, splitInputs } from "../engine/index.js";
 import { evaluateFiles } from "../eval/run-eval.js";
 import type { EvalReport } from "../eval/types.js";
-import { RUN_FILES, type RunState, readState, writeState } from "../results/run-store.js";
 import type { CommandEngineSpec, JsonObject } from "../spec/types.js";
+import { type Metrics, type MetricsFile, type RunRecord, readRunRecord } from "../sweep/run-record.js";
+import { RUN_FILES, type RunState, readState, writeState } from "../sweep/run-store.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { discoverGpus, slotGpu } from "./gpus.js";
 import { acquireLock } from "./lock.js";
-import { type MetricsFile, type RunRecord, readRunRecord } from "./run-record.js";
 import type { WorkerEvent } from "./worker-events.js";
 
 // `labelsweep worker <run-dir>`: executes exactly one run, whoever started it

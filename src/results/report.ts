@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import sharp from "sharp";
-import { dataSplits } from "../exec/data-splits.js";
-import { resolveSweep, summaryInputOf } from "../exec/run-sweep.js";
+import { dataSplits } from "../data/index.js";
+import { resolveSweep } from "../sweep/resolve.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { buildDiff, type DiffRequest } from "./diff-report.js";
@@ -10,6 +10,7 @@ import { summariesInDir } from "./diff-sources.js";
 import { budgetChart, type Chart, diffChart, lossChart, perClassChart, renderSvg } from "./report-charts.js";
 import { type ExperimentSection, type RenderedChart, renderReportHtml } from "./report-html.js";
 import { buildSummary, collectOutcomes, type Summary } from "./summary.js";
+import { summaryInputOf } from "./summary-input.js";
 
 // `labelsweep report`: summaries (from a results directory, or built from a
 // spec's runs) → Vega-Lite plots rendered to SVG → one self-contained HTML

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { MetricsFile, RunRecord } from "../exec/run-record.js";
-import { RUN_FILES, readJsonFile, runDir } from "./run-store.js";
+import type { MetricsFile, RunRecord } from "../sweep/run-record.js";
+import { RUN_FILES, readJsonFile, runDir } from "../sweep/run-store.js";
 
 // What a summary keeps of each run beyond its metrics, for `labelsweep diff`
 // and `labelsweep report`: the split hash (split drift), per-category AP

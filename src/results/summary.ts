@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { MetricsFile } from "../exec/run-record.js";
+import type { MetricsFile } from "../sweep/run-record.js";
 import type { JsonValue, ReferenceSpec, RunConfig, TableSpec } from "../spec/types.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-write.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
@@ -7,7 +7,7 @@ import { type AggregatedTable, aggregate, type RunOutcome } from "./aggregate.js
 import { checkReferences, type ReferenceCheck } from "./references.js";
 import { renderCsv, renderLatex, renderMarkdown } from "./render-table.js";
 import { type CategoryAp, meanLossCurve, meanPerCategory, type RunExtras, readRunExtras } from "./run-extras.js";
-import { effectiveStatus, readJsonFile, RUN_FILES, runDir } from "./run-store.js";
+import { effectiveStatus, readJsonFile, RUN_FILES, runDir } from "../sweep/run-store.js";
 
 // results/<experiment>/summary.json, table.md, table.csv (and table.tex): small,
 // deterministic files meant to be committed, so `labelsweep diff` can compare

@@ -266,3 +266,26 @@ export type SemanticKey = (typeof SEMANTIC_KEYS)[number];
 
 /** One cell of the expanded sweep: the resolved config of exactly one run. */
 export type RunConfig = Pick<Spec, SemanticKey>;
+
+/**
+ * The files of a run's label split, by role: what the data stage writes
+ * (data/prepare-runs.ts), run.json records (sweep/run-record.ts) and the
+ * command engine's named placeholders ({annotations}, {unlabeled}, …) expand
+ * to. Absent when the split has none, and `images` absent for shapes unless
+ * prepared with shapesImages: "files".
+ */
+export interface SplitFiles {
+  /** Labelled training annotations: COCO/LVIS JSON, or for VOC the labelled ImageSets list. */
+  annotations?: string;
+  /** Unlabelled training images: image-only JSON (VOC: ImageSets list). */
+  unlabeled?: string;
+  /** Folder the training annotations' file names resolve against. */
+  images?: string;
+  /** Extra images with image-level labels (whole-image boxes), COCO JSON. */
+  extra?: string;
+  extra_images?: string;
+  /** Single-positive labels (labelsweep.multilabel/1). */
+  multilabel?: string;
+  eval_annotations?: string;
+  eval_images?: string;
+}

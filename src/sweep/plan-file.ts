@@ -1,8 +1,8 @@
 import { dirname, resolve } from "node:path";
-import { type RunStatus, readRunStatuses } from "../results/run-status.js";
 import { type LoadOptions, loadSpec } from "../spec/load.js";
 import { codeVersion } from "./code-version.js";
 import { type Plan, planSpec, type SplitHash } from "./plan.js";
+import { type RunStatus, readRunStatuses } from "./run-status.js";
 
 // The whole of `labelsweep plan` short of printing: load the spec (extends,
 // --set, --sweep), take the code version once, expand and check the sweep,

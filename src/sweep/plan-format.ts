@@ -1,8 +1,8 @@
-import type { RunStatus } from "../results/run-status.js";
-import { RUN_STATUSES } from "../results/run-status.js";
 import type { JsonValue } from "../spec/types.js";
-import type { Plan } from "./plan.js";
+import type { Plan, PlannedRun } from "./plan.js";
 import { canonicalRunConfig, SHORT_KEY_LENGTH, shortKey } from "./run-key.js";
+import type { RunStatus } from "./run-status.js";
+import { RUN_STATUSES } from "./run-status.js";
 import { canonicalOf, DISCRIMINATORS } from "./sections.js";
 
 // What `labelsweep plan` prints: a table for people (short key, one column per
@@ -99,4 +99,21 @@ export function formatPlanJson(plan: Plan, statuses: readonly RunStatus[]): stri
     counts: countStatuses(statuses),
   });
   return `${head.slice(0, -1)},"runs":[\n${parts.join(",\n")}\n]}\n`;
+}
+
+/** A run's one-line label (progress bars, collect): its swept values, blocks by variant name. */
+export function label(plan: Plan, run: PlannedRun): string {
+  return plan.columns
+    .map((c, i) => {
+      const v = run.values[i];
+      if (v === undefined) return "";
+      // A swept block is named by its variant (method.name, detector.arch, labels.protocol, dataset.name).
+      const block =
+        typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+      const variant = block ? (block.name ?? block.arch ?? block.protocol) : undefined;
+      const text = block ? (typeof variant === "string" ? variant : JSON.stringify(v)) : String(v);
+      return `${c}=${text}`;
+    })
+    .filter((s) => s !== "")
+    .join(" ");
 }

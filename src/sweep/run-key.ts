@@ -17,7 +17,7 @@ export const KEY_VERSION = 2;
 /** Hex digits shown in tables; the full 64 are kept in results and --json. */
 export const SHORT_KEY_LENGTH = 12;
 
-/** Which code produced a run (assignable to exec/run-record.ts's CodeVersion, which run.json stores). */
+/** Which code produced a run (assignable to sweep/run-record.ts's CodeVersion, which run.json stores). */
 export interface CodeVersion {
   /** The git commit (full hash), or "no-git" outside a repository, or "unborn" before the first commit. */
   commit: string;

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RunRecord } from "../../src/exec/run-record.js";
 import type { RunConfig } from "../../src/spec/types.js";
+import type { RunRecord } from "../../src/sweep/run-record.js";
 
 export const FAKE_TRAINER = fileURLToPath(new URL("../fixtures/command/fake-trainer.mjs", import.meta.url));
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readRunStatus, readRunStatuses } from "../../src/results/run-status.js";
+import { readRunStatus, readRunStatuses } from "../../src/sweep/run-status.js";
 
 describe("run status", () => {
   const results = mkdtempSync(join(tmpdir(), "sweep-status-"));

@@ -1,10 +1,11 @@
+import type { Metrics } from "../../sweep/run-record.js";
 import { UserError } from "../../util/errors.js";
 
 // Metrics from the output of external trainers, without touching their code
 // (RUNNERS.md §4.7). Every parser returns metrics as fractions in [0, 1] under
 // labelsweep's names (AP, AP50, …, APr, mAP), whatever scale the tool printed.
 
-export type Metrics = Record<string, number | null>;
+export type { Metrics };
 
 /** The 12 lines of pycocotools' COCOeval.summarize(), in order. */
 export const COCO_STAT_NAMES = [

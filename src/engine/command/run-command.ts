@@ -1,9 +1,9 @@
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { execa } from "execa";
-import type { RunRecord } from "../../exec/run-record.js";
-import { RUN_FILES } from "../../results/run-store.js";
 import type { CommandEngineSpec } from "../../spec/types.js";
+import type { RunRecord } from "../../sweep/run-record.js";
+import { RUN_FILES } from "../../sweep/run-store.js";
 import { writeJsonAtomic } from "../../util/atomic-write.js";
 import { UserError } from "../../util/errors.js";
 import {

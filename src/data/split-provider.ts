@@ -1,15 +1,28 @@
 import { join } from "node:path";
-import { identifySplitsForRuns, prepareSplitsForRuns } from "../data/index.js";
 import { BUILTIN_DATASETS } from "../spec/compat.js";
-import type { RunConfig } from "../spec/types.js";
-import type { SplitProvider } from "./run-sweep.js";
+import type { RunConfig, SplitFiles } from "../spec/types.js";
+import { identifySplitsForRuns, prepareSplitsForRuns } from "./prepare-runs.js";
 
 // The runner's splits come from the data stage: one content-addressed artifact
 // per distinct (dataset, labels) pair, cached under results/<experiment>/splits/.
 // A dataset name the data stage does not know is an external trainer's own
 // business (command engine): its runs get no split and no split hash.
 
-export function dataSplits(baseDir: string): SplitProvider {
+type Ctx = { experiment: string; resultsDir: string };
+
+/** The planner's split provider (sweep/resolve.ts SplitProvider, matched by shape). */
+export interface DataSplits {
+  identify(
+    configs: readonly RunConfig[],
+    ctx: Ctx,
+  ): Promise<{ hashFor(config: RunConfig): string | null; problems: string[] }>;
+  prepare(
+    configs: readonly RunConfig[],
+    ctx: Ctx,
+  ): Promise<{ hashFor(config: RunConfig): string | null; filesFor(config: RunConfig): SplitFiles }>;
+}
+
+export function dataSplits(baseDir: string): DataSplits {
   const builtin = (c: RunConfig) => (BUILTIN_DATASETS as readonly string[]).includes(c.dataset.name);
   return {
     async identify(configs) {

@@ -82,7 +82,8 @@ export function effectiveStatus(dir: string, now = Date.now()): RunStatus {
   const state = readState(dir);
   if (!state) return "new";
   if (state.status !== "running") return state.status;
-  if (state.host === hostname() && state.pid !== undefined) return pidAlive(state.pid) ? "running" : "interrupted";
+  if (state.host === hostname() && state.pid !== undefined)
+    return pidAlive(state.pid) ? "running" : "interrupted";
   // Another host: trust its heartbeat (state.updated) for a while.
   return now - Date.parse(state.updated) > STALE_AFTER_MS ? "interrupted" : "running";
 }

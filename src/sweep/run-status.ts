@@ -15,7 +15,11 @@ export function readRunStatus(resultsDir: string, experiment: string, key: strin
 }
 
 /** Statuses of `keys`, in order. */
-export function readRunStatuses(resultsDir: string, experiment: string, keys: readonly string[]): RunStatus[] {
+export function readRunStatuses(
+  resultsDir: string,
+  experiment: string,
+  keys: readonly string[],
+): RunStatus[] {
   let present: Set<string>;
   try {
     present = new Set(readdirSync(runsDir(resultsDir, experiment)));
@@ -24,5 +28,7 @@ export function readRunStatuses(resultsDir: string, experiment: string, keys: re
     throw err;
   }
   const now = Date.now();
-  return keys.map((key) => (present.has(key) ? effectiveStatus(runDir(resultsDir, experiment, key), now) : "new"));
+  return keys.map((key) =>
+    present.has(key) ? effectiveStatus(runDir(resultsDir, experiment, key), now) : "new",
+  );
 }

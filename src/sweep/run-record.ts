@@ -1,15 +1,15 @@
 import { join } from "node:path";
-import type { SplitPaths } from "../data/prepare-runs.js";
-import type { Metrics } from "../engine/command/metrics-parsers.js";
-import { RUN_FILES, readJsonFile } from "../results/run-store.js";
-import type { JsonValue, RunConfig } from "../spec/types.js";
+import type { JsonValue, RunConfig, SplitFiles } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
+import { RUN_FILES, readJsonFile } from "./run-store.js";
 
 // run.json: everything a worker needs to execute a run, written by the runner
 // before the worker starts, plus the provenance the worker adds.
 
-/** The files of a run's label split, by role (see data/prepare-runs.ts). */
-export type SplitFiles = SplitPaths;
+export type { SplitFiles };
+
+/** A run's metrics under labelsweep's names (AP, AP50, …, mAP), as fractions; null where undefined. */
+export type Metrics = Record<string, number | null>;
 
 export interface CodeVersion {
   commit: string | null;

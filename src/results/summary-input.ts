@@ -1,0 +1,34 @@
+import type { Spec, TableSpec } from "../spec/types.js";
+import type { Plan } from "../sweep/plan.js";
+import type { ResolvedSweep } from "../sweep/resolve.js";
+
+// What a summary is built from: the resolved sweep's runs and the table they fill.
+
+const HEADLINE: Record<string, string> = {
+  coco: "AP",
+  lvis: "AP",
+  voc07: "mAP",
+  voc: "mAP",
+  multilabel: "mAP",
+};
+
+/** The spec's table, or a default one: swept paths as rows, the family's headline metric. */
+export function tableOf(spec: Spec, plan: Plan): TableSpec {
+  if (spec.table) return spec.table;
+  const rows = plan.columns.filter((c) => c !== "seed" && c !== "labels.fold");
+  return {
+    rows: rows.length > 0 ? rows : ["method.name"],
+    columns: [],
+    metric: HEADLINE[spec.eval.type] ?? "AP",
+  };
+}
+
+export function summaryInputOf(r: Pick<ResolvedSweep, "resultsDir" | "plan" | "spec">) {
+  return {
+    resultsDir: r.resultsDir,
+    experiment: r.plan.experiment,
+    table: tableOf(r.spec, r.plan),
+    references: r.spec.references ?? [],
+    runs: r.plan.runs.map((run) => ({ key: run.key, config: run.config })),
+  };
+}
