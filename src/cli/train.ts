@@ -81,6 +81,7 @@ export function registerTrain(program: Command): void {
           process.stdout.write(
             `run ${r.index + 1}/${r.runs} ${r.key.slice(0, 12)} in ${r.dir}\nbackend: ${b.name} — ${b.reason}\n`,
           );
+          if (b.adapter) process.stdout.write(`adapter: ${b.adapter.description} (${b.adapter.pinned})\n`);
         }
         if (r.outcome.kind === "stopped") {
           process.exitCode = EXIT_INTERRUPTED;

@@ -25,6 +25,7 @@ import {
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { describeFsFault, diskFull, EXIT_IO } from "../util/fs-faults.js";
+import { discoverGpus, slotGpu } from "./gpus.js";
 import { acquireLock } from "./lock.js";
 import { EXIT_INTERRUPTED, EXIT_LOCKED, type WorkerEvent } from "./worker-events.js";
 
@@ -94,10 +95,13 @@ async function execute(
   }
   // The built-in engine trains in this process; its progress becomes the runner's progress bars.
   emit({ type: "trainer" });
+  // In a GPU slot, the webgpu backend is pinned to the slot's GPU (CUDA_VISIBLE_DEVICES means nothing to Vulkan).
+  const gpu = gpus ? slotGpu(gpus, await discoverGpus()) : undefined;
   const outcome = await runTfjsEngine(record.config, await splitInputs(record.config, record.split.files), {
     dir,
     resume,
     signal,
+    ...(gpu ? { gpu } : {}),
     onEvent: (e) => {
       if (e.type === "progress")
         emit({ type: "progress", iter: e.iter, total: e.total, loss: e.loss, lr: e.lr });
@@ -227,6 +231,8 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
           ? {
               backend: result.backend.name,
               backendReason: result.backend.reason,
+              ...(result.backend.adapter ? { backendAdapter: result.backend.adapter } : {}),
+              ...(result.backend.warnings.length ? { backendWarnings: result.backend.warnings } : {}),
               versions: { ...provenance.versions, [result.backend.package]: result.backend.version },
             }
           : {}),

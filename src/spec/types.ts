@@ -193,7 +193,7 @@ export interface CommandEngineSpec {
 }
 
 /** The tfjs engine's backends (engine/backend.ts chooses among them; schema: engine.backend). */
-export const BACKEND_CHOICES = ["auto", "tensorflow", "wasm", "cpu"] as const;
+export const BACKEND_CHOICES = ["auto", "tensorflow", "webgpu", "wasm", "cpu"] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface TfjsEngineSpec {

@@ -218,35 +218,44 @@ export async function train<B>(
     emit({ type: "checkpoint", iter, path: saveCheckpoint(cfg.checkpointDir, data) });
   };
 
-  /** One gradient tape over `lossTerms`, then one optimiser update at the current rate. */
-  const gradientStep = (
+  /**
+   * One gradient tape over `lossTerms`, then one optimiser update at the current rate.
+   * The loss and its terms come back in one read, after the update has been issued: on a
+   * GPU backend a read waits for all queued work, so one read per term would stall once per
+   * term, and reading before the update would leave the GPU idle while it is encoded.
+   */
+  const gradientStep = async (
     lossTerms: () => Record<string, Scalar>,
-  ): { loss: number; terms: Record<string, number> } => {
+  ): Promise<{ loss: number; terms: Record<string, number> }> => {
     const kept: Record<string, Scalar> = {};
     const { value, grads } = tf.variableGrads(() => {
       const terms = lossTerms();
       for (const [k, v] of Object.entries(terms)) kept[k] = tf.keep(v);
       return tf.addN(Object.values(terms)) as Scalar;
     }, params.trainable());
-    const loss = value.dataSync()[0]!;
+    const termNames = Object.keys(kept);
+    const packed = tf.tidy(() => tf.stack([value, ...termNames.map((k) => kept[k]!)]));
     value.dispose();
-    const terms: Record<string, number> = {};
-    for (const [k, v] of Object.entries(kept)) {
-      terms[k] = v.dataSync()[0]!;
-      v.dispose();
-    }
-    if (!Number.isFinite(loss)) {
-      tf.dispose(Object.values(grads));
-      throw new Error(
-        `training diverged at iteration ${ctx.iter + 1}: loss ${loss} (${JSON.stringify(terms)})`,
-      );
-    }
+    tf.dispose(Object.values(kept));
     const names = new Map(params.trainableNames().map((n) => [params.get(n).name, n]));
     let byName = new Map<string, Tensor>();
     for (const [varName, g] of Object.entries(grads)) byName.set(names.get(varName) ?? varName, g);
     if (cfg.gradClipNorm) byName = globalNormClip(byName, cfg.gradClipNorm);
     optimizer.apply(byName, ctx.lr);
     tf.dispose([...byName.values()]);
+    const read = await packed.data();
+    packed.dispose();
+    const loss = read[0]!;
+    const terms: Record<string, number> = {};
+    termNames.forEach((k, n) => {
+      terms[k] = read[n + 1]!;
+    });
+    if (!Number.isFinite(loss)) {
+      // The update above used non-finite gradients; the run ends here and no checkpoint holds them.
+      throw new Error(
+        `training diverged at iteration ${ctx.iter + 1}: loss ${loss} (${JSON.stringify(terms)})`,
+      );
+    }
     return { loss, terms };
   };
 
@@ -268,7 +277,7 @@ export async function train<B>(
       let loss: number;
       let terms: Record<string, number>;
       try {
-        const main = gradientStep(() => {
+        const main = await gradientStep(() => {
           const all = { ...task.losses(ctx, batch) };
           for (const h of hooks) {
             const extra = h.losses?.(ctx, batch, all);
@@ -281,7 +290,7 @@ export async function train<B>(
         for (const h of hooks) {
           const extra = await h.extraStep?.(ctx, batch);
           if (!extra) continue;
-          const more = gradientStep(() => extra.losses());
+          const more = await gradientStep(() => extra.losses());
           loss += more.loss;
           Object.assign(terms, more.terms);
         }

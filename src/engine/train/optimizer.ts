@@ -9,6 +9,7 @@
 import type { Tensor, Variable } from "@tensorflow/tfjs-core";
 import type { ParamStore } from "../nn/params.js";
 import { tf } from "../tf.js";
+import { canFuse, fused } from "../webgpu/fused.js";
 
 export interface OptimizerConfig {
   kind: "sgd" | "adam" | "adamw";
@@ -58,6 +59,7 @@ export class Optimizer {
   apply(grads: Map<string, Tensor>, baseLr: number): void {
     const c = this.config;
     this.step++;
+    const fuse = canFuse();
     tf.tidy(() => {
       for (const name of this.params.trainableNames()) {
         const g0 = grads.get(name);
@@ -68,7 +70,9 @@ export class Optimizer {
         const lr = baseLr * (group?.lrScale ?? 1);
         const wd = group?.weightDecay ?? c.weightDecay ?? 0;
         const p = this.params.get(name);
-        if (c.kind === "sgd") {
+        if (fuse) {
+          this.applyFused(name, p, g0, lr, wd);
+        } else if (c.kind === "sgd") {
           const g = wd ? tf.add(g0, tf.mul(p, wd)) : g0;
           const mu = c.momentum ?? 0;
           if (mu) {
@@ -96,6 +100,53 @@ export class Optimizer {
         }
       }
     });
+  }
+
+  /**
+   * The same update rules as one formula per updated tensor (webgpu: a
+   * dispatch each instead of one per op; see webgpu/fused.ts). Same terms in
+   * the same order; a GPU compiler may still fuse a multiply-add.
+   */
+  private applyFused(name: string, p: Variable, g: Tensor, lr: number, wd: number): void {
+    const c = this.config;
+    if (c.kind === "sgd") {
+      const mu = c.momentum ?? 0;
+      if (!mu) {
+        p.assign(fused("p - (g + p * u.wd) * u.lr", { p, g }, { wd, lr }));
+        return;
+      }
+      const buf = this.slot(`${name}.momentum`, p);
+      buf.assign(
+        this.step === 1
+          ? fused("g + p * u.wd", { g, p }, { wd })
+          : fused("b * u.mu + (g + p * u.wd)", { b: buf, g, p }, { mu, wd }),
+      );
+      p.assign(fused("p - b * u.lr", { p, b: buf }, { lr }));
+      return;
+    }
+    const b1 = c.beta1 ?? 0.9;
+    const b2 = c.beta2 ?? 0.999;
+    const gg = c.kind === "adam" && wd ? "(g + p * u.wd)" : "g";
+    const m = this.slot(`${name}.m`, p);
+    const v = this.slot(`${name}.v`, p);
+    m.assign(fused(`m * u.b1 + ${gg} * u.c1`, { m, g, p }, { b1, c1: 1 - b1, wd }));
+    v.assign(fused(`v * u.b2 + (${gg} * ${gg}) * u.c2`, { v, g, p }, { b2, c2: 1 - b2, wd }));
+    const bc1 = 1 - b1 ** this.step;
+    const bc2 = 1 - b2 ** this.step;
+    const lrwd = c.kind === "adamw" ? lr * wd : 0;
+    p.assign(
+      fused(
+        "p - (m / u.bc1) / (sqrt(v / u.bc2) + u.eps) * u.lr - p * u.lrwd",
+        { p, m, v },
+        {
+          bc1,
+          bc2,
+          eps: c.epsilon ?? 1e-8,
+          lr,
+          lrwd,
+        },
+      ),
+    );
   }
 
   state(): OptimizerState {
