@@ -4,6 +4,7 @@ import { describeFsFault, EXIT_IO } from "../util/fs-faults.js";
 import { registerCollect } from "./collect.js";
 import { registerData } from "./data.js";
 import { registerDiff } from "./diff.js";
+import { registerDoctor } from "./doctor.js";
 import { registerEval } from "./eval.js";
 import { registerPlan } from "./plan.js";
 import { registerReport } from "./report.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerDiff(program);
   registerReport(program);
   registerTrain(program);
+  registerDoctor(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

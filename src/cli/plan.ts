@@ -5,6 +5,7 @@ import { runnerCapabilities } from "../exec/capabilities.js";
 import { explainKey } from "../sweep/explain-key.js";
 import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
 import { resolveSweep } from "../sweep/resolve.js";
+import { stateNotes } from "../sweep/state-notes.js";
 import { collect, positiveInt } from "./options.js";
 
 export function registerPlan(program: Command): void {
@@ -45,6 +46,8 @@ export function registerPlan(program: Command): void {
         process.stdout.write(
           opts.json ? formatPlanJson(r.plan, r.statuses) : formatPlanTable(r.plan, r.statuses),
         );
+        if (!opts.json)
+          for (const note of stateNotes(r.plan, r.statuses, r.resultsDir)) process.stdout.write(`${note}\n`);
         for (const p of r.splitProblems) {
           process.stdout.write(
             `note: ${p}\n  keys above leave this split out; \`labelsweep run\` needs the file\n`,

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { writeReport } from "../results/report.js";
 import { UserError } from "../util/errors.js";
 
 export function registerReport(program: Command): void {
@@ -20,6 +19,8 @@ export function registerReport(program: Command): void {
       async (input: string, opts: { out: string; plotsDir?: string; diff?: string[]; results: string }) => {
         if (opts.diff && opts.diff.length !== 2)
           throw new UserError(`--diff takes two revisions, got ${opts.diff.length}`);
+        // Loaded here, not at startup: Vega and sharp are heavy and only the report needs them.
+        const { writeReport } = await import("../results/report.js");
         const r = await writeReport({
           input,
           out: opts.out,

@@ -5,6 +5,7 @@ import { slurmQueueLines } from "../exec/slurm-executor.js";
 import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
 import { resolveSweep } from "../sweep/resolve.js";
 import { readState } from "../sweep/run-store.js";
+import { stateNotes } from "../sweep/state-notes.js";
 import { collect } from "./options.js";
 
 export function registerStatus(program: Command): void {
@@ -35,6 +36,7 @@ export function registerStatus(program: Command): void {
             `failed ${run.key.slice(0, 12)} (attempt ${state?.attempt ?? "?"}): ${state?.error ?? "no error recorded"}\n`,
           );
         });
+        for (const note of stateNotes(r.plan, r.statuses, r.resultsDir)) process.stdout.write(`${note}\n`);
         for (const line of await slurmQueueLines(r.resultsDir, r.plan.experiment))
           process.stdout.write(`${line}\n`);
       },

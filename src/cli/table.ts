@@ -42,6 +42,7 @@ export function registerTable(program: Command): void {
           unwritable = describeFsFault(err);
           if (!unwritable) throw err;
         }
+        for (const problem of written?.problems ?? []) process.stderr.write(`note: ${problem}\n`);
         if (written?.kept) {
           process.stderr.write(`labelsweep table: ${guardMessage(written.kept, written.file)}`);
           process.exitCode = EXIT.failure;
@@ -55,7 +56,7 @@ export function registerTable(program: Command): void {
           })();
         if (opts.format === "md") process.stdout.write(md);
         else if (opts.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-        else if (opts.format === "csv") process.stdout.write(renderCsv(agg));
+        else if (opts.format === "csv") process.stdout.write(renderCsv(agg, input.table));
         else process.stdout.write(renderLatex(agg, input.table));
         if (unwritable)
           process.stderr.write(`note: summary.json and the table files were not written: ${unwritable}\n`);

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
-import { BACKEND_CHOICES, type BackendChoice, type TrainEvent, trainOne } from "../engine/index.js";
+import type { TrainEvent } from "../engine/index.js";
 import { formatReport } from "../eval/index.js";
 import { runnerCapabilities } from "../exec/capabilities.js";
-import { EXIT_INTERRUPTED } from "../exec/worker.js";
+import { EXIT_INTERRUPTED } from "../exec/worker-events.js";
+import { BACKEND_CHOICES, type BackendChoice } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
 import { collect, positiveInt } from "./options.js";
 
@@ -60,6 +61,8 @@ export function registerTrain(program: Command): void {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
+        // Loaded here, not at startup: the engine brings TensorFlow.js.
+        const { trainOne } = await import("../engine/index.js");
         const r = await trainOne(file, {
           capabilities: runnerCapabilities(),
           set: opts.set,
@@ -80,6 +83,7 @@ export function registerTrain(program: Command): void {
           process.stdout.write(
             `run ${r.index + 1}/${r.runs} ${r.key.slice(0, 12)} in ${r.dir}\nbackend: ${b.name} — ${b.reason}\n`,
           );
+          if (b.adapter) process.stdout.write(`adapter: ${b.adapter.description} (${b.adapter.pinned})\n`);
         }
         if (r.outcome.kind === "stopped") {
           process.exitCode = EXIT_INTERRUPTED;

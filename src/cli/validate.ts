@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { splitSpecProblems } from "../data/index.js";
 import { runnerCapabilities } from "../exec/capabilities.js";
@@ -28,6 +29,7 @@ export function registerValidate(program: Command): void {
             written: loaded.written,
             capabilities,
             splitCheck: splitSpecProblems,
+            specDir: dirname(resolve(file)),
             ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
           });
           if (checked.diagnostics.length > 0) throw new SpecError(checked.diagnostics);

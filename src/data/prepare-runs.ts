@@ -19,10 +19,16 @@ export function splitPaths(artifact: SplitArtifact): SplitPaths {
   set("annotations", labeled?.path);
   set("images", dir(labeled));
   set("unlabeled", outputOf(artifact, "unlabeled")?.path);
+  const unlabeledExtra = outputOf(artifact, "unlabeled_extra");
+  set("unlabeled_extra", unlabeledExtra?.path);
+  set("unlabeled_extra_images", dir(unlabeledExtra));
   const extra = outputOf(artifact, "extra");
   set("extra", extra?.path);
   set("extra_images", dir(extra));
   set("multilabel", outputOf(artifact, "multilabel")?.path);
+  set("holdout", outputOf(artifact, "holdout")?.path);
+  set("mmdet_labeled", outputOf(artifact, "mmdet_labeled")?.path);
+  set("mmdet_unlabeled", outputOf(artifact, "mmdet_unlabeled")?.path);
   set("eval_annotations", artifact.eval?.path);
   set("eval_images", dir(artifact.eval));
   return out;

@@ -27,9 +27,38 @@ export interface MultiLabelSample extends ImageMeta {
   positives: number[];
 }
 
+/**
+ * The observed image-level labels of the labelled images, row i = sample i of
+ * the labelled source (single-positive splits): what a per-image label
+ * estimator is initialised from (METHODS.md §5a).
+ */
+export interface ObservedLabels {
+  numClasses: number;
+  /** size × numClasses: +1 observed positive, −1 observed negative, 0 unknown. */
+  labels: Int8Array;
+  /** Mean true positive classes per image (from the full annotations), when the split recorded it. */
+  meanPositives?: number;
+}
+
 export interface SampleSource<T> {
   readonly size: number;
   get(index: number): T | Promise<T>;
+  /**
+   * A detection sample's boxes and classes without its pixels (for samplers
+   * and crop lists that must see every image's labels, e.g. repeat-factor
+   * sampling); absent when the source has no cheaper way than get().
+   */
+  labelsOf?(index: number): Pick<DetectionSample, "boxes" | "classes">;
+}
+
+/** Boxes and classes of sample `index`, without decoding pixels when the source can tell them apart. */
+export async function labelsAt(
+  source: SampleSource<DetectionSample>,
+  index: number,
+): Promise<Pick<DetectionSample, "boxes" | "classes">> {
+  if (source.labelsOf) return source.labelsOf(index);
+  const s = await source.get(index);
+  return { boxes: s.boxes, classes: s.classes };
 }
 
 /** Wraps an in-memory list. */
@@ -88,5 +117,22 @@ export async function loadDetectionBatch(
     metas: samples.map(({ imageId, width, height }) => ({ imageId, width, height })),
     boxes,
     classes: samples.map((s) => [...s.classes]),
+  };
+}
+
+/** Several sources read as one, in order (e.g. a budget split's unlabelled images + dataset.unlabeled). */
+export function concatSources<T>(sources: SampleSource<T>[]): SampleSource<T> {
+  if (sources.length === 1) return sources[0]!;
+  const size = sources.reduce((n, s) => n + s.size, 0);
+  return {
+    size,
+    get(index) {
+      let i = index;
+      for (const s of sources) {
+        if (i < s.size) return s.get(i);
+        i -= s.size;
+      }
+      throw new RangeError(`index ${index} outside a source of ${size} items`);
+    },
   };
 }

@@ -1,9 +1,9 @@
-import { TFJS_FEATURES, tfjsMethods } from "../engine/methods/registry.js";
+import { tfjsMethods } from "../engine/methods/registry.js";
 import type { Capabilities } from "../spec/capabilities.js";
 
 // What this build of labelsweep can run, as plain data for `validate`, `plan`,
 // `run` and `train` (spec/capabilities.ts): the tfjs engine's methods and
-// features from its light registry (no TensorFlow.js is loaded), and the
+// methods from its light registry (no TensorFlow.js is loaded), and the
 // runner's own. A spec that needs anything else is refused as "not
 // implemented yet" before any work starts, never as failed runs.
 
@@ -16,11 +16,7 @@ const ACTIVE_CYCLES = false;
 
 export function runnerCapabilities(): Capabilities {
   return {
-    tfjs: {
-      methods: tfjsMethods(),
-      vocSplits: TFJS_FEATURES.vocSplits,
-      extraImages: TFJS_FEATURES.extraImages,
-    },
+    tfjs: { methods: tfjsMethods() },
     activeCycles: ACTIVE_CYCLES,
   };
 }

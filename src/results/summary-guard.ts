@@ -47,15 +47,20 @@ export function guardSummary(previous: Summary, next: Pick<Summary, "cells">, in
     const c = canonicalRunConfig(r.config);
     byConfig.set(c, [...(byConfig.get(c) ?? []), r]);
   }
-  const nowDone = new Set(next.cells.flatMap((c) => c.runs.filter((r) => r.status === "done").map((r) => r.key)));
-  const counts = { missing: 0, code: 0, split: 0, config: 0 };
+  const nowRuns = new Map(next.cells.flatMap((c) => c.runs.map((r) => [r.key, r] as const)));
+  const nowDone = new Set([...nowRuns.values()].filter((r) => r.status === "done").map((r) => r.key));
+  const counts = { missing: 0, code: 0, split: 0, config: 0, unusable: 0 };
+  const otherwise = new Map<string, number>();
   const changed = new Set<string>();
   const keyVersionChanged = previous.keyVersion !== input.keyVersion;
   for (const cell of previous.cells) {
     for (const run of cell.runs) {
       if (run.status !== "done" || nowDone.has(run.key)) continue;
       if (planned.has(run.key)) {
-        counts.missing++;
+        const now = nowRuns.get(run.key);
+        if (now?.problem) counts.unusable++;
+        else if (!now || now.status === "new") counts.missing++;
+        else otherwise.set(now.status, (otherwise.get(now.status) ?? 0) + 1);
         continue;
       }
       const config = oldConfig(previous, cell, run);
@@ -80,12 +85,15 @@ export function guardSummary(previous: Summary, next: Pick<Summary, "cells">, in
     let detail: string;
     if (keyVersionChanged)
       detail = `labelsweep's run-key format changed (key version ${previous.keyVersion ?? "2 or older"} → ${input.keyVersion})`;
-    else if (changed.size > 0) detail = `${plural(changed.size, "file")} differ since the runs`;
+    else if (changed.size > 0) detail = `${plural(changed.size, "file")} ${changed.size === 1 ? "differs" : "differ"} since the runs`;
     else detail = "the summary on disk does not record which files";
     verdict.reasons.push(`code identity changed (${detail})`);
   }
   if (counts.split > 0) verdict.reasons.push(`label split changed for ${plural(counts.split, "run")}`);
   if (counts.config > 0) verdict.reasons.push(`${plural(counts.config, "run")} of the summary on disk are no longer in the spec's plan`);
+  if (counts.unusable > 0)
+    verdict.reasons.push(`${plural(counts.unusable, "finished run")} now ${counts.unusable === 1 ? "has" : "have"} metrics that cannot be used (see the notes)`);
+  for (const [status, n] of otherwise) verdict.reasons.push(`${plural(n, "run")} ${n === 1 ? "is" : "are"} now ${status}`);
   if (counts.missing > 0)
     verdict.reasons.push(
       `${plural(counts.missing, "run")} with unchanged keys have no finished run directory here (results/<experiment>/runs/ is not committed)`,

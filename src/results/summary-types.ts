@@ -1,5 +1,6 @@
 import type { JsonValue, ReferenceSpec, RunConfig, TableSpec } from "../spec/types.js";
 import type { AggregatedTable } from "./aggregate.js";
+import type { BaselineComparison } from "./baseline.js";
 import type { CategoryAp } from "./run-extras.js";
 import type { ReferenceCheck } from "./references.js";
 
@@ -39,6 +40,8 @@ export interface SummaryRun {
   split?: string | null;
   /** The code identity hash in the run's key. Since summaryVersion 3. */
   code?: string;
+  /** Why a finished run counts as failed (unreadable metrics.json, a missing metric). Since summaryVersion 3. */
+  problem?: string;
 }
 
 export interface Summary {
@@ -65,6 +68,8 @@ export interface Summary {
     perCategory?: (CategoryAp & { n: number })[];
     /** Mean training loss by iteration over the cell's runs (events.jsonl `progress`), thinned. */
     loss?: { iter: number; loss: number; n: number }[];
+    /** Per metric: Δ to the table.baseline cell and Welch's t-test (when the table has a baseline). */
+    vsBaseline?: Record<string, BaselineComparison>;
   }[];
   references: (Omit<ReferenceCheck, "row" | "column">)[];
   environment: Record<string, string[]>;

@@ -1,15 +1,16 @@
 import { join } from "node:path";
-import type { MetricsFile } from "../sweep/run-record.js";
+import type { Metrics, MetricsFile } from "../sweep/run-record.js";
 import type { RunConfig } from "../spec/types.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-write.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
-import { type AggregatedTable, aggregate, type RunOutcome } from "./aggregate.js";
+import { type AggregatedTable, aggregate, metricList, type RunOutcome } from "./aggregate.js";
+import { compareToBaseline } from "./baseline.js";
 import { checkReferences, type ReferenceCheck } from "./references.js";
 import { type GuardVerdict, guardSummary } from "./summary-guard.js";
 import { SUMMARY_VERSION, type Summary, type SummaryInput } from "./summary-types.js";
 import { renderCsv, renderLatex, renderMarkdown } from "./render-table.js";
 import { type CategoryAp, meanLossCurve, meanPerCategory, type RunExtras, readRunExtras } from "./run-extras.js";
-import { effectiveStatus, readJsonFile, RUN_FILES, runDir } from "../sweep/run-store.js";
+import { effectiveStatus, readJsonChecked, readJsonFile, RUN_FILES, runDir } from "../sweep/run-store.js";
 
 // results/<experiment>/summary.json, table.md, table.csv (and table.tex): small,
 // deterministic files meant to be committed, so `labelsweep diff` can compare
@@ -30,13 +31,31 @@ function cellConfigHash(configs: RunConfig[], store: Record<string, RunConfig>):
   return hash;
 }
 
-/** Reads every run's state and metrics from the store. */
+/**
+ * Reads every run's state and metrics from the store. A finished run whose
+ * metrics.json cannot be read, or lacks a metric the table shows, counts as
+ * failed (†) with the reason in `problem` — never silently as a missing run.
+ */
 export function collectOutcomes(input: SummaryInput): RunOutcome[] {
+  const needs = metricList(input.table);
   return input.runs.map(({ key, config }) => {
     const dir = runDir(input.resultsDir, input.experiment, key);
     const status = effectiveStatus(dir);
-    const metrics = status === "done" ? readJsonFile<MetricsFile>(join(dir, RUN_FILES.metrics))?.metrics : undefined;
-    return { key, config, status, metrics };
+    if (status !== "done") return { key, config, status };
+    const file = join(dir, RUN_FILES.metrics);
+    const read = readJsonChecked<MetricsFile>(file);
+    const metrics = read.kind === "ok" ? (read.value as Partial<MetricsFile> | null)?.metrics : undefined;
+    let problem: string | undefined;
+    if (read.kind === "missing") problem = `finished, but ${file} is missing`;
+    else if (read.kind === "corrupt") problem = `finished, but ${file} ${read.error}`;
+    else if (!metrics || typeof metrics !== "object" || Array.isArray(metrics))
+      problem = `finished, but ${file} has no "metrics" object`;
+    else {
+      const missing = needs.filter((m) => !Object.hasOwn(metrics, m));
+      if (missing.length > 0)
+        problem = `finished without ${missing.join(", ")} (the table shows ${missing.length === 1 ? "it" : "them"}; metrics.json has ${Object.keys(metrics).join(", ") || "none"})`;
+    }
+    return problem ? { key, config, status: "failed", problem } : { key, config, status, metrics: metrics as Metrics };
   });
 }
 
@@ -77,9 +96,10 @@ export function buildSummary(
   const byKey = new Map(outcomes.map((o) => [o.key, o.config]));
   const codeOf = new Map(input.runs.map((r) => [r.key, r.code]));
   const cells: Summary["cells"] = [];
-  agg.cells.forEach((row) => {
-    for (const cell of row) {
-      if (cell.expected === 0) continue;
+  const baseline = compareToBaseline(agg, input.table);
+  agg.cells.forEach((row, r) => {
+    row.forEach((cell, c) => {
+      if (cell.expected === 0) return;
       const stats: Summary["cells"][number]["stats"] = {};
       for (const [m, s] of Object.entries(cell.stats)) stats[m] = { mean: s.mean, std: s.std, ci95: s.ci95, n: s.n };
       const extras = cell.runs.map((r) => extrasOf(r.key));
@@ -100,8 +120,9 @@ export function buildSummary(
       if (perCategory) out.perCategory = perCategory;
       const loss = meanLossCurve(done);
       if (loss) out.loss = loss;
+      if (baseline) out.vsBaseline = baseline[r]![c]!;
       cells.push(out);
-    }
+    });
   });
   const summary: Summary = {
     experiment: input.experiment,
@@ -126,6 +147,8 @@ export interface SummaryWrite {
   file: string;
   summary: Summary;
   agg: AggregatedTable;
+  /** One line per finished run counted as failed because its metrics cannot be used. */
+  problems: string[];
 }
 
 /** The summary on disk, or null when there is none (or it cannot be read as one). */
@@ -140,7 +163,9 @@ export function readSummaryFile(file: string): Summary | null {
  * is written and `kept` says why (summary-guard.ts).
  */
 export async function writeSummary(input: SummaryInput, options: { force?: boolean } = {}): Promise<SummaryWrite> {
-  const { summary, agg, refs } = buildSummary(input, collectOutcomes(input));
+  const outcomes = collectOutcomes(input);
+  const { summary, agg, refs } = buildSummary(input, outcomes);
+  const problems = outcomeProblems(outcomes);
   const dir = join(input.resultsDir, input.experiment);
   const file = join(dir, "summary.json");
   const formats = input.table.formats ?? ["md", "csv"];
@@ -148,11 +173,16 @@ export async function writeSummary(input: SummaryInput, options: { force?: boole
   const previous = options.force ? null : readSummaryFile(file);
   if (previous) {
     const verdict = guardSummary(previous, summary, input);
-    if (verdict.after < verdict.before) return { md, kept: verdict, file, summary, agg };
+    if (verdict.after < verdict.before) return { md, kept: verdict, file, summary, agg, problems };
   }
   await writeJsonAtomic(file, summary);
   if (formats.includes("md")) await writeFileAtomic(join(dir, "table.md"), md);
-  if (formats.includes("csv")) await writeFileAtomic(join(dir, "table.csv"), renderCsv(agg));
+  if (formats.includes("csv")) await writeFileAtomic(join(dir, "table.csv"), renderCsv(agg, input.table));
   if (formats.includes("latex")) await writeFileAtomic(join(dir, "table.tex"), renderLatex(agg, input.table));
-  return { md, kept: null, file, summary, agg };
+  return { md, kept: null, file, summary, agg, problems };
+}
+
+/** "run 0123456789ab: finished, but …/metrics.json is not valid JSON (…)" for each such run. */
+export function outcomeProblems(outcomes: readonly RunOutcome[]): string[] {
+  return outcomes.filter((o) => o.problem).map((o) => `run ${o.key.slice(0, 12)}: ${o.problem}`);
 }

@@ -13,10 +13,6 @@ export interface Capabilities {
   tfjs: {
     /** Method names the tfjs engine trains (its registry: engine/methods/registry.ts). */
     methods: readonly string[];
-    /** VOC splits (VOCdevkit trees) on the tfjs engine. */
-    vocSplits: boolean;
-    /** labels.extra images reach the tfjs engine's training. */
-    extraImages: boolean;
   };
   /** The runner runs active-learning cycles (acquire, label, retrain) for labels.cycles. */
   activeCycles: boolean;
@@ -59,22 +55,6 @@ export function capabilityProblems(config: Obj, caps: Capabilities): Diagnostic[
         ["method", "name"],
         `method '${method}' on the tfjs engine (it trains ${caps.tfjs.methods.join(", ")}; ` +
           "an external trainer can run other methods through engine.command)",
-      ),
-    );
-  }
-  if (obj(config.dataset).name === "voc" && !caps.tfjs.vocSplits) {
-    out.push(
-      notYet(
-        ["dataset", "name"],
-        "VOC datasets on the tfjs engine (it reads COCO/LVIS JSON splits and shapes; VOC runs need engine.command)",
-      ),
-    );
-  }
-  if (labels.extra !== undefined && !caps.tfjs.extraImages) {
-    out.push(
-      notYet(
-        ["labels", "extra"],
-        "labels.extra images on the tfjs engine (its training would leave them out without a word)",
       ),
     );
   }

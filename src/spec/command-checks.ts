@@ -48,6 +48,12 @@ function emptyFor(config: Obj): Partial<Record<NamedPlaceholder, string>> {
     out.extra_images = EMPTY_BECAUSE.extra;
   }
   if (protocol !== "single-positive") out.multilabel = EMPTY_BECAUSE.multilabel;
+  if (dataset.unlabeled === undefined) out.unlabeled_extra = EMPTY_BECAUSE.unlabeled_extra;
+  if (labels.compat !== "cole") out.holdout = "only labels.compat cole holds out a validation split";
+  if (labels.compat !== "mmdet" || protocol !== "budget") {
+    out.mmdet_labeled = EMPTY_BECAUSE.mmdet_labeled;
+    out.mmdet_unlabeled = EMPTY_BECAUSE.mmdet_unlabeled;
+  }
   return out;
 }
 

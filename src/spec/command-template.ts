@@ -3,7 +3,8 @@
 // both read one definition.
 //
 //   {annotations} {unlabeled} {images} {eval_annotations} {eval_images}
-//   {extra} {extra_images} {multilabel}
+//   {extra} {extra_images} {multilabel} {unlabeled_extra} {holdout}
+//   {mmdet_labeled} {mmdet_unlabeled} (budget compat mmdet: split_coco.py's files)
 //   {out} {seed} {fold} {gpus} {num_gpus} {resume} {config}
 //   {method.lambda_u}, {train.lr}, …  any dotted path into the run config
 //
@@ -11,7 +12,11 @@
 // checkpoint yet, no GPU) is an error, never a silently vanished argument
 // that shifts the flags after it. `{name?}` marks a placeholder optional:
 // when its value is empty the whole argument holding it is left out, so an
-// optional flag is written as one argument: `--resume-from={resume?}`.
+// optional flag is written as one argument: `--resume-from={resume?}`. In a
+// shell -c script (spec/shell-script.ts) an empty optional placeholder pastes
+// nothing, and `${NAME}` stays the shell's own.
+
+import { scriptPlaceholders, shellScriptIndex } from "./shell-script.js";
 
 export const NAMED_PLACEHOLDERS = [
   "annotations",
@@ -22,6 +27,10 @@ export const NAMED_PLACEHOLDERS = [
   "extra",
   "extra_images",
   "multilabel",
+  "unlabeled_extra",
+  "holdout",
+  "mmdet_labeled",
+  "mmdet_unlabeled",
   "out",
   "seed",
   "fold",
@@ -55,7 +64,12 @@ export interface Placeholder {
 
 export function placeholdersOf(template: readonly string[]): Placeholder[] {
   const out: Placeholder[] = [];
+  const script = shellScriptIndex(template);
   template.forEach((text, arg) => {
+    if (arg === script) {
+      for (const p of scriptPlaceholders(text)) out.push({ name: p.name, optional: p.optional, arg });
+      return;
+    }
     for (const m of text.matchAll(PLACEHOLDER)) out.push({ name: m[1]!, optional: m[2] === "?", arg });
   });
   return out;
@@ -87,6 +101,10 @@ export const EMPTY_BECAUSE: Readonly<Record<NamedPlaceholder, string>> = {
   extra: "the run has no labels.extra images",
   extra_images: "the run's extra images have no folder",
   multilabel: "only labels.protocol single-positive writes a multi-label file",
+  unlabeled_extra: "the dataset has no dataset.unlabeled images",
+  holdout: "the run's split has no held-out images",
+  mmdet_labeled: "only labels.compat mmdet writes mmdetection's files",
+  mmdet_unlabeled: "only labels.compat mmdet writes mmdetection's files",
   out: "",
   seed: "",
   fold: "",

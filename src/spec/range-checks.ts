@@ -16,11 +16,11 @@ const numbers = (v: JsonValue | undefined): number[] | undefined =>
 
 /** The eval keys each metric family reads besides `type`; any other key is refused (eval/*-evaluator.ts). */
 export const EVAL_KEYS: Readonly<Record<EvalType, readonly (keyof EvalSpec)[]>> = {
-  coco: ["iou_thresholds", "max_dets"],
-  lvis: ["iou_thresholds", "max_dets", "rare_max", "common_max"],
-  voc07: ["iou_thresholds"],
-  voc: ["iou_thresholds"],
-  multilabel: ["threshold"],
+  coco: ["iou_thresholds", "max_dets", "compat"],
+  lvis: ["iou_thresholds", "max_dets", "rare_max", "common_max", "compat"],
+  voc07: ["iou_thresholds", "compat"],
+  voc: ["iou_thresholds", "compat"],
+  multilabel: ["threshold", "compat", "crowd"],
 };
 
 /** Eval keys written that the family does not use. */

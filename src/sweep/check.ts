@@ -10,7 +10,7 @@ import { type Atom, productSize, type SweepAxes } from "./axes.js";
 import { cellAtoms, type Expansion } from "./expand.js";
 import { getAt } from "./paths.js";
 import { problem, type SweepProblem } from "./problems.js";
-import { checkReferences } from "./references.js";
+import { checkReferences, checkTableBaseline } from "./references.js";
 import { canonicalOf, type PrepareSection } from "./sections.js";
 import { show } from "./show.js";
 import { checkTable } from "./table-check.js";
@@ -195,7 +195,12 @@ function checkConfigs(expansion: Expansion, findings: Map<string, Finding>, opti
     // A block the schema refused is reported once, by the schema, not again by the data stage.
     if (dataset.diagnostics.length > 0 || labels.diagnostics.length > 0) continue;
     const dataAtoms = atoms.filter((a) => a.section === "dataset" || a.section === "labels");
+    // The compat table (spec/compat.ts) states some of the data stage's rules too: one report per key.
+    const reported = new Set(
+      [...found, ...checkNames(config), ...checkCompatibility(config)].map((d) => d.path.join(".")),
+    );
     for (const p of options.splitCheck(cell.config.dataset, cell.config.labels)) {
+      if (p.path.length > 0 && reported.has(p.path.join("."))) continue;
       const d = { path: p.path.length > 0 ? p.path : ["labels"], message: p.message, at: "value" as const };
       attribute(findings, d, dataAtoms, "config");
     }
@@ -239,6 +244,7 @@ export function checkCells(spec: Spec, expansion: Expansion, options: CellCheckO
 
   problems.push(...checkReferences(spec, expansion));
   problems.push(...checkTable(spec, expansion, buildVocabulary(loadSchema(), spec)));
+  problems.push(...checkTableBaseline(spec, expansion));
 
   if (expansion.cells.length === 0 && expansion.problems.length === 0) {
     problems.push(

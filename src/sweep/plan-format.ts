@@ -47,6 +47,9 @@ function columnRenderer(values: readonly (JsonValue | undefined)[]): (v: JsonVal
   };
 }
 
+/** Statuses named in the counts only when some run has them. */
+const RARE = new Set<RunStatus>(["interrupted", "corrupt", "unknown"]);
+
 export function formatPlanTable(plan: Plan, statuses: readonly RunStatus[]): string {
   const runs = plan.runs;
   const columns = plan.columns.length;
@@ -76,7 +79,7 @@ export function formatPlanTable(plan: Plan, statuses: readonly RunStatus[]): str
     .join("");
   const summary =
     `${counts.total} run${counts.total === 1 ? "" : "s"}: ` +
-    RUN_STATUSES.filter((s) => s !== "interrupted" || counts.interrupted > 0)
+    RUN_STATUSES.filter((s) => !RARE.has(s) || counts[s] > 0)
       .map((s) => `${counts[s]} ${s}`)
       .join(", ");
   return `plan ${plan.experiment}  commit ${commit}${dirty}\n${codes}\n${header}  status\n${lines.join("\n")}\n\n${summary}\n`;

@@ -10,6 +10,7 @@ import {
 } from "./check.js";
 import type { CodeIdentity } from "./code-identity.js";
 import type { CodeVersion } from "./code-version.js";
+import { checkEngines } from "./engine-checks.js";
 import { type Cell, type Expansion, expandSweep } from "./expand.js";
 import type { DottedPath } from "./paths.js";
 import { toDiagnostics } from "./problems.js";
@@ -68,7 +69,7 @@ export interface PlanOptions {
  */
 export function checkSweep(
   spec: Spec,
-  options: { locate?: Locator } & CellCheckOptions = {},
+  options: { locate?: Locator; specDir?: string } & CellCheckOptions = {},
 ): { expansion: Expansion | null; diagnostics: Diagnostic[] } {
   const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
   const axes = readSweep(spec);
@@ -80,7 +81,11 @@ export function checkSweep(
     };
   }
   const expansion = expandSweep(spec, { prepare: schemaPrepare(spec) });
-  const problems = [...expansion.problems, ...checkCells(spec, expansion, { ...options, maxRuns })];
+  const problems = [
+    ...expansion.problems,
+    ...checkCells(spec, expansion, { ...options, maxRuns }),
+    ...checkEngines(expansion, options.specDir === undefined ? {} : { specDir: options.specDir }),
+  ];
   return { expansion, diagnostics: toDiagnostics(problems, options.locate) };
 }
 

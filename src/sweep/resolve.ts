@@ -1,9 +1,11 @@
+import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Capabilities, SplitCheck } from "../spec/capabilities.js";
 import { SpecError } from "../spec/diagnostics.js";
 import type { LoadOptions } from "../spec/load.js";
 import { loadSpec } from "../spec/load.js";
 import type { RunConfig, Spec, SplitFiles } from "../spec/types.js";
+import { UserError } from "../util/errors.js";
 import { type CodeIdentity, codeIdentities, codeRequest } from "./code-identity.js";
 import { type CodeVersion, codeVersion } from "./code-version.js";
 import { checkSweep, keyExpansion, type Plan } from "./plan.js";
@@ -68,6 +70,7 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
   const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
   const spec = loaded.spec;
   const resultsDir = resolve(options.resultsDir ?? "results");
+  checkResultsDir(resultsDir);
   const specDir = dirname(resolve(specPath));
   const code = await codeVersion(specDir, { exclude: [resultsDir] });
   // Check and expand once; splits are identified (or prepared) per distinct
@@ -75,6 +78,7 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
   const { expansion, diagnostics } = checkSweep(spec, {
     locate: loaded.locate,
     written: loaded.written,
+    specDir: dirname(resolve(specPath)),
     baseChecked: false,
     ...(options.splits.check ? { splitCheck: options.splits.check } : {}),
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
@@ -130,4 +134,32 @@ function distinct(
     out.push(cell.config);
   }
   return out;
+}
+
+/** The results directory must be a folder (or not exist yet): say so before anything reads or writes it. */
+function checkResultsDir(dir: string): void {
+  let path = dir;
+  // The first part of the path that exists must be a folder (results/x where results is a file, too).
+  for (;;) {
+    let info: ReturnType<typeof statSync> | undefined;
+    try {
+      info = statSync(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
+        const up = dirname(path);
+        if (up === path) return;
+        path = up;
+        continue;
+      }
+      if (code === "ENOTDIR")
+        throw new UserError(`--results ${dir}: a part of the path is a file, not a folder`);
+      throw err;
+    }
+    if (!info.isDirectory())
+      throw new UserError(
+        `--results ${dir}: ${path === dir ? "it" : path} is a file, not a folder for results`,
+      );
+    return;
+  }
 }

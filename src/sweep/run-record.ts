@@ -46,6 +46,8 @@ export interface RunRecord {
   cell: Record<string, JsonValue>;
   split: { hash: string | null; files: SplitFiles };
   code: RunCode;
+  /** Metrics the experiment's table shows: a run whose metrics lack one fails. */
+  needs?: string[];
   provenance?: Provenance;
 }
 
@@ -54,10 +56,12 @@ export interface MetricsFile {
   metrics: Metrics;
   /** How the metrics were obtained (evaluator family, or the parser of the trainer's output). */
   source: string;
+  /** The scale the trainer printed in, and what decided it (command engine). */
+  scale?: { scale: "fraction" | "percent"; how: "declared" | "format" | "detected"; evidence?: string };
   /** Choices where the papers' code and text differ, as this run made them. */
   variants?: Record<string, string>;
   /** Per-category AP from labelsweep's evaluator (long-tail plots, per-class tables). */
-  perCategory?: { id: number | string; name: string | null; ap: number | null }[];
+  perCategory?: { id: number | string; name: string | null; ap: number | null; group?: "r" | "c" | "f" }[];
   counts?: Record<string, number>;
   warnings?: string[];
 }

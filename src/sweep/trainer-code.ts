@@ -101,7 +101,8 @@ async function trackedFiles(root: string, kept: (path: string) => boolean): Prom
     const path = entry.slice(tab + 1);
     if (!kept(path)) continue;
     const [mode, object] = entry.slice(0, tab).split(" ");
-    ids.set(path, `${mode}:${object}`);
+    // The content's git object id; a submodule is its commit (gitlink), a symlink its target's blob.
+    ids.set(path, mode === "160000" ? `commit:${object}` : object!);
   }
   // Tracked files whose work-tree content may differ from the index (git compares stat data
   // first, so a listed file may be unchanged: its content is hashed either way).
@@ -121,8 +122,9 @@ async function trackedFiles(root: string, kept: (path: string) => boolean): Prom
       }
     });
     const links = present.filter((p) => lstatSync(join(root, p)).isSymbolicLink());
-    const regular = present.filter((p) => !links.includes(p));
-    for (const p of links) ids.set(p, `120000:${blobId(Buffer.from(readlinkSync(join(root, p))))}`);
+    // A submodule (gitlink) keeps the commit the index records: it is a folder, not a blob.
+    const regular = present.filter((p) => !links.includes(p) && !ids.get(p)!.startsWith("commit:"));
+    for (const p of links) ids.set(p, blobId(Buffer.from(readlinkSync(join(root, p)))));
     if (regular.length > 0) {
       const r = await execa("git", ["hash-object", "--stdin-paths"], {
         cwd: root,
@@ -132,8 +134,7 @@ async function trackedFiles(root: string, kept: (path: string) => boolean): Prom
       if (r.failed) throw new UserError(`git hash-object failed in ${root}: ${String(r.stderr).trim()}`);
       const out = String(r.stdout).split("\n");
       regular.forEach((p, i) => {
-        const mode = ids.get(p)!.split(":")[0];
-        ids.set(p, `${mode}:${out[i]}`);
+        ids.set(p, out[i]!);
       });
     }
   }
@@ -155,7 +156,7 @@ export async function declaredFiles(
   });
   if (matched.length === 0) {
     throw new UserError(
-      `engine.code: ${patterns.map((p) => JSON.stringify(p)).join(", ")} match no file (from ${specDir})`,
+      `engine.code: ${patterns.map((p) => JSON.stringify(p)).join(", ")} matches no file (from ${specDir})`,
     );
   }
   for (const rel of matched.sort()) {

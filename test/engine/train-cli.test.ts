@@ -35,7 +35,7 @@ describe("labelsweep train", () => {
   it("rejects an unknown backend and a run index outside the plan", async () => {
     const a = await runCli(["train", SPEC, "--backend", "tpu"]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toContain("--backend tpu: expected one of auto, tensorflow, wasm, cpu");
+    expect(a.stderr).toContain("--backend tpu: expected one of auto, tensorflow, webgpu, wasm, cpu");
     const b = await runCli(["train", SPEC, "--run", "7"]);
     expect(b.code).toBe(2);
     expect(b.stderr).toContain("the plan has 1 run(s)");

@@ -30,11 +30,19 @@ describe("labelsweep plan", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
-    expect(lines[0]).toMatch(/^plan budget-sweep {2}code /);
-    expect(lines[2]).toMatch(
+    expect(lines[0]).toMatch(/^plan budget-sweep {2}commit /);
+    // One code line per distinct code identity: supervised and csd runs execute different method files.
+    const header = lines.findIndex((l) => l.startsWith("key "));
+    const code = lines.slice(1, header - 1);
+    expect(code).toHaveLength(2);
+    for (const line of code)
+      expect(line).toMatch(
+        /^code [0-9a-f]{12} {2}built-in tfjs engine: labelsweep \d+\.\d+\.\d+ \(\d+ files\)/,
+      );
+    expect(lines[header]).toMatch(
       /^key\s+method\.name\s+labels\.fraction\s+labels\.protocol\s+labels\.fold\s+seed\s+status$/,
     );
-    expect(lines[3]).toMatch(/^[0-9a-f]{12}\s+supervised\s+0\.05\s+budget\s+1\s+0\s+new$/);
+    expect(lines[header + 1]).toMatch(/^[0-9a-f]{12}\s+supervised\s+0\.05\s+budget\s+1\s+0\s+new$/);
     expect(r.stdout).toContain("\n20 runs: 20 new, 0 done, 0 failed, 0 running\n");
   });
 
@@ -83,7 +91,22 @@ describe("labelsweep plan", () => {
       (await runCli(["plan", FIXTURE, "--results", results, "--json"])).stdout,
     ) as JsonPlan;
     expect(set.runs[0]!.key).not.toBe(base.runs[0]!.key);
-    const swept = await runCli(["plan", FIXTURE, "--results", results, "--sweep", "train.lr=0.01,0.02"]);
+    // Runs that differ in train.lr would share the table's cells and be averaged: refused until the table shows it.
+    const merged = await runCli(["plan", FIXTURE, "--results", results, "--sweep", "train.lr=0.01,0.02"]);
+    expect(merged.code).toBe(2);
+    expect(merged.stderr).toContain(
+      "budget-sweep.yaml:20:1  table  runs with train.lr = 0.01 and train.lr = 0.02 fall into the same table cell",
+    );
+    const swept = await runCli([
+      "plan",
+      FIXTURE,
+      "--results",
+      results,
+      "--sweep",
+      "train.lr=0.01,0.02",
+      "--set",
+      "table.rows=[method.name, train.lr]",
+    ]);
     // The grid doubles; the include row is not crossed with grid axes (only with folds and seeds).
     expect(swept.stdout).toContain("\n36 runs: ");
     const capped = await runCli(["plan", FIXTURE, "--results", results, "--max-runs", "10"]);

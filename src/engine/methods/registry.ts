@@ -14,20 +14,16 @@ import type { MethodModule } from "./types.js";
 
 const METHODS: Partial<Record<MethodName, () => Promise<MethodModule>>> = {
   supervised: () => import("./supervised.js"),
+  csd: () => import("./csd.js"),
+  sed: () => import("./sed.js"),
+  "mean-teacher": () => import("./mean-teacher.js"),
+  "pseudo-label": () => import("./pseudo-label.js"),
+  "co-mining": () => import("./co-mining.js"),
+  richsem: () => import("./richsem.js"),
+  an: () => import("./an.js"),
+  role: () => import("./role.js"),
+  scob: () => import("./scob.js"),
 };
-
-/**
- * What the tfjs engine reads beyond its methods. `validate` refuses a spec
- * that needs a feature switched off here ("not implemented yet: …", through
- * exec/capabilities.ts), and split-inputs.ts refuses it at run time from the
- * same flags: switch a flag on in the commit that builds the feature.
- */
-export const TFJS_FEATURES = {
-  /** VOCdevkit splits (dataset.name voc). */
-  vocSplits: false,
-  /** labels.extra images in training. */
-  extraImages: false,
-} as const;
 
 /** Names of the methods the tfjs engine trains. */
 export function tfjsMethods(): MethodName[] {
