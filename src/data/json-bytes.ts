@@ -313,7 +313,16 @@ export class JsonBytes {
     if (c !== MINUS && !(c >= 0x30 && c <= 0x39)) {
       this.fail(pos, `${labelText(what)}: "${field}" must be a number, found ${this.describe(pos)}`);
     }
-    return this.readNumber(pos);
+    const end = this.readNumber(pos);
+    // JSON has no infinity, but 1e999 parses as one: the evaluator refuses it, so the data stage must too.
+    if (!Number.isFinite(this.number)) {
+      const text = this.buf.toString("latin1", pos, Math.min(end, pos + 40));
+      this.fail(
+        pos,
+        `${labelText(what)}: "${field}" must be a finite number, got ${text} (beyond a double's range)`,
+      );
+    }
+    return end;
   }
 
   /** Reads an array of numbers (a bbox, a category id list) into `out`; returns the end. */

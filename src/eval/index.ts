@@ -14,6 +14,7 @@ export { type DetectionsInput, loadDetections, parseDetections } from "./detecti
 export { readDetectionBytes } from "./detections-reader.js";
 export type { EvalInput, Evaluator } from "./evaluator.js";
 export { parseGroundTruth } from "./ground-truth.js";
+export { readJsonFile } from "./read-json.js";
 export { EVALUATORS } from "./registry.js";
 export { evaluateFiles, evaluateJson, evaluatorFor, formatReport } from "./run-eval.js";
 export type * from "./types.js";

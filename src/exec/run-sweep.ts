@@ -16,6 +16,7 @@ import { writeJsonAtomic } from "../util/atomic-write.js";
 import { describeFsFault } from "../util/fs-faults.js";
 import { runnerCapabilities } from "./capabilities.js";
 import { discoverGpus } from "./gpus.js";
+import { checkGroundTruth } from "./ground-truth-check.js";
 import { executeLocal, type TaskResult } from "./local-executor.js";
 import { createProgress } from "./progress.js";
 import { makeSlots, selectGpus } from "./slots.js";
@@ -129,6 +130,13 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
     };
     return { ...base, results: [], table: null, slurm };
   }
+
+  // Before any run trains: ground truth the evaluator cannot read fails here, once, not after every run.
+  if (splits)
+    await checkGroundTruth(
+      selected.map((r) => r.config),
+      (c) => splits.filesFor(c),
+    );
 
   const tasks = [];
   for (const run of selected) {

@@ -82,7 +82,8 @@ export function checkTable(spec: Spec, expansion: Expansion, vocab: Vocabulary):
           problem(["table", "columns", j], "value", `${path} is both a row and a column of the table`),
         );
     });
-    problems.push(...mergedRuns(expansion, table.rows, table.columns));
+    // A path already refused would make every run look merged: that follows from it, not a second problem.
+    if (usable.length === paths.length) problems.push(...mergedRuns(expansion, table.rows, table.columns));
     if (reported) {
       const metrics = Array.isArray(table.metric) ? table.metric : [table.metric];
       metrics.forEach((name, i) => {
