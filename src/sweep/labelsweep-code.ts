@@ -102,7 +102,7 @@ function closure(entries: readonly string[]): { files: Set<string>; packages: Se
   return { files, packages };
 }
 
-/** The module a method name loads, from the registry's `name: () => import("./file.js")` line. */
+/** The module a method name loads, from the registry's `name: () => import(…)` line (the quoted module path). */
 export function methodModule(name: string): string | null {
   const registry = moduleInfo(METHOD_REGISTRY).text;
   for (const line of registry.split("\n")) {
