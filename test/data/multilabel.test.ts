@@ -126,7 +126,7 @@ describe("LVIS split artifacts", () => {
     await expect(
       prepareSplit(dataset, { protocol: "full", extra: { images: 10 } }, join(tmp, "cache")),
     ).rejects.toThrow(
-      /labels\.extra\.images generates shapes images; for the lvis dataset give labels\.extra\.annotations/,
+      /labels\.extra\.images: generates shapes images; for the lvis dataset give labels\.extra\.annotations/,
     );
   });
 
