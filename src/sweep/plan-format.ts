@@ -143,7 +143,11 @@ export function describeIdentity(c: CodeIdentity): string {
   const own = files.filter((f) => f.startsWith("labelsweep/")).length;
   const trainer = files.filter((f) => f.startsWith("trainer/")).length;
   const declared = files.filter((f) => f.startsWith("code/")).length;
-  const parts = [`labelsweep ${c.manifest.labelsweep} (${own} files)`];
+  // The run's own method file is part of a tfjs identity (labelsweep-code.ts): name it, so identities of a sweep tell apart.
+  const methods = files
+    .map((f) => /^labelsweep\/engine\/methods\/([^/]+)\.(?:js|ts)$/.exec(f)?.[1])
+    .filter((m): m is string => m !== undefined && m !== "types");
+  const parts = [`labelsweep ${c.manifest.labelsweep} (${own} files${methods.length ? `, method ${methods.join(", ")}` : ""})`];
   if (c.manifest.engine === "command")
     parts.push(`trainer ${trainer} tracked files`, `engine.code ${declared} files`);
   parts.push(`${Object.keys(c.manifest.packages).length} packages`);
