@@ -1,20 +1,12 @@
 import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import {
-  describeProtocol,
-  exportShapes,
-  formatClassTable,
-  formatSplitTable,
-  inspectSplit,
-  prepareSplitsForRuns,
-  resolveShapesSpec,
-} from "../data/index.js";
-import { SpecError } from "../spec/diagnostics.js";
-import { loadSpec } from "../spec/load.js";
 import type { ShapesDatasetSpec } from "../spec/types.js";
-import { checkSweep } from "../sweep/plan.js";
 import { EXIT, UserError } from "../util/errors.js";
 import { collect } from "./options.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
+
+// The data stage loads on first use: `labelsweep --help` never pays for it.
+const dataStage = () => import("../data/index.js");
 
 // `labelsweep data …`: parse arguments, call the data stage, print.
 
@@ -24,34 +16,44 @@ function positiveInt(text: string): number {
   return n;
 }
 
-interface SpecOptions {
-  set: string[];
-  sweep: string[];
-}
-
 export function registerData(program: Command): void {
   const data = program
     .command("data")
     .description("prepare, inspect and export label-protocol split artifacts");
 
-  data
-    .command("prepare")
-    .description("build every split a spec's runs need (cached by content) and print their counts")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
-    .option("--results <dir>", "results directory", "results")
+  specArguments(
+    data
+      .command("prepare")
+      .description("build every split a spec's runs need (cached by content) and print their counts"),
+  )
     .option("--cache <dir>", "split cache folder (default: <results>/<experiment>/splits)")
     .option("--max-runs <n>", "allow sweeps above the 10,000-run cap", positiveInt)
     .action(
-      async (file: string, opts: SpecOptions & { cache?: string; results: string; maxRuns?: number }) => {
-        const { spec, locate } = loadSpec(file, opts);
+      async (file: string, positional: string[], opts: SpecFlags & { cache?: string; maxRuns?: number }) => {
+        const input = specInput(file, positional, opts);
+        const [
+          { loadSpec },
+          { checkSweep },
+          { SpecError },
+          { defaultResultsDir },
+          { prepareSplitsForRuns, formatSplitTable },
+        ] = await Promise.all([
+          import("../spec/load.js"),
+          import("../sweep/plan.js"),
+          import("../spec/diagnostics.js"),
+          import("../sweep/project.js"),
+          dataStage(),
+        ]);
+        const { spec, locate, notes } = loadSpec(file, input);
+        printNotes(notes);
         const { expansion, diagnostics } = checkSweep(spec, {
           locate,
           ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
         });
         if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
-        const cacheDir = resolve(opts.cache ?? join(opts.results, spec.name, "splits"));
+        const cacheDir = resolve(
+          opts.cache ?? join(input.resultsDir ?? defaultResultsDir(file), spec.name, "splits"),
+        );
         const runs = expansion.cells.map((c) => c.config);
         const prepared = await prepareSplitsForRuns(runs, cacheDir, { baseDir: dirname(resolve(file)) });
         const rows = prepared.artifacts.map((a) => ({
@@ -75,6 +77,7 @@ export function registerData(program: Command): void {
     .option("--classes", "print per-class counts")
     .option("--json", "print the manifest and the checks as JSON")
     .action(async (path: string, opts: { classes?: boolean; json?: boolean }) => {
+      const { inspectSplit, describeProtocol, formatClassTable } = await dataStage();
       const report = await inspectSplit(path);
       const m = report.manifest;
       const bad = report.checks.filter((c) => c.status === "changed" || c.status === "missing");
@@ -122,6 +125,10 @@ export function registerData(program: Command): void {
     .option("--set <path=value>", "override a value (repeatable)", collect, [])
     .option("--split <names>", "splits to write: train, eval or train,eval", "train,eval")
     .action(async (file: string, opts: { out: string; set: string[]; split: string }) => {
+      const [{ loadSpec }, { resolveShapesSpec, exportShapes }] = await Promise.all([
+        import("../spec/load.js"),
+        dataStage(),
+      ]);
       const { spec } = loadSpec(file, { set: opts.set, sweep: [] });
       if (spec.dataset.name !== "shapes") {
         throw new UserError(

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { evaluateFiles, formatReport } from "../eval/index.js";
 import type { EvalSpec, EvalType } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
 
@@ -68,7 +67,8 @@ export function registerEval(program: Command): void {
     )
     .option("--common-max <n>", "LVIS: common = at most this many training images", oneNumber("--common-max"))
     .option("--per-category", "also print per-category AP (text output)")
-    .action((flags: EvalFlags) => {
+    .action(async (flags: EvalFlags) => {
+      const { evaluateFiles, formatReport } = await import("../eval/index.js");
       const spec: EvalSpec = { type: flags.type as EvalType };
       if (flags.iouThresholds) spec.iou_thresholds = flags.iouThresholds;
       if (flags.maxDets) spec.max_dets = flags.maxDets;

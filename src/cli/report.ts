@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { writeReport } from "../results/report.js";
 import { UserError } from "../util/errors.js";
 
 export function registerReport(program: Command): void {
@@ -18,6 +17,7 @@ export function registerReport(program: Command): void {
     .option("--results <dir>", "results directory (for a spec, and for --diff)", "results")
     .action(
       async (input: string, opts: { out: string; plotsDir?: string; diff?: string[]; results: string }) => {
+        const { writeReport } = await import("../results/report.js");
         if (opts.diff && opts.diff.length !== 2)
           throw new UserError(`--diff takes two revisions, got ${opts.diff.length}`);
         const r = await writeReport({

@@ -1,41 +1,43 @@
 import { dirname, join, resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { dataSplits } from "../data/index.js";
-import { renderCsv, renderLatex } from "../results/render-table.js";
-import { buildSummary, collectOutcomes, writeSummary } from "../results/summary.js";
-import { summaryInputOf } from "../results/summary-input.js";
-import { resolveSweep } from "../sweep/resolve.js";
-import { collect } from "./options.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
 
 export function registerTable(program: Command): void {
-  program
-    .command("table")
-    .description("write results/<experiment>/summary.json and the table files, and print the table")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
-    .option("--results <dir>", "results directory", "results")
+  specArguments(
+    program
+      .command("table")
+      .description("write results/<experiment>/summary.json and the table files, and print the table"),
+  )
     .addOption(
       new Option("--format <format>", "what to print").choices(["md", "csv", "latex", "json"]).default("md"),
     )
-    .action(
-      async (file: string, opts: { set: string[]; sweep: string[]; results: string; format: string }) => {
-        const r = await resolveSweep(file, {
-          ...opts,
-          resultsDir: opts.results,
-          splits: dataSplits(dirname(resolve(file))),
-        });
-        const input = summaryInputOf(r);
-        const md = await writeSummary(input);
-        if (opts.format === "md") {
-          process.stdout.write(md);
-          return;
-        }
-        const { summary, agg } = buildSummary(input, collectOutcomes(input));
-        if (opts.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-        else if (opts.format === "csv") process.stdout.write(renderCsv(agg));
-        else process.stdout.write(renderLatex(agg, input.table));
-        process.stderr.write(`wrote ${join(r.resultsDir, r.plan.experiment)}/summary.json\n`);
-      },
-    );
+    .action(async (file: string, positional: string[], opts: SpecFlags & { format: string }) => {
+      const input = specInput(file, positional, opts);
+      const [{ resolveSweep }, { dataSplits }, render, summary, { summaryInputOf }, { claimExperiment }] =
+        await Promise.all([
+          import("../sweep/resolve.js"),
+          import("../data/split-provider.js"),
+          import("../results/render-table.js"),
+          import("../results/summary.js"),
+          import("../results/summary-input.js"),
+          import("../sweep/experiment-owner.js"),
+        ]);
+      const r = await resolveSweep(file, { ...input, splits: dataSplits(dirname(resolve(file))) });
+      printNotes(r.notes);
+      await claimExperiment(r.resultsDir, r.plan.experiment, r.specFile);
+      const summaryInput = summaryInputOf(r);
+      const md = await summary.writeSummary(summaryInput);
+      if (opts.format === "md") {
+        process.stdout.write(md);
+        return;
+      }
+      const { summary: built, agg } = summary.buildSummary(
+        summaryInput,
+        summary.collectOutcomes(summaryInput),
+      );
+      if (opts.format === "json") process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
+      else if (opts.format === "csv") process.stdout.write(render.renderCsv(agg));
+      else process.stdout.write(render.renderLatex(agg, summaryInput.table));
+      process.stderr.write(`wrote ${join(r.resultsDir, r.plan.experiment)}/summary.json\n`);
+    });
 }

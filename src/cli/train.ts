@@ -1,14 +1,14 @@
 import type { Command } from "commander";
-import { BACKEND_CHOICES, type BackendChoice, type TrainEvent, trainOne } from "../engine/index.js";
-import { formatReport } from "../eval/index.js";
-import { EXIT_INTERRUPTED } from "../exec/worker.js";
+import type { BackendChoice, TrainEvent } from "../engine/index.js";
+import { EXIT_INTERRUPTED } from "../exec/exit-codes.js";
 import { UserError } from "../util/errors.js";
-import { collect, positiveInt } from "./options.js";
+import { positiveInt } from "./options.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
 
-interface TrainOptions {
-  set: string[];
-  sweep: string[];
-  results: string;
+// The engine's backends, listed here so `--help` needs no TensorFlow.js (engine/backend.ts BACKEND_CHOICES).
+const BACKENDS = "auto, tensorflow, wasm, cpu";
+
+interface TrainOptions extends SpecFlags {
   run?: string;
   backend?: string;
   threads?: number;
@@ -33,24 +33,23 @@ function line(e: TrainEvent, every: number): string | null {
 }
 
 export function registerTrain(program: Command): void {
-  program
-    .command("train")
-    .description("train one run of a spec in this process on the tfjs engine (debugging) and evaluate it")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
+  specArguments(
+    program
+      .command("train")
+      .description("train one run of a spec in this process on the tfjs engine (debugging) and evaluate it"),
+  )
     .option("--run <index|key>", "which run of the plan: index (default 0) or key prefix")
-    .option(
-      "--results <dir>",
-      "results directory (the run goes to <results>/<experiment>/train/<key>)",
-      "results",
-    )
-    .option("--backend <name>", `override engine.backend: ${BACKEND_CHOICES.join(", ")}`)
+    .option("--backend <name>", `override engine.backend: ${BACKENDS}`)
     .option("--threads <n>", "wasm threads (default 1)", positiveInt)
     .option("--resume", "continue from the run's last checkpoint")
     .option("--every <n>", "print progress every n iterations", positiveInt, 10)
     .option("--json", "print events as JSON lines, then the metrics as JSON")
-    .action(async (file: string, opts: TrainOptions) => {
+    .action(async (file: string, positional: string[], opts: TrainOptions) => {
+      const input = specInput(file, positional, opts);
+      const [{ BACKEND_CHOICES, trainOne }, { formatReport }] = await Promise.all([
+        import("../engine/index.js"),
+        import("../eval/index.js"),
+      ]);
       if (opts.backend && !BACKEND_CHOICES.includes(opts.backend as BackendChoice)) {
         throw new UserError(`--backend ${opts.backend}: expected one of ${BACKEND_CHOICES.join(", ")}`);
       }
@@ -60,9 +59,10 @@ export function registerTrain(program: Command): void {
       process.on("SIGTERM", onSignal);
       try {
         const r = await trainOne(file, {
-          set: opts.set,
-          sweep: opts.sweep,
-          resultsDir: opts.results,
+          set: input.set,
+          sweep: input.sweep,
+          ...(input.resultsDir === undefined ? {} : { resultsDir: input.resultsDir }),
+          onNotes: printNotes,
           signal: stop.signal,
           onEvent: (e) => {
             const text = opts.json ? JSON.stringify(e) : line(e, opts.every);

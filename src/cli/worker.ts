@@ -1,13 +1,13 @@
 import type { Command } from "commander";
-import { runWorker } from "../exec/worker.js";
 
 export function registerWorker(program: Command): void {
   program
-    .command("worker")
+    .command("worker", { hidden: true })
     .description("execute one run directory (started by the executors; useful for debugging a run)")
     .argument("<run-dir>", "results/<experiment>/runs/<key>")
     .option("--gpus <ids>", "GPU ids pinned to this run (default: $CUDA_VISIBLE_DEVICES)")
     .action(async (dir: string, opts: { gpus?: string }) => {
+      const { runWorker } = await import("../exec/worker.js");
       process.exitCode = await runWorker(dir, { gpus: opts.gpus ?? process.env.CUDA_VISIBLE_DEVICES ?? "" });
     });
 }

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { RUN_FILES, readState, writeState } from "../sweep/run-store.js";
+import { EXIT_INTERRUPTED, EXIT_LOCKED } from "./exit-codes.js";
 import { runPool } from "./pool.js";
 import type { Slot } from "./slots.js";
-import { EXIT_INTERRUPTED, EXIT_LOCKED } from "./worker.js";
 import type { WorkerEvent } from "./worker-events.js";
 
 // The local executor: one `labelsweep worker` process per run, pinned to a

@@ -1,14 +1,16 @@
 import { appendFileSync } from "node:fs";
 import { cpus, hostname } from "node:os";
-import { join } from "node:path";
-import { type BackendSelection, runCommandEngine, runTfjsEngine, splitInputs } from "../engine/index.js";
+import { basename, dirname, join, resolve } from "node:path";
+import type { BackendSelection } from "../engine/index.js";
 import { evaluateFiles } from "../eval/run-eval.js";
 import type { EvalReport } from "../eval/types.js";
 import type { CommandEngineSpec, JsonObject } from "../spec/types.js";
+import { linkLatest } from "../sweep/run-links.js";
 import { type Metrics, type MetricsFile, type RunRecord, readRunRecord } from "../sweep/run-record.js";
 import { RUN_FILES, type RunState, readState, writeState } from "../sweep/run-store.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
+import { EXIT_INTERRUPTED, EXIT_LOCKED } from "./exit-codes.js";
 import { acquireLock } from "./lock.js";
 import type { WorkerEvent } from "./worker-events.js";
 
@@ -18,10 +20,7 @@ import type { WorkerEvent } from "./worker-events.js";
 // runner disappearing) lets the engine checkpoint, marks the run interrupted
 // and exits, so the next attempt resumes.
 
-/** Exit code when another live process already executes this run. */
-export const EXIT_LOCKED = 75;
-/** Exit code after a graceful stop (the run is resumable). */
-export const EXIT_INTERRUPTED = 143;
+export { EXIT_INTERRUPTED, EXIT_LOCKED } from "./exit-codes.js";
 
 export interface WorkerOptions {
   /** GPU ids pinned to this run ("" on CPU). */
@@ -50,12 +49,16 @@ async function execute(
 > {
   const engine = record.config.engine;
   if ("command" in engine) {
+    // The command engine's own door: an external trainer's worker never loads TensorFlow.js.
+    const { runCommandEngine } = await import("../engine/command/index.js");
     const outcome = await runCommandEngine(engine as CommandEngineSpec, {
       dir,
       record,
       resume,
       gpus,
       signal,
+      // JSON progress lines of the trainer: bars, ETA and loss curves as for the built-in engine.
+      onProgress: (e) => emit(e),
     });
     if (outcome.kind === "stopped") return "stopped";
     if (outcome.kind === "predictions") {
@@ -72,6 +75,7 @@ async function execute(
     return { metrics: outcome.metrics, source: outcome.source };
   }
   // The built-in engine trains in this process; its progress becomes the runner's progress bars.
+  const { runTfjsEngine, splitInputs } = await import("../engine/index.js");
   const outcome = await runTfjsEngine(record.config, await splitInputs(record.config, record.split.files), {
     dir,
     resume,
@@ -153,6 +157,8 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
       restarts: state.restarts,
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), { ...record, provenance });
+    // results/<experiment>/latest → this run (only for a run dir inside a results store).
+    if (basename(dirname(resolve(dir))) === "runs") linkLatest(dirname(dirname(resolve(dir))), record.key);
     emit({ type: "start", attempt: state.attempt, resume });
     const t0 = Date.now();
     const result = await execute(record, dir, resume, gpus, stop.signal, emit);

@@ -2,6 +2,7 @@ import { dirname, resolve } from "node:path";
 import { type LoadOptions, loadSpec } from "../spec/load.js";
 import { codeVersion } from "./code-version.js";
 import { type Plan, planSpec, type SplitHash } from "./plan.js";
+import { defaultResultsDir } from "./project.js";
 import { type RunStatus, readRunStatuses } from "./run-status.js";
 
 // The whole of `labelsweep plan` short of printing: load the spec (extends,
@@ -28,7 +29,7 @@ export async function planFile(path: string, options: PlanFileOptions = {}): Pro
   if (options.set) overrides.set = options.set;
   if (options.sweep) overrides.sweep = options.sweep;
   const loaded = loadSpec(path, overrides);
-  const resultsDir = resolve(options.resultsDir ?? "results");
+  const resultsDir = resolve(options.resultsDir ?? defaultResultsDir(path));
   // Spec files and results are left out of the dirty hash: the spec enters each
   // key through its config, and results are written by the runs themselves.
   const code = await codeVersion(dirname(resolve(path)), {

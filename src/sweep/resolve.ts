@@ -5,6 +5,7 @@ import { loadSpec } from "../spec/load.js";
 import type { RunConfig, Spec, SplitFiles } from "../spec/types.js";
 import { codeVersion } from "./code-version.js";
 import { checkSweep, keyExpansion, type Plan } from "./plan.js";
+import { defaultResultsDir } from "./project.js";
 import type { CodeVersion } from "./run-key.js";
 import { type RunStatus, readRunStatuses } from "./run-status.js";
 
@@ -41,6 +42,10 @@ export interface ResolvedSweep {
   splits?: Awaited<ReturnType<SplitProvider["prepare"]>>;
   /** Splits that could not be identified (e.g. dataset files not on this machine). */
   splitProblems: string[];
+  /** What the overrides did beyond setting values (e.g. a --set that pinned a sweep axis). */
+  notes: string[];
+  /** The spec file, absolute. */
+  specFile: string;
 }
 
 export interface ResolveOptions extends LoadOptions {
@@ -58,7 +63,7 @@ export interface ResolveOptions extends LoadOptions {
 export async function resolveSweep(specPath: string, options: ResolveOptions): Promise<ResolvedSweep> {
   const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
   const spec = loaded.spec;
-  const resultsDir = resolve(options.resultsDir ?? "results");
+  const resultsDir = resolve(options.resultsDir ?? defaultResultsDir(specPath));
   const code = await codeVersion(dirname(resolve(specPath)), {
     exclude: [...loaded.files, resultsDir],
     specDirs: [dirname(resolve(specPath))],
@@ -99,6 +104,8 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
     resultsDir,
     code,
     splitProblems: identified.problems,
+    notes: loaded.notes,
+    specFile: resolve(specPath),
     ...(splits ? { splits } : {}),
   };
 }

@@ -27,7 +27,10 @@ describe("labelsweep plan", () => {
 
   it("prints the runs with short keys, swept values and status, then the counts", async () => {
     const r = await runCli(["plan", FIXTURE, "--results", results]);
-    expect(r.stderr).toBe("");
+    // 50 iterations of batch 8 are 2 passes over 200 labelled images: plan warns (issue 17 §8).
+    expect(r.stderr).toMatch(
+      /^warning: .* see each labelled image 2\.0 times \(50 iterations × batch 8 \/ 200 labelled images\)/m,
+    );
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toMatch(/^plan budget-sweep {2}code /);

@@ -5,7 +5,7 @@ import { UserError } from "../../util/errors.js";
 //   {annotations} {unlabeled} {images} {eval_annotations} {eval_images}
 //   {extra} {extra_images} {multilabel}
 //   {out} {seed} {fold} {gpus} {num_gpus} {resume} {config}
-//   {method.lambda_u}, {train.lr}, …  any dotted path into the run config
+//   {method.lambda_u}, {train.lr}, {params.noise}, …  any dotted path into the run config
 // An element that is exactly one placeholder whose value is empty (e.g.
 // {resume} on a first attempt, {unlabeled} for a full-label run) is dropped.
 
@@ -36,7 +36,16 @@ export const NAMED_PLACEHOLDERS = [
   "config",
 ] as const;
 
-const CONFIG_SECTIONS = new Set(["dataset", "labels", "detector", "method", "train", "engine", "eval"]);
+const CONFIG_SECTIONS = new Set([
+  "dataset",
+  "labels",
+  "detector",
+  "method",
+  "train",
+  "engine",
+  "eval",
+  "params",
+]);
 
 /** Placeholder names a template uses that are neither named nor config paths (for spec validation). */
 export function unknownPlaceholders(template: readonly string[]): string[] {
