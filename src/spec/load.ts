@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UserError } from "../util/errors.js";
+import { explainAliases } from "./aliases.js";
 import { checkNames } from "./compat.js";
 import { type Diagnostic, type Locator, type SourceLocation, SpecError } from "./diagnostics.js";
 import { mergeLayers, pointAtSwitches, type VariantSwitch } from "./inherit.js";
@@ -151,7 +152,7 @@ export function loadSpec(path: string, options: LoadOptions = {}): LoadedSpec {
   const nameProblems = checkNames(value, locator);
   const skip = noisySections(nameProblems);
   const schemaProblems = validateSpecValue(value, locator).filter((d) => !skip.has(String(d.path[0])));
-  const all = pointAtSwitches([...nameProblems, ...schemaProblems], switches);
+  const all = explainAliases(pointAtSwitches([...nameProblems, ...schemaProblems], switches), value);
   if (all.length > 0) throw new SpecError(all);
   return { spec: value as unknown as Spec, locate: locator, files: [...new Set(layer.files)], notes };
 }
