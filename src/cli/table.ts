@@ -36,7 +36,7 @@ export function registerTable(program: Command): void {
         summary.collectOutcomes(summaryInput),
       );
       if (opts.format === "json") process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
-      else if (opts.format === "csv") process.stdout.write(render.renderCsv(agg));
+      else if (opts.format === "csv") process.stdout.write(render.renderCsv(agg, summaryInput.table));
       else process.stdout.write(render.renderLatex(agg, summaryInput.table));
       process.stderr.write(`wrote ${join(r.resultsDir, r.plan.experiment)}/summary.json\n`);
     });

@@ -19,6 +19,9 @@ export function splitPaths(artifact: SplitArtifact): SplitPaths {
   set("annotations", labeled?.path);
   set("images", dir(labeled));
   set("unlabeled", outputOf(artifact, "unlabeled")?.path);
+  const unlabeledExtra = outputOf(artifact, "unlabeled_extra");
+  set("unlabeled_extra", unlabeledExtra?.path);
+  set("unlabeled_extra_images", dir(unlabeledExtra));
   const extra = outputOf(artifact, "extra");
   set("extra", extra?.path);
   set("extra_images", dir(extra));

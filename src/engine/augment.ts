@@ -148,3 +148,97 @@ export function augmentBatch(batch: BoxedImages, options: AugmentOptions, rng: R
   for (const t of owned.slice(0, -1)) t.dispose();
   return cur;
 }
+
+/**
+ * The photometric "strong" view of teacher–student methods (mean-teacher, SED):
+ * pixels change, geometry does not, so boxes found on the weak view hold on
+ * the strong one. Unbiased Teacher's recipe (facebookresearch/unbiased-teacher
+ * ubteacher/data/detection_utils.py): ColorJitter(0.4, 0.4, 0.4) with p = 0.8,
+ * RandomGrayscale p = 0.2, then three RandomErasing passes (p 0.7 / 0.5 / 0.3,
+ * area 5–20 % / 2–20 % / 2–20 %, aspect ratio 0.3–3.3 / 0.1–6 / 0.05–8,
+ * random fill). Its hue jitter and Gaussian blur are left out (tiny images).
+ */
+export interface StrongAugmentOptions {
+  /** Colour-jitter strength (brightness, contrast, saturation in [1 − j, 1 + j]). */
+  colorJitter: number;
+  /** Probability that an image is colour-jittered. */
+  colorP: number;
+  /** Probability that an image becomes grayscale. */
+  grayscaleP: number;
+  /** Random erasing passes: [probability, area fraction min, max, aspect ratio min, max] each. */
+  erasing: [number, number, number, number, number][];
+}
+
+export const STRONG_AUGMENT_DEFAULTS: StrongAugmentOptions = {
+  colorJitter: 0.4,
+  colorP: 0.8,
+  grayscaleP: 0.2,
+  erasing: [
+    [0.7, 0.05, 0.2, 0.3, 3.3],
+    [0.5, 0.02, 0.2, 0.1, 6],
+    [0.3, 0.02, 0.2, 0.05, 8],
+  ],
+};
+
+/** torchvision RandomErasing's draw: up to 10 tries for a rectangle that fits; null when none does. */
+function erasingBox(
+  h: number,
+  w: number,
+  [, lo, hi, rlo, rhi]: [number, number, number, number, number],
+  rng: Rng,
+): [number, number, number, number] | null {
+  for (let t = 0; t < 10; t++) {
+    const area = h * w * rng.uniform(lo, hi);
+    const ratio = Math.exp(rng.uniform(Math.log(rlo), Math.log(rhi)));
+    const eh = Math.round(Math.sqrt(area * ratio));
+    const ew = Math.round(Math.sqrt(area / ratio));
+    if (eh < h && ew < w && eh > 0 && ew > 0) return [rng.int(h - eh + 1), rng.int(w - ew + 1), eh, ew];
+  }
+  return null;
+}
+
+export function strongPhotometric(images: Tensor4D, options: StrongAugmentOptions, rng: Rng): Tensor4D {
+  const [n, h, w] = images.shape;
+  const factors: number[][] = [];
+  const gray: number[] = [];
+  const mask = new Float32Array(n * h * w);
+  const noise = new Float32Array(n * h * w * 3);
+  for (let i = 0; i < n; i++) {
+    const j = options.colorJitter;
+    const jitter = rng.next() < options.colorP;
+    const f = [rng.uniform(1 - j, 1 + j), rng.uniform(1 - j, 1 + j), rng.uniform(1 - j, 1 + j)];
+    factors.push(jitter ? f : [1, 1, 1]);
+    gray.push(rng.next() < options.grayscaleP ? 1 : 0);
+    for (const pass of options.erasing) {
+      if (rng.next() >= pass[0]) continue;
+      const box = erasingBox(h, w, pass, rng);
+      if (!box) continue;
+      const [top, left, eh, ew] = box;
+      for (let y = top; y < top + eh; y++) {
+        for (let x = left; x < left + ew; x++) {
+          const o = i * h * w + y * w + x;
+          mask[o] = 1;
+          for (let c = 0; c < 3; c++) noise[3 * o + c] = rng.next();
+        }
+      }
+    }
+  }
+  return tf.tidy(() => {
+    const col = (k: number) =>
+      tf.tensor4d(
+        factors.map((f) => f[k]!),
+        [n, 1, 1, 1],
+      );
+    const luma = tf.tensor1d([0.299, 0.587, 0.114]);
+    let x: Tensor4D = tf.mul(images, col(0));
+    const mean = tf.mean(tf.sum(tf.mul(x, luma), 3, true), [1, 2], true);
+    x = tf.add(tf.mul(tf.sub(x, mean), col(1)), mean);
+    const g = tf.sum(tf.mul(x, luma), 3, true);
+    x = tf.add(g, tf.mul(tf.sub(x, g), col(2)));
+    const grayMask = tf.tensor4d(gray, [n, 1, 1, 1]);
+    x = tf.add(tf.mul(x, tf.sub(1, grayMask)), tf.mul(tf.sum(tf.mul(x, luma), 3, true), grayMask));
+    x = tf.clipByValue(x, 0, 1);
+    const m = tf.tensor4d(mask, [n, h, w, 1]);
+    return tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(tf.tensor4d(noise, [n, h, w, 3]), m)) as Tensor4D;
+  });
+}

@@ -2,7 +2,7 @@
 // src/data) to the engine's SampleSource. Typed structurally so the engine does
 // not import the data stage: any object with these fields works.
 
-import type { DetectionSample, MultiLabelSample, SampleSource } from "./samples.js";
+import type { DetectionSample, ImageMeta, MultiLabelSample, SampleSource } from "./samples.js";
 
 export interface ColumnarDataset {
   categories: { id: number; name: string }[];
@@ -120,6 +120,30 @@ export function multiLabelSamples(
         height: s.height,
         image: s.image,
         positives: [...new Set(s.classes)].sort((a, b) => a - b),
+      };
+    },
+  };
+}
+
+/**
+ * Images without labels: pixels and image metadata only. Whatever annotations
+ * the file carries are never read, so an unlabelled image's boxes cannot
+ * reach training (a split's unlabelled file has none; this makes sure).
+ */
+export function unlabelledSamples(
+  ds: ColumnarDataset,
+  images: RgbImageSource,
+  options: Pick<AdapterOptions, "cacheBytes"> = {},
+): SampleSource<ImageMeta & { image: Float32Array }> {
+  const cache = new PixelCache(options.cacheBytes ?? 1 << 30);
+  return {
+    size: ds.images.count,
+    async get(i) {
+      return {
+        imageId: ds.images.ids[i]!,
+        width: ds.images.widths[i]!,
+        height: ds.images.heights[i]!,
+        image: await cache.get(i, pixels(ds, images, i)),
       };
     },
   };

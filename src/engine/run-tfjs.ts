@@ -146,10 +146,11 @@ export async function runTfjsEngine(
       iterations: cfg.iterations,
     });
     dispose = setup.dispose?.bind(setup);
+    const inference = () => setup.inferenceParams?.() ?? params;
     const predict: () => Promise<(CocoResult | ScoreResult)[]> =
       built.kind === "detector"
-        ? () => predictDetections(built.model, params, inputs.eval, { categoryIds: inputs.categoryIds })
-        : () => scoreImages(built.model, params, inputs.eval, inputs.categoryIds);
+        ? () => predictDetections(built.model, inference(), inputs.eval, { categoryIds: inputs.categoryIds })
+        : () => scoreImages(built.model, inference(), inputs.eval, inputs.categoryIds);
     const task = setup.task;
     if (ctx.evaluate) {
       const score = ctx.evaluate;

@@ -90,3 +90,20 @@ export async function loadDetectionBatch(
     classes: samples.map((s) => [...s.classes]),
   };
 }
+
+/** Several sources read as one, in order (e.g. a budget split's unlabelled images + dataset.unlabeled). */
+export function concatSources<T>(sources: SampleSource<T>[]): SampleSource<T> {
+  if (sources.length === 1) return sources[0]!;
+  const size = sources.reduce((n, s) => n + s.size, 0);
+  return {
+    size,
+    get(index) {
+      let i = index;
+      for (const s of sources) {
+        if (i < s.size) return s.get(i);
+        i -= s.size;
+      }
+      throw new RangeError(`index ${index} outside a source of ${size} items`);
+    },
+  };
+}

@@ -12,8 +12,10 @@ import {
 } from "../data/index.js";
 import type { RunConfig, ShapesDatasetSpec } from "../spec/types.js";
 import { NotImplementedError, UserError } from "../util/errors.js";
-import { detectionSamples, multiLabelSamples } from "./dataset-samples.js";
+import { detectionSamples, multiLabelSamples, unlabelledSamples } from "./dataset-samples.js";
+import type { UnlabelledSample } from "./methods/types.js";
 import type { TfjsRunInputs } from "./run-tfjs.js";
+import { concatSources, type SampleSource } from "./samples.js";
 
 function images(config: RunConfig, dir: string | undefined, what: string): ImageLocation {
   if (dir) return { kind: "dir", root: dir };
@@ -31,6 +33,29 @@ async function read(path: string | undefined, config: RunConfig, what: string): 
   return readCocoFile(path, { format: config.dataset.name === "lvis" ? "lvis" : "coco" });
 }
 
+/**
+ * Unlabelled training images: the split's unlabelled file (a budget split's
+ * other images) and the images of dataset.unlabeled (VOC12 beside VOC07),
+ * pixels and metadata only.
+ */
+async function unlabelled(
+  config: RunConfig,
+  files: SplitPaths,
+): Promise<SampleSource<UnlabelledSample> | undefined> {
+  const sources: SampleSource<UnlabelledSample>[] = [];
+  if (files.unlabeled) {
+    const ds = await read(files.unlabeled, config, "unlabelled training");
+    sources.push(unlabelledSamples(ds, imageSource(images(config, files.images, "unlabelled"))));
+  }
+  if (files.unlabeled_extra) {
+    const ds = await read(files.unlabeled_extra, config, "dataset.unlabeled");
+    const dir = files.unlabeled_extra_images;
+    if (!dir) throw new UserError("this run's split names no image folder for its dataset.unlabeled images");
+    sources.push(unlabelledSamples(ds, imageSource({ kind: "dir", root: dir })));
+  }
+  return sources.length > 0 ? concatSources(sources) : undefined;
+}
+
 /** The engine's inputs for one run: labelled training samples, evaluation images, category ids. */
 export async function splitInputs(config: RunConfig, files: SplitPaths): Promise<TfjsRunInputs> {
   const train = await read(files.annotations, config, "labelled training");
@@ -45,9 +70,11 @@ export async function splitInputs(config: RunConfig, files: SplitPaths): Promise
     );
   }
   const classifier = config.detector.arch === "mlc-lite";
+  const unlabelledImages = classifier ? undefined : await unlabelled(config, files);
   return {
     categoryIds,
     labelled: classifier ? multiLabelSamples(train, trainImages) : detectionSamples(train, trainImages),
+    ...(unlabelledImages ? { unlabelled: unlabelledImages } : {}),
     eval: detectionSamples(evalDs, evalImages),
   };
 }

@@ -1,6 +1,7 @@
 import { stringify } from "csv-stringify/sync";
 import type { JsonValue, TableSpec } from "../spec/types.js";
 import type { AggregatedTable, MetricStats, TableCell } from "./aggregate.js";
+import { type BaselineTable, baselineLegend, baselineText, compareToBaseline } from "./baseline.js";
 import type { ReferenceCheck } from "./references.js";
 
 // The paper-style table in Markdown, LaTeX (booktabs) and CSV. Output is a
@@ -80,8 +81,22 @@ function legend(agg: AggregatedTable, table: TableSpec): string {
   return `${metric}${what} (n runs; n/m when only n of m planned runs finished); † some runs failed${best}.${columns}`;
 }
 
+/** The cell's Δ to its baseline, when the table has one ("" otherwise). */
+function vsBaseline(
+  cmp: BaselineTable | null,
+  r: number,
+  c: number,
+  m: string,
+  table: TableSpec,
+  mark: { better: string; worse: string },
+): string {
+  const t = cmp ? baselineText(cmp[r]![c]![m]!, table, mark) : "";
+  return t ? `, ${t}` : "";
+}
+
 export function renderMarkdown(agg: AggregatedTable, table: TableSpec, refs: readonly ReferenceCheck[] = []): string {
   const best = bestRows(agg, table);
+  const cmp = compareToBaseline(agg, table);
   const head = [agg.rowPaths.join(" · "), ...headers(agg)];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
   agg.rows.forEach((row, r) => {
@@ -89,12 +104,14 @@ export function renderMarkdown(agg: AggregatedTable, table: TableSpec, refs: rea
     agg.columns.forEach((_, c) => {
       for (const m of agg.metrics) {
         const t = cellText(agg.cells[r]![c]!, m, table, " ± ").text;
-        cells.push(best.has(`${r}/${c}/${m}`) ? `**${t}**` : t);
+        const d = vsBaseline(cmp, r, c, m, table, { better: " ▲", worse: " ▼" });
+        cells.push(`${best.has(`${r}/${c}/${m}`) ? `**${t}**` : t}${d}`);
       }
     });
     lines.push(`| ${cells.join(" | ")} |`);
   });
   lines.push("", legend(agg, table));
+  if (cmp) lines.push("", baselineLegend(table));
   if (refs.length > 0) lines.push("", renderReferencesMarkdown(agg, table, refs));
   return `${lines.join("\n")}\n`;
 }
@@ -137,6 +154,7 @@ function latexEscape(s: string): string {
 
 export function renderLatex(agg: AggregatedTable, table: TableSpec): string {
   const best = bestRows(agg, table);
+  const cmp = compareToBaseline(agg, table);
   const head = [agg.rowPaths.join(" / "), ...headers(agg)].map(latexEscape);
   const lines = [
     `\\begin{tabular}{l${"c".repeat(head.length - 1)}}`,
@@ -149,25 +167,32 @@ export function renderLatex(agg: AggregatedTable, table: TableSpec): string {
     agg.columns.forEach((_, c) => {
       for (const m of agg.metrics) {
         const t = cellText(agg.cells[r]![c]!, m, table, " $\\pm$ ").text.replace("†", "$^\\dagger$");
-        cells.push(best.has(`${r}/${c}/${m}`) ? `\\textbf{${t}}` : t);
+        const d = vsBaseline(cmp, r, c, m, table, { better: " $\\blacktriangle$", worse: " $\\blacktriangledown$" })
+          .replace("Δ", "$\\Delta$")
+          .replace("−", "$-$")
+          .replace("< 0.001", "$<$ 0.001");
+        cells.push(`${best.has(`${r}/${c}/${m}`) ? `\\textbf{${t}}` : t}${d}`);
       }
     });
     lines.push(`${cells.join(" & ")} \\\\`);
   });
   lines.push("\\bottomrule", "\\end{tabular}", `% ${legend(agg, table)}`);
+  if (cmp) lines.push(`% ${baselineLegend(table).replace(/▲ \/ ▼/, "\\blacktriangle / \\blacktriangledown (amssymb)")}`);
   return `${lines.join("\n")}\n`;
 }
 
 /** Long format: one line per cell × metric, numbers unscaled and unrounded. */
-export function renderCsv(agg: AggregatedTable): string {
+export function renderCsv(agg: AggregatedTable, table?: TableSpec): string {
+  const cmp = table ? compareToBaseline(agg, table) : null;
   const header = [...agg.rowPaths, ...agg.columnPaths, "metric", "mean", "std", "ci95", "n", "expected", "failed"];
+  if (cmp) header.push("delta", "p", "baseline_n", "vs_baseline");
   const records: (string | number)[][] = [];
   agg.rows.forEach((row, r) => {
     agg.columns.forEach((col, c) => {
       const cell = agg.cells[r]![c]!;
       for (const m of agg.metrics) {
         const s = cell.stats[m]!;
-        records.push([
+        const record: (string | number)[] = [
           ...Object.values(row).map(valueText),
           ...Object.values(col).map(valueText),
           m,
@@ -177,7 +202,12 @@ export function renderCsv(agg: AggregatedTable): string {
           s.n,
           cell.expected,
           cell.failed,
-        ]);
+        ];
+        if (cmp) {
+          const b = cmp[r]![c]![m]!;
+          record.push(b.delta ?? "", b.p ?? "", b.baselineN, b.status);
+        }
+        records.push(record);
       }
     });
   });

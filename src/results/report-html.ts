@@ -1,4 +1,5 @@
 import type { JsonValue } from "../spec/types.js";
+import { baselineLegend, baselineText } from "./baseline.js";
 import type { DiffReport } from "./diff-report.js";
 import { deltaText, pText, STATUS_TITLE, sideText } from "./diff-format.js";
 import type { Summary } from "./summary.js";
@@ -28,7 +29,7 @@ h1{font-size:1.5rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bo
 table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left}thead th{background:#f4f4f4}.best{font-weight:bold}
 .note{color:#666;font-size:.9em}.plots{display:flex;flex-wrap:wrap;gap:1.5rem}figure{margin:0}
-figcaption{font-weight:600;margin-bottom:.3rem}.worse{color:#b00020;font-weight:bold}.better{color:#0a7a2f;font-weight:bold}`;
+figcaption{font-weight:600;margin-bottom:.3rem}.worse{color:#b00020;font-weight:bold}.better{color:#0a7a2f;font-weight:bold}.delta{font-size:.85em;font-weight:normal}`;
 
 function paperTable(s: Summary): string {
   const metric = Array.isArray(s.table.metric) ? s.table.metric[0]! : s.table.metric;
@@ -57,12 +58,16 @@ function paperTable(s: Summary): string {
       if (sp !== null) t += ` ± ${(sp * scale).toFixed(p)}`;
       t += st.n < c.expected ? ` (${st.n}/${c.expected})` : ` (${st.n})`;
       const isBest = best.get(col) === st.mean && s.table.best !== "none";
-      return `<td${isBest ? ' class="best"' : ""}>${esc(t)}${c.failed > 0 ? "†" : ""}</td>`;
+      const vs = c.vsBaseline?.[metric];
+      const delta = vs ? baselineText(vs, s.table, { better: " ▲", worse: " ▼" }) : "";
+      const mark = vs?.status === "beyond-noise" ? (delta.endsWith("▲") ? "better" : "worse") : "";
+      const deltaHtml = delta ? `<br><span class="delta${mark ? ` ${mark}` : ""}">${esc(delta)}</span>` : "";
+      return `<td${isBest ? ' class="best"' : ""}>${esc(t)}${c.failed > 0 ? "†" : ""}${deltaHtml}</td>`;
     });
     return `<tr><th>${esc(r)}</th>${tds.join("")}</tr>`;
   });
   return `<table><thead><tr><th>${esc(s.table.rows.join(" · "))}</th>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${body.join("")}</tbody></table>
-<p class="note">${esc(metric)} (×${scale}), mean ± ${spread === "ci95" ? "95 % CI" : "sample std"} (n runs); bold: best per column; † some runs failed. Columns: ${esc(s.table.columns.join(", "))}.</p>`;
+<p class="note">${esc(metric)} (×${scale}), mean ± ${spread === "ci95" ? "95 % CI" : "sample std"} (n runs); bold: best per column; † some runs failed. Columns: ${esc(s.table.columns.join(", "))}.</p>${s.table.baseline ? `<p class="note">${esc(baselineLegend(s.table))}</p>` : ""}`;
 }
 
 function referencesTable(s: Summary): string {

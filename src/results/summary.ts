@@ -4,6 +4,7 @@ import type { JsonValue, ReferenceSpec, RunConfig, TableSpec } from "../spec/typ
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-write.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
 import { type AggregatedTable, aggregate, type RunOutcome } from "./aggregate.js";
+import { type BaselineComparison, compareToBaseline } from "./baseline.js";
 import { checkReferences, type ReferenceCheck } from "./references.js";
 import { renderCsv, renderLatex, renderMarkdown } from "./render-table.js";
 import { type CategoryAp, meanLossCurve, meanPerCategory, type RunExtras, readRunExtras } from "./run-extras.js";
@@ -52,6 +53,8 @@ export interface Summary {
     perCategory?: (CategoryAp & { n: number })[];
     /** Mean training loss by iteration over the cell's runs (events.jsonl `progress`), thinned. */
     loss?: { iter: number; loss: number; n: number }[];
+    /** Per metric: Δ to the table.baseline cell and Welch's t-test (when the table has a baseline). */
+    vsBaseline?: Record<string, BaselineComparison>;
   }[];
   references: (Omit<ReferenceCheck, "row" | "column">)[];
   environment: Record<string, string[]>;
@@ -115,9 +118,10 @@ export function buildSummary(
   const configs: Record<string, RunConfig> = {};
   const byKey = new Map(outcomes.map((o) => [o.key, o.config]));
   const cells: Summary["cells"] = [];
-  agg.cells.forEach((row) => {
-    for (const cell of row) {
-      if (cell.expected === 0) continue;
+  const baseline = compareToBaseline(agg, input.table);
+  agg.cells.forEach((row, r) => {
+    row.forEach((cell, c) => {
+      if (cell.expected === 0) return;
       const stats: Summary["cells"][number]["stats"] = {};
       for (const [m, s] of Object.entries(cell.stats)) stats[m] = { mean: s.mean, std: s.std, ci95: s.ci95, n: s.n };
       const extras = cell.runs.map((r) => extrasOf(r.key));
@@ -135,8 +139,9 @@ export function buildSummary(
       if (perCategory) out.perCategory = perCategory;
       const loss = meanLossCurve(done);
       if (loss) out.loss = loss;
+      if (baseline) out.vsBaseline = baseline[r]![c]!;
       cells.push(out);
-    }
+    });
   });
   const summary: Summary = {
     experiment: input.experiment,
@@ -158,7 +163,7 @@ export async function writeSummary(input: SummaryInput): Promise<string> {
   const md = renderMarkdown(agg, input.table, refs);
   await writeJsonAtomic(join(dir, "summary.json"), summary);
   if (formats.includes("md")) await writeFileAtomic(join(dir, "table.md"), md);
-  if (formats.includes("csv")) await writeFileAtomic(join(dir, "table.csv"), renderCsv(agg));
+  if (formats.includes("csv")) await writeFileAtomic(join(dir, "table.csv"), renderCsv(agg, input.table));
   if (formats.includes("latex")) await writeFileAtomic(join(dir, "table.tex"), renderLatex(agg, input.table));
   return md;
 }

@@ -168,6 +168,25 @@ export function checkCompatibility(config: Obj, locate?: Locator): Diagnostic[] 
       "params are read only by an external trainer ({params.x} in engine.command); the tfjs engine would ignore them — put tfjs settings under train, detector or method",
     );
   }
+  const m = obj(config.method);
+  if (method === "sed" && m.cross_scale !== false && m.scale_factor !== undefined && m.scale_factor !== 0.5) {
+    add(
+      ["method", "scale_factor"],
+      `SED's cross-scale pairing puts the half-scale level l−1 beside the full-scale level l, so method.scale_factor must be 0.5 (got ${JSON.stringify(m.scale_factor)}); set cross_scale: false for other factors — METHODS.md §3a`,
+    );
+  }
+  if (method === "sed" && m.cross_scale === false && m.same_scale === false) {
+    add(
+      ["method", "same_scale"],
+      "SED with neither same_scale nor cross_scale learns nothing from unlabelled images",
+    );
+  }
+  if (method === "pseudo-label" && (m.mode ?? "offline") === "offline" && m.burn_in === 0) {
+    add(
+      ["method", "burn_in"],
+      "offline pseudo-labelling trains its labeller during the supervised burn-in: method.burn_in must be above 0",
+    );
+  }
   const dataset = obj(config.dataset).name;
   if (evalType === "lvis" && dataset !== "lvis" && dataset !== "shapes") {
     add(

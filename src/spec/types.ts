@@ -206,6 +206,8 @@ export interface TableSpec {
   precision?: number;
   /** Multiply metric values before printing (e.g. 100 for percentages). */
   scale?: number;
+  /** Row/column values of the cell each cell is compared with (Δ and Welch's t-test), e.g. {"method.name": "supervised"}. */
+  baseline?: Record<string, SweepValue>;
 }
 
 export interface ReferenceSpec {
@@ -288,6 +290,10 @@ export interface SplitFiles {
   annotations?: string;
   /** Unlabelled training images: image-only JSON (VOC: ImageSets list). */
   unlabeled?: string;
+  /** More unlabelled images from dataset.unlabeled (CSD's VOC12 beside VOC07): image-only JSON or ImageSets list. */
+  unlabeled_extra?: string;
+  /** Folder the unlabeled_extra file names resolve against. */
+  unlabeled_extra_images?: string;
   /** Folder the training annotations' file names resolve against. */
   images?: string;
   /** Extra images with image-level labels (whole-image boxes), COCO JSON. */

@@ -7,7 +7,7 @@ import { attribute, type Finding, toProblems } from "./attribution.js";
 import { productSize, type SweepAxes } from "./axes.js";
 import { cellAtoms, type Expansion } from "./expand.js";
 import { problem, type SweepProblem } from "./problems.js";
-import { checkReferences } from "./references.js";
+import { checkReferences, checkTableBaseline } from "./references.js";
 import { canonicalOf, type PrepareSection } from "./sections.js";
 import { show } from "./show.js";
 import { buildVocabulary, unknownPath } from "./vocabulary.js";
@@ -168,6 +168,7 @@ export function checkCells(spec: Spec, expansion: Expansion, options: CellCheckO
   const problems = toProblems(findings);
 
   problems.push(...checkReferences(spec, expansion));
+  problems.push(...checkTableBaseline(spec, expansion));
 
   if (expansion.cells.length === 0 && expansion.problems.length === 0) {
     problems.push(

@@ -85,3 +85,51 @@ export function checkReferences(spec: Spec, expansion: Expansion): SweepProblem[
   });
   return problems;
 }
+
+/**
+ * `table.baseline` names a cell by row and column values: each path must be
+ * one of table.rows or table.columns, and each value one the sweep produces.
+ */
+export function checkTableBaseline(spec: Spec, expansion: Expansion): SweepProblem[] {
+  const table = spec.table;
+  const baseline = table?.baseline;
+  if (!table || !baseline) return [];
+  const problems: SweepProblem[] = [];
+  const paths = [...table.rows, ...table.columns];
+  for (const [path, value] of Object.entries(baseline)) {
+    if (!paths.includes(path)) {
+      problems.push(
+        problem(
+          ["table", "baseline", path],
+          "key",
+          `${path} is not a row or column path of the table (rows: ${table.rows.join(", ") || "none"}; columns: ${table.columns.join(", ") || "none"})`,
+          didYouMean(path, paths),
+        ),
+      );
+      continue;
+    }
+    const parts = splitPath(path);
+    const produced = new Map<string, JsonValue>();
+    for (const c of expansion.cells) {
+      const v = getAt(c.config, parts) ?? null;
+      produced.set(canonicalOf(v), v);
+    }
+    if (produced.size > 0 && !produced.has(canonicalOf(value))) {
+      const list = [...produced.values()];
+      problems.push(
+        problem(
+          ["table", "baseline", path],
+          "value",
+          `${path} = ${show(value)} is not a value the sweep produces; its runs have ${list.slice(0, 12).map(show).join(", ")}${list.length > 12 ? ", …" : ""}`,
+          typeof value === "string"
+            ? didYouMean(
+                value,
+                list.filter((v): v is string => typeof v === "string"),
+              )
+            : undefined,
+        ),
+      );
+    }
+  }
+  return problems;
+}

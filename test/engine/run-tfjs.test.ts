@@ -7,10 +7,12 @@ import {
   detectionSamples,
   multiLabelSamples,
 } from "../../src/engine/dataset-samples.js";
+import { isTfjsMethod } from "../../src/engine/methods/registry.js";
 import { runTfjsEngine, trainConfig } from "../../src/engine/run-tfjs.js";
 import { arraySource, type DetectionSample } from "../../src/engine/samples.js";
 import type { TrainEvent } from "../../src/engine/train/loop.js";
-import type { RunConfig } from "../../src/spec/types.js";
+import { METHOD_RULES } from "../../src/spec/compat.js";
+import type { MethodName, RunConfig } from "../../src/spec/types.js";
 import { NotImplementedError } from "../../src/util/errors.js";
 import { scene } from "./synthetic.js";
 
@@ -103,10 +105,12 @@ describe("runTfjsEngine", () => {
     expect(results.every((r) => r.score >= 0 && r.score <= 1)).toBe(true);
   }, 120_000);
 
-  it("refuses methods that are not built yet", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ls-csd-"));
+  // Any method the schema knows that the engine does not train yet (none, once all are built).
+  const missing = (Object.keys(METHOD_RULES) as MethodName[]).find((n) => !isTfjsMethod(n));
+  it.runIf(missing)("refuses methods that are not built yet", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ls-missing-"));
     const err = await runTfjsEngine(
-      config("ssd-lite", { method: { name: "csd" } }),
+      config("ssd-lite", { method: { name: missing! } }),
       { categoryIds: [1], labelled: arraySource(samples(2)), eval: arraySource([]) },
       { dir, resume: false },
     ).catch((e: unknown) => e);

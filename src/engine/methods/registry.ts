@@ -14,6 +14,10 @@ import type { MethodModule } from "./types.js";
 
 const METHODS: Partial<Record<MethodName, () => Promise<MethodModule>>> = {
   supervised: () => import("./supervised.js"),
+  csd: () => import("./csd.js"),
+  sed: () => import("./sed.js"),
+  "mean-teacher": () => import("./mean-teacher.js"),
+  "pseudo-label": () => import("./pseudo-label.js"),
 };
 
 /** Names of the methods the tfjs engine trains. */

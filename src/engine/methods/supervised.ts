@@ -7,20 +7,13 @@
 import type { DetectionSample, MultiLabelSample, SampleSource } from "../samples.js";
 import { classifierTask } from "../train/classifier-task.js";
 import { detectionTask } from "../train/detection-task.js";
+import { trainBatchOptions } from "./shared/options.js";
 import type { MethodInputs, MethodSetup } from "./types.js";
 
 export function create(inputs: MethodInputs): MethodSetup {
   const { config, model, params, seed } = inputs;
-  const augment = config.train.augment ?? {};
-  const options = {
-    batchSize: config.train.batch ?? 16,
-    seed,
-    augment: {
-      flip: augment.flip ?? true,
-      scaleJitter: augment.scale_jitter,
-      colorJitter: augment.color_jitter,
-    },
-  };
+  const { batchSize, augment } = trainBatchOptions(config);
+  const options = { batchSize, seed, augment };
   const task =
     model.kind === "detector"
       ? detectionTask(model.model, params, inputs.data.labelled as SampleSource<DetectionSample>, options)

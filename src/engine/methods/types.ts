@@ -48,6 +48,12 @@ export interface MethodSetup {
    * recorded in the run's provenance as `method`.
    */
   provenance: JsonObject;
+  /**
+   * The parameters to predict with once training ends (and at periodic
+   * evaluations): default the trained model's; a teacher–student method may
+   * answer with its EMA teacher's (Unbiased Teacher evaluates both).
+   */
+  inferenceParams?(): ParamStore;
   /** Frees what the method allocated beside the model (a teacher's parameters). */
   dispose?(): void;
 }

@@ -44,12 +44,28 @@ export function epochBatch(
   seed: number,
   purpose = "data",
 ): number[] {
+  return epochSlice(n, iter * batchSize, batchSize, seed, purpose);
+}
+
+/**
+ * The items at positions start … start+count−1 of the endless sequence of
+ * seeded epoch permutations of a pool of n items: epochBatch for streams whose
+ * batch size changes during a run (a semi-supervised batch composer's labelled
+ * stream takes the whole batch during a supervised warm-up, part of it after).
+ */
+export function epochSlice(
+  n: number,
+  start: number,
+  count: number,
+  seed: number,
+  purpose = "data",
+): number[] {
   if (n <= 0) throw new Error(`cannot sample a batch from an empty pool (${purpose})`);
   const out: number[] = [];
   let cachedEpoch = -1;
   let perm: number[] = [];
-  for (let k = 0; k < batchSize; k++) {
-    const pos = iter * batchSize + k;
+  for (let k = 0; k < count; k++) {
+    const pos = start + k;
     const epoch = Math.floor(pos / n);
     if (epoch !== cachedEpoch) {
       perm = permutation(n, new Rng(hashSeed(seed, purpose, epoch)));

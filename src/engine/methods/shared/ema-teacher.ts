@@ -8,6 +8,13 @@
 // teacher value becomes decay·teacher + (1 − decay)·student. It is never
 // trained (no gradient reaches it) and rides along in checkpoints as hook
 // state, so a resumed run continues with the very same teacher.
+//
+// With `startAt` (a burn-in), the teacher is re-copied from the student when
+// step `startAt` begins and moves only from then on: Unbiased Teacher's
+// burn-in, after which the teacher is initialised from the supervised student
+// (a teacher that starts from random weights would take ~1/(1 − decay) steps
+// to forget them). With `update: false` and `startAt` it is a frozen snapshot
+// of the student at that step (offline pseudo-labelling's teacher).
 
 import type { ParamStore } from "../../nn/params.js";
 import { ParamStore as Store } from "../../nn/params.js";
@@ -21,6 +28,8 @@ export interface EmaTeacherOptions {
   prefixes?: string[];
   /** false: the teacher keeps its initial copy (Scob's code, `momentum_update: code`). */
   update?: boolean;
+  /** Step (0-based) at which the teacher is re-copied from the student; EMA updates follow that step's (default 0). */
+  startAt?: number;
 }
 
 export class EmaTeacher {
@@ -40,6 +49,30 @@ export class EmaTeacher {
     }
   }
 
+  private synced = -1;
+
+  /** teacher ← student (the end of a burn-in). */
+  reset(): void {
+    tf.tidy(() => {
+      for (const name of this.names) this.params.get(name).assign(this.student.get(name));
+    });
+  }
+
+  /**
+   * Call before using the teacher at step `iter`: at step `startAt` it is
+   * re-copied from the student (once, however often this is called).
+   */
+  sync(iter: number): void {
+    if (iter === (this.options.startAt ?? 0) && this.synced !== iter && (this.options.startAt ?? 0) > 0)
+      this.reset();
+    this.synced = iter;
+  }
+
+  /** Whether the teacher is in use (not in a burn-in) at step `iter`. */
+  active(iter: number): boolean {
+    return iter >= (this.options.startAt ?? 0);
+  }
+
   /** teacher ← decay·teacher + (1 − decay)·student, parameter by parameter. */
   update(): void {
     if (this.options.update === false) return;
@@ -56,7 +89,10 @@ export class EmaTeacher {
   hook<B>(name = "ema-teacher"): TrainHook<B> {
     return {
       name,
-      afterStep: () => this.update(),
+      beforeIter: (ctx) => this.sync(ctx.iter),
+      afterStep: (_ctx, record) => {
+        if (this.active(record.iter - 1)) this.update();
+      },
       saveState: (): HookState => ({
         arrays: this.params.snapshot().map((e) => ({ name: e.name, shape: e.shape, values: e.values })),
       }),

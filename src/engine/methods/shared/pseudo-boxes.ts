@@ -6,7 +6,7 @@
 // class-wise NMS, at most N boxes — read from the outputs' values, so no
 // gradient ever flows through a pseudo-box.
 
-import type { Detector, DetectorOutputs, ImageTargets } from "../../detect/detector.js";
+import type { AnchorTargets, Detector, DetectorOutputs, ImageTargets } from "../../detect/detector.js";
 
 export interface PseudoBoxOptions {
   /** Keep predictions with score > this. */
@@ -41,4 +41,27 @@ export function pseudoBoxes(
       classes: dets.map((d) => d.label),
       scores: dets.map((d) => d.score),
     }));
+}
+
+/**
+ * Pseudo-boxes turned into the detector's own anchor targets, so a method can
+ * train on them with the detector's supervised loss (hard pseudo-labels:
+ * mean-teacher, pseudo-label, SED's `targets: hard`).
+ */
+export function pseudoAnchorTargets(
+  detector: Detector,
+  outputs: DetectorOutputs,
+  options: PseudoBoxOptions,
+): { targets: PseudoTargets[]; anchorTargets: AnchorTargets; boxes: number } {
+  const targets = pseudoBoxes(detector, outputs, options);
+  return {
+    targets,
+    anchorTargets: detector.assignTargets(targets),
+    boxes: targets.reduce((n, t) => n + t.boxes.length, 0),
+  };
+}
+
+/** Class-wise NMS IoU of a detector's own inference: SSD/CSD Detect 0.45, RetinaNet 0.5. */
+export function pseudoNmsIou(detector: Pick<Detector, "scoreKind">): number {
+  return detector.scoreKind === "softmax" ? 0.45 : 0.5;
 }
