@@ -29,7 +29,7 @@ export function readRunLines(
       line.seconds = Math.max(0, (ended - started) / 1000);
     const log = join(dir, RUN_FILES.log);
     const rel = relative(cwd, log);
-    line.log = rel.startsWith("..") ? log : rel;
+    line.log = rel.length < log.length ? rel : log;
     if (state?.error) line.error = state.error;
     return line;
   });
