@@ -177,7 +177,11 @@ describe("labelsweep report", () => {
         const summary = JSON.parse(readFileSync(join(dir, "results", "quickstart", "summary.json"), "utf8"));
         const budget = page.locator('figure[data-chart="quickstart-budget"]');
         expect(await budget.locator(".role-legend-label text").allTextContents()).toEqual(["supervised"]);
-        expect(await budget.locator(".mark-line path").count()).toBe(1);
+        // Every metric of the table gets its panel (issue 17 §7: AP is no longer dropped), one line each.
+        const metrics: string[] = summary.table.metric;
+        expect(metrics).toEqual(["AP50", "AP"]);
+        expect(await budget.locator(".role-column-header text").allTextContents()).toEqual(metrics);
+        expect(await budget.locator(".mark-line path").count()).toBe(metrics.length);
         // One bar per class of the shapes dataset at the largest budget.
         const classes = summary.cells.at(-1).perCategory.length;
         expect(await page.locator('figure[data-chart="quickstart-per-class"] .mark-rect path').count()).toBe(
