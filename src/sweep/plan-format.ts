@@ -54,10 +54,21 @@ function columnRenderer(values: readonly (JsonValue | undefined)[]): (v: JsonVal
     leaves(b, "", m);
     flat.set(id, m);
   }
-  const differing = new Set<string>();
-  const all = [...flat.values()];
-  for (const m of all)
-    for (const [path, text] of m) if (all.some((o) => o.get(path) !== text)) differing.add(path);
+  // Keys are compared among blocks of the same variant: CSD's keys are not
+  // "differences" next to a supervised block that has none of them, so
+  // [supervised, csd(ramp_up 0.3), csd(weight 2)] prints as
+  // supervised, csd(ramp_up=0.3,weight=1), csd(ramp_up=0.267,weight=2).
+  const byVariant = new Map<string, Map<string, string>[]>();
+  for (const [id, m] of flat) {
+    const name = variantOf(blocks.get(id)!)?.name ?? "";
+    byVariant.set(name, [...(byVariant.get(name) ?? []), m]);
+  }
+  const differing = new Map<string, Set<string>>();
+  for (const [name, all] of byVariant) {
+    const d = new Set<string>();
+    for (const m of all) for (const [path, text] of m) if (all.some((o) => o.get(path) !== text)) d.add(path);
+    differing.set(name, d);
+  }
   const cache = new Map<JsonValue | undefined, string>();
   return (v) => {
     let text = cache.get(v);
@@ -67,7 +78,8 @@ function columnRenderer(values: readonly (JsonValue | undefined)[]): (v: JsonVal
     else if (isBlock(v)) {
       const variant = variantOf(v);
       const m = flat.get(canonicalOf(v)) ?? new Map<string, string>();
-      const keys = [...m].filter(([path]) => differing.has(path) && path !== variant?.key);
+      const diff = differing.get(variant?.name ?? "");
+      const keys = [...m].filter(([path]) => diff?.has(path) && path !== variant?.key);
       const inner = keys.map(([path, t]) => `${path}=${t}`).join(",");
       text = variant ? (inner ? `${variant.name}(${inner})` : variant.name) : `(${inner})`;
     } else text = JSON.stringify(v);

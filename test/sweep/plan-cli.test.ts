@@ -101,4 +101,36 @@ describe("labelsweep plan", () => {
     expect(r.stderr).toContain('zip-length.yaml:6:7  sweep.zip[0]["train.iterations"]  zip group 0');
     expect(r.stderr).toContain("1 problem found; nothing was run or written.");
   });
+
+  it("prints swept blocks as the keys that differ within their variant", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sweep-blocks-"));
+    writeFileSync(
+      join(dir, "blocks.yaml"),
+      `name: blocks
+dataset: { name: shapes, train_images: 40, eval_images: 10, image_size: 32, classes: 3 }
+labels: { protocol: budget, fraction: 0.1 }
+detector: { arch: ssd-lite, width: 8 }
+method: { name: supervised }
+train: { epochs: 30, batch: 4 }
+sweep:
+  grid:
+    method: [{ name: supervised }, { name: csd, ramp_up: 0.3 }, { name: csd, weight: 2 }]
+  include: [{ train.lr: 0.02 }]
+`,
+    );
+    const r = await runCli(["plan", "blocks.yaml"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout
+      .split("\n")
+      .filter((l) => /^[0-9a-f]{12} /.test(l))
+      .map((l) => l.slice(14).trim().split(/ {2,}/));
+    // An include run shows the values it resolves to (the base spec's method and lr); a path a run
+    // lacks altogether shows – (test/exec/command-daily.test.ts: engine.cwd).
+    expect(rows).toEqual([
+      ["supervised", "0.01", "new"],
+      ["csd(ramp_up=0.3,weight=1)", "0.01", "new"],
+      ["csd(weight=2,ramp_up=0.267)", "0.01", "new"],
+      ["supervised", "0.02", "new"],
+    ]);
+  });
 });
