@@ -39,6 +39,11 @@ export function registerLs(program: Command): void {
         ago(e.lastActivity),
         e.table ? show(e.table) : "–",
       ]);
+      const fromSummary = list.some((e) => e.counted === "summary");
+      if (fromSummary)
+        list.forEach((e, i) => {
+          if (e.counted === "summary") rows[i]![0] = `${e.experiment} *`;
+        });
       const heads = [
         "experiment",
         "runs",
@@ -59,5 +64,9 @@ export function registerLs(program: Command): void {
           .join("  ");
       process.stdout.write(`${line(heads)}\n${rows.map(line).join("\n")}\n`);
       process.stdout.write(`\n${list.length} experiment(s) in ${show(resultsDir)}\n`);
+      if (fromSummary)
+        process.stdout.write(
+          "* counted from summary.json: its run folders are not here (git keeps only summaries)\n",
+        );
     });
 }

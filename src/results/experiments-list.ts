@@ -10,8 +10,10 @@ import type { RunStatus } from "../sweep/run-status.js";
 export interface ExperimentListing {
   experiment: string;
   dir: string;
-  /** Runs found under runs/, by status. */
+  /** Runs found under runs/, by status (or, without run folders, as the summary records them). */
   runs: Record<Exclude<RunStatus, "new">, number> & { total: number };
+  /** Where the counts come from: the run folders, or a summary alone (a fresh clone holds only that). */
+  counted: "runs" | "summary";
   /** Latest time anything happened: a run's state, or the summary (ISO), null when nothing. */
   lastActivity: string | null;
   /** table.md, when written. */
@@ -62,12 +64,26 @@ export function listExperiments(resultsDir: string): ExperimentListing[] {
       const updated = Date.parse(readState(runDir)?.updated ?? "");
       if (Number.isFinite(updated)) last = Math.max(last, updated);
     }
+    let counted: ExperimentListing["counted"] = "runs";
+    if (counts.total === 0 && existsSync(summary)) {
+      // A committed summary without its (git-ignored) run folders still says what ran.
+      const cells = readJsonFile<{ cells?: { runs?: { status?: string }[] }[] }>(summary)?.cells ?? [];
+      for (const run of cells.flatMap((c) => c.runs ?? [])) {
+        const status = run.status as keyof typeof counts;
+        if (status in counts && status !== "total") {
+          counts[status]++;
+          counts.total++;
+        }
+      }
+      if (counts.total > 0) counted = "summary";
+    }
     const table = join(dir, "table.md");
     const owner = readJsonFile<{ spec?: string }>(join(dir, OWNER_FILE));
     out.push({
       experiment,
       dir,
       runs: counts,
+      counted,
       lastActivity: last > 0 ? new Date(last).toISOString() : null,
       table: existsSync(table) ? table : null,
       spec: typeof owner?.spec === "string" ? owner.spec : null,

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { runCli } from "../helpers/cli.js";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { writeStandInSpec } from "../helpers/run-dirs.js";
 
 // Seeing what will run and what ran (issue 17 §3), through the built CLI:
@@ -111,5 +111,25 @@ describe("config, ls, completion", () => {
       writeFileSync(join(dir, `script.${shell}`), script);
       execFileSync(shell, ["-n", join(dir, `script.${shell}`)]);
     }
+  }, 120_000);
+
+  it("ls counts a committed summary's runs when the run folders are not there (a fresh clone)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ls-clone-"));
+    mkdirSync(join(dir, "results", "quickstart"), { recursive: true });
+    for (const f of ["summary.json", "table.md"])
+      copyFileSync(join(REPO_ROOT, "results", "quickstart", f), join(dir, "results", "quickstart", f));
+    const summary = JSON.parse(readFileSync(join(dir, "results", "quickstart", "summary.json"), "utf8"));
+    const n = summary.cells.flatMap((c: { runs: unknown[] }) => c.runs).length;
+    expect(n).toBeGreaterThan(0);
+    const ls = await runCli(["ls"], { cwd: dir });
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toMatch(new RegExp(`^quickstart \\*\\s+${n}\\s+${n}\\s+0\\s+0\\s+0\\s`, "m"));
+    expect(ls.stdout).toContain("* counted from summary.json: its run folders are not here");
+    const json = JSON.parse((await runCli(["ls", "--json"], { cwd: dir })).stdout);
+    expect(json.experiments[0]).toMatchObject({
+      experiment: "quickstart",
+      counted: "summary",
+      runs: { done: n },
+    });
   }, 120_000);
 });
