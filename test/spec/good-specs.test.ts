@@ -27,7 +27,12 @@ describe("experiments/*.yaml", () => {
 
   it.each(specs)("%s plans", async (file) => {
     const r = await runCli(["plan", join("experiments", file)]);
-    expect(r.stderr).toBe("");
+    // The one warning allowed: a tfjs run that sees each labelled image fewer than 20 times (issue 17 §8).
+    // The committed experiments keep their iteration counts (their results were measured with them).
+    const other = r.stderr
+      .split("\n")
+      .filter((l) => l !== "" && !/^warning: .* see each labelled image [\d.]+ times \(/.test(l));
+    expect(other).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\d+ runs?: \d+ new/);
   });
