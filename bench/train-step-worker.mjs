@@ -1,6 +1,10 @@
 // One configuration of bench/train-step.mjs, in its own process (the wasm
 // backend can be initialised once per process, with a fixed thread count).
-// Prints one JSON line: {model, backend, threads, kernels, msPerStep: [...]}.
+// Prints one JSON line: {model, backend, threads, kernels, msPerStep: [...],
+// hostMsPerStep: [...], dispatchesPerStep, adapter}. hostMsPerStep is the time
+// until the step's ops are issued (before the loss is read back): on a GPU
+// backend that is the per-op dispatch cost (tfjs + Dawn encoding), which a
+// faster GPU does not reduce; dispatchesPerStep counts webgpu compute passes.
 //
 //   node bench/train-step-worker.mjs '{"model":"net5","backend":"wasm","threads":1,"steps":10,"warmup":3}'
 
@@ -64,12 +68,7 @@ function net5Step(rng) {
     const pooled = tf.mean(hid, [1, 2]);
     return tf.losses.softmaxCrossEntropy(labels, tf.add(tf.matMul(pooled, wd), bd));
   };
-  return () => {
-    const l = opt.minimize(loss, true, params.trainable());
-    const v = l.dataSync()[0];
-    l.dispose();
-    return v;
-  };
+  return () => opt.minimize(loss, true, params.trainable());
 }
 
 /**
@@ -171,9 +170,7 @@ function detectorStep(rng) {
     const byName = new Map(Object.entries(grads).map(([k, g]) => [names.get(k), g]));
     opt.apply(byName, 0.01);
     tf.dispose(Object.values(grads));
-    const v = value.dataSync()[0];
-    value.dispose();
-    return v;
+    return value;
   };
 }
 
@@ -183,20 +180,45 @@ async function main() {
     restoreStockWasmKernels();
     registerComposedFilterGradient();
   }
+  let dispatches = 0;
+  if (chosen.name === "webgpu") {
+    // Every compute pass tfjs-backend-webgpu encodes goes through runWebGPUProgram.
+    const backend = tf.backend();
+    const run = backend.runWebGPUProgram.bind(backend);
+    backend.runWebGPUProgram = (...args) => {
+      dispatches++;
+      return run(...args);
+    };
+  }
   const rng = new Rng(cfg.seed ?? 1);
-  const step = cfg.model === "net5" ? net5Step(rng) : detectorStep(rng);
-  for (let i = 0; i < (cfg.warmup ?? 3); i++) step();
+  const issue = cfg.model === "net5" ? net5Step(rng) : detectorStep(rng);
+  const step = async () => {
+    const t0 = performance.now();
+    const l = issue();
+    const t1 = performance.now();
+    const v = (await l.data())[0];
+    l.dispose();
+    return { v, host: t1 - t0 };
+  };
+  for (let i = 0; i < (cfg.warmup ?? 3); i++) await step();
   const ms = [];
+  const host = [];
   let lossValue = 0;
+  const d0 = dispatches;
   for (let i = 0; i < (cfg.steps ?? 10); i++) {
     const t0 = performance.now();
-    lossValue = step();
+    const r = await step();
     ms.push(performance.now() - t0);
+    host.push(r.host);
+    lossValue = r.v;
   }
+  const dispatchesPerStep = (dispatches - d0) / (cfg.steps ?? 10);
   let profile;
   if (cfg.profile) {
-    const p = await tf.profile(() => {
-      step();
+    const p = await tf.profile(async () => {
+      const l = issue();
+      await l.data();
+      l.dispose();
     });
     const agg = {};
     for (const k of p.kernels) {
@@ -210,7 +232,7 @@ async function main() {
       .map(([name, v]) => ({ name, ms: Number(v.ms.toFixed(2)), calls: v.calls }));
   }
   process.stdout.write(
-    `${JSON.stringify({ model: cfg.model, backend: chosen.name, threads: chosen.threads, kernels: cfg.kernels ?? "fast", loss: lossValue, msPerStep: ms, profile, tensors: tf.memory().numTensors })}\n`,
+    `${JSON.stringify({ model: cfg.model, backend: chosen.name, threads: chosen.threads, kernels: cfg.kernels ?? "fast", adapter: chosen.adapter?.description ?? null, loss: lossValue, msPerStep: ms, hostMsPerStep: host, dispatchesPerStep, profile, tensors: tf.memory().numTensors })}\n`,
   );
 }
 

@@ -3,7 +3,12 @@
 // in one run (rounds interleave the configurations so machine load hits all).
 //
 //   npm run build && node bench/train-step.mjs [--steps 10] [--rounds 3] [--threads 1,2]
-//       [--models net5,ssd-lite,retinanet-lite] [--stock] [--cpu] [--json out.json]
+//       [--models net5,ssd-lite,retinanet-lite] [--backend webgpu] [--stock] [--cpu] [--json out.json]
+//
+// --backend webgpu adds the webgpu backend (Dawn on the machine's Vulkan adapter,
+// a software one included: on Mesa's lavapipe it shows the backend works, not how
+// fast a GPU is) beside wasm and PyTorch, with the dispatches per step and the host
+// time to issue them (the per-op overhead a faster GPU does not remove).
 //
 // --stock adds tfjs's own wasm kernels (the missing Conv2DBackpropFilter composed
 // from stock wasm ops, as one would have to without labelsweep's kernels);
@@ -29,6 +34,9 @@ const steps = Number(arg("steps", "10"));
 const models = arg("models", "net5,ssd-lite,retinanet-lite").split(",");
 const rounds = Number(arg("rounds", "3"));
 const threadList = arg("threads", "1,2").split(",").map(Number);
+const gpuBackend = arg("backend", null);
+if (gpuBackend !== null && gpuBackend !== "webgpu")
+  throw new Error(`--backend ${gpuBackend}: only webgpu is benchmarked beside wasm`);
 
 const NET5 = {
   input: [32, 64, 64, 3],
@@ -96,6 +104,19 @@ for (const model of models.filter((m) => m !== "net5")) {
       });
   }
 }
+for (const model of gpuBackend ? models : []) {
+  configs.push({
+    model,
+    label: `tfjs webgpu (Dawn): ${model}`,
+    kind: "tfjs",
+    variant: "webgpu",
+    threads: 0,
+    cfg:
+      model === "net5"
+        ? { model, backend: "webgpu", arch: NET5 }
+        : { model, backend: "webgpu", detector: DETECTOR },
+  });
+}
 for (const t of models.includes("net5") ? threadList : []) {
   const tag = `net5, ${t} thread${t > 1 ? "s" : ""}`;
   configs.push({
@@ -134,6 +155,7 @@ if (flag("cpu"))
   });
 
 const samples = new Map(configs.map((c) => [c.label, []]));
+const extra = new Map(configs.map((c) => [c.label, { host: [], dispatches: 0, adapter: null }]));
 for (let r = 0; r < rounds; r++) {
   for (const c of configs) {
     // The slow configurations get fewer steps (the cpu backend: one step, once).
@@ -146,6 +168,10 @@ for (let r = 0; r < rounds; r++) {
         ? runJson(torch.python, [join(here, "train-step.py"), JSON.stringify(cfg)])
         : runJson(process.execPath, [join(here, "train-step-worker.mjs"), JSON.stringify(cfg)]);
     samples.get(c.label).push(...res.msPerStep);
+    const e = extra.get(c.label);
+    e.host.push(...(res.hostMsPerStep ?? []));
+    e.dispatches = res.dispatchesPerStep ?? 0;
+    e.adapter = res.adapter ?? null;
     process.stderr.write(
       `round ${r + 1}/${rounds}  ${c.label}: median ${median(res.msPerStep).toFixed(1)} ms/step\n`,
     );
@@ -163,6 +189,13 @@ const rows = configs.map((c) => {
     msPerStep: ms,
     stepsPerSecond: 1000 / ms,
     samples: samples.get(c.label).length,
+    ...(c.variant === "webgpu"
+      ? {
+          adapter: extra.get(c.label).adapter,
+          dispatchesPerStep: extra.get(c.label).dispatches,
+          hostMsPerStep: median(extra.get(c.label).host),
+        }
+      : {}),
   };
 });
 const find = (model, kind, threads, variant = "fast") =>
@@ -180,11 +213,18 @@ for (const model of models) {
     `${"configuration".padEnd(64)} ${"ms/step".padStart(9)} ${"steps/s".padStart(8)}  tfjs / PyTorch (same threads)`,
   );
   for (const r of rows.filter((x) => x.model === model)) {
-    const ref = find(model, "torch", r.threads);
+    // webgpu against PyTorch at the first thread count listed.
+    const ref = find(model, "torch", r.variant === "webgpu" ? threadList[0] : r.threads);
     const ratio = ref && r.kind === "tfjs" ? `${(r.msPerStep / ref.msPerStep).toFixed(2)}×` : "";
     console.log(
       `${r.label.padEnd(64)} ${r.msPerStep.toFixed(1).padStart(9)} ${r.stepsPerSecond.toFixed(2).padStart(8)}  ${ratio}`,
     );
+    if (r.variant === "webgpu") {
+      console.log(
+        `  adapter: ${r.adapter}; ${r.dispatchesPerStep.toFixed(0)} dispatches/step, ${r.hostMsPerStep.toFixed(1)} ms/step to issue them ` +
+          `(${((1000 * r.hostMsPerStep) / Math.max(1, r.dispatchesPerStep)).toFixed(0)} µs per dispatch on the host)`,
+      );
+    }
   }
 }
 const fast1 = find("net5", "tfjs", 1);

@@ -29,6 +29,7 @@ export function registerCollect(program: Command): void {
           { afterInterrupt },
           { metricDisplay },
           { claimExperiment },
+          { guardMessage },
         ] = await Promise.all([
           import("../data/split-provider.js"),
           import("../exec/slurm-executor.js"),
@@ -40,6 +41,7 @@ export function registerCollect(program: Command): void {
           import("./slurm-report.js"),
           import("../exec/run-sweep.js"),
           import("../sweep/experiment-owner.js"),
+          import("../results/summary-guard.js"),
         ]);
         const splits = dataSplits(dirname(resolve(file)));
         const r = await resolveSweep(file, { ...input, splits });
@@ -91,7 +93,9 @@ export function registerCollect(program: Command): void {
           process.off("SIGINT", onSigint);
         }
         const table = await writeSummary(summaryInput);
-        process.stdout.write(`\n${table}`);
+        process.stdout.write(`\n${table.md}`);
+        if (table.kept)
+          process.stdout.write(`\nsummary not replaced: ${guardMessage(table.kept, table.file)}`);
         const fresh = await resolveSweep(file, { ...input, splits });
         const count = (s: string) => fresh.statuses.filter((x) => x === s).length;
         process.stdout.write(

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
+import type { ExportLayout } from "../data/index.js";
 import type { ShapesDatasetSpec } from "../spec/types.js";
 import { EXIT, UserError } from "../util/errors.js";
 import { collect } from "./options.js";
@@ -119,31 +120,90 @@ export function registerData(program: Command): void {
 
   data
     .command("export")
-    .description("write a spec's shapes dataset as COCO JSON + PNG files, for external trainers")
-    .argument("<spec>", "experiment spec file (YAML) whose dataset is shapes")
-    .requiredOption("--out <dir>", "output folder (annotations/instances_<split>.json, <split>/<index>.png)")
+    .description(
+      "write files for external trainers: a shapes dataset as COCO JSON + PNGs, or (--run, --layout) one run's split",
+    )
+    .argument("<spec>", "experiment spec file (YAML)")
+    .requiredOption("--out <dir>", "output folder")
     .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--split <names>", "splits to write: train, eval or train,eval", "train,eval")
-    .action(async (file: string, opts: { out: string; set: string[]; split: string }) => {
-      const [{ loadSpec }, { resolveShapesSpec, exportShapes }] = await Promise.all([
-        import("../spec/load.js"),
-        dataStage(),
-      ]);
-      const { spec } = loadSpec(file, { set: opts.set, sweep: [] });
-      if (spec.dataset.name !== "shapes") {
-        throw new UserError(
-          `${file}: dataset.name is ${JSON.stringify(spec.dataset.name)}; data export writes the shapes dataset`,
+    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
+    .option("--split <names>", "shapes dataset: splits to write, train, eval or train,eval", "train,eval")
+    .option("--run <index>", "write this run's split (index in the plan; default 0 for non-shapes datasets)")
+    .option(
+      "--layout <layout>",
+      "split files as: coco (every role as COCO JSON under annotations/, VOC converted) or mmdet " +
+        "(split_coco.py's instances_train2017.{fold}@{percent}[-unlabeled].json; budget compat mmdet)",
+    )
+    .option("--results <dir>", "results directory (default: results/ of the spec's project)")
+    .option("--cache <dir>", "split cache folder (default: <results>/<experiment>/splits)")
+    .action(
+      async (
+        file: string,
+        opts: SpecFlags & {
+          out: string;
+          split: string;
+          run?: string;
+          layout?: string;
+          cache?: string;
+        },
+      ) => {
+        const [{ loadSpec }, { checkSweep }, { SpecError }, { defaultResultsDir }, stage] = await Promise.all(
+          [
+            import("../spec/load.js"),
+            import("../sweep/plan.js"),
+            import("../spec/diagnostics.js"),
+            import("../sweep/project.js"),
+            dataStage(),
+          ],
         );
-      }
-      const shapes = resolveShapesSpec(spec.dataset as ShapesDatasetSpec);
-      const splits = opts.split.split(",").map((s) => s.trim());
-      for (const s of splits) {
-        if (s !== "train" && s !== "eval")
-          throw new UserError(`--split: expected train and/or eval, got ${JSON.stringify(s)}`);
-      }
-      const chosen = (splits as ("train" | "eval")[]).filter((s) => s === "train" || shapes.eval_images > 0);
-      const result = await exportShapes(shapes, resolve(opts.out), { splits: chosen });
-      for (const a of result.annotations) process.stdout.write(`wrote ${a}\n`);
-      process.stdout.write(`wrote ${result.images} PNG image(s) under ${resolve(opts.out)}\n`);
-    });
+        const { spec, locate } = loadSpec(file, { set: opts.set, sweep: opts.sweep });
+        if (opts.layout !== undefined && opts.layout !== "coco" && opts.layout !== "mmdet") {
+          throw new UserError(`--layout: expected coco or mmdet, got ${JSON.stringify(opts.layout)}`);
+        }
+        if (spec.dataset.name === "shapes" && opts.run === undefined && opts.layout === undefined) {
+          const shapes = stage.resolveShapesSpec(spec.dataset as ShapesDatasetSpec);
+          const splits = opts.split.split(",").map((s) => s.trim());
+          for (const s of splits) {
+            if (s !== "train" && s !== "eval")
+              throw new UserError(`--split: expected train and/or eval, got ${JSON.stringify(s)}`);
+          }
+          const chosen = (splits as ("train" | "eval")[]).filter(
+            (s) => s === "train" || shapes.eval_images > 0,
+          );
+          const result = await stage.exportShapes(shapes, resolve(opts.out), { splits: chosen });
+          for (const a of result.annotations) process.stdout.write(`wrote ${a}\n`);
+          process.stdout.write(`wrote ${result.images} PNG image(s) under ${resolve(opts.out)}\n`);
+          return;
+        }
+        const { expansion, diagnostics } = checkSweep(spec, { locate });
+        if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
+        const index = Number(opts.run ?? "0");
+        const cell = expansion.cells[index];
+        if (!Number.isInteger(index) || !cell) {
+          throw new UserError(
+            `--run ${opts.run}: the plan has ${expansion.cells.length} run(s) (indices 0–${expansion.cells.length - 1})`,
+          );
+        }
+        const cacheDir = resolve(
+          opts.cache ?? join(opts.results ?? defaultResultsDir(file), spec.name, "splits"),
+        );
+        const prepared = await stage.prepareSplitsForRuns([cell.config], cacheDir, {
+          baseDir: dirname(resolve(file)),
+        });
+        const artifact = prepared.artifacts[0]!;
+        const files = await stage.exportSplit(
+          artifact,
+          resolve(opts.out),
+          (opts.layout ?? "coco") as ExportLayout,
+        );
+        process.stdout.write(
+          `split ${artifact.hash.slice(0, 12)} of run ${index} (${stage.describeProtocol(artifact.manifest)})\n`,
+        );
+        for (const f of files) {
+          process.stdout.write(
+            `wrote ${f.role.padEnd(15)} ${f.path}${f.images ? `  (images: ${f.images})` : ""}\n`,
+          );
+        }
+      },
+    );
 }

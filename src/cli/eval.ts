@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { EvalSpec, EvalType } from "../spec/types.js";
+import type { EvalCompat, EvalSpec, EvalType } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
 
 // `labelsweep eval`: parse flags, run the evaluator, print. The work lives in src/eval/.
@@ -35,13 +35,20 @@ interface EvalFlags {
   rareMax?: number;
   commonMax?: number;
   perCategory?: boolean;
+  split?: string;
+  compat?: string;
+  crowd?: string;
 }
 
 export function registerEval(program: Command): void {
   program
     .command("eval")
     .description("evaluate a predictions file against ground truth (COCO, LVIS, VOC, multi-label)")
-    .requiredOption("--gt <file>", "ground truth, COCO-style JSON (images, categories, annotations)")
+    .requiredOption(
+      "--gt <path>",
+      "ground truth: COCO-style JSON (images, categories, annotations), a VOC devkit folder (with --split), or a VOC image-set file (…/VOC2007/ImageSets/Main/test.txt)",
+    )
+    .option("--split <set>", "VOC: the image set of a devkit folder (test, 2007/test, or an image-set file)")
     .requiredOption("--dt <file>", "predictions: COCO results JSON [{image_id, category_id, bbox, score}]")
     .option("--type <type>", "metric family: coco | lvis | voc07 | voc | multilabel", "coco")
     .option("--json", "print the full report as JSON")
@@ -66,16 +73,30 @@ export function registerEval(program: Command): void {
       oneNumber("--rare-max"),
     )
     .option("--common-max <n>", "LVIS: common = at most this many training images", oneNumber("--common-max"))
+    .option(
+      "--compat <tool>",
+      "whose numbers: pycocotools (coco default), lvis-api (lvis default), detectron2 (voc default), ssd-pytorch (voc), scob (multilabel default), or corrected",
+    )
+    .option("--crowd <rule>", "multilabel: a crowd annotation makes its class positive (default) or ignore")
     .option("--per-category", "also print per-category AP (text output)")
     .action(async (flags: EvalFlags) => {
-      const { evaluateFiles, formatReport } = await import("../eval/index.js");
+      const [{ evaluateFiles, formatReport }, { vocGroundTruth }] = await Promise.all([
+        import("../eval/index.js"),
+        import("../data/index.js"),
+      ]);
       const spec: EvalSpec = { type: flags.type as EvalType };
+      if (flags.compat !== undefined) spec.compat = flags.compat as EvalCompat;
+      if (flags.crowd !== undefined) {
+        if (flags.crowd !== "positive" && flags.crowd !== "ignore")
+          throw new UserError(`--crowd: expected positive or ignore, got "${flags.crowd}"`);
+        spec.crowd = flags.crowd;
+      }
       if (flags.iouThresholds) spec.iou_thresholds = flags.iouThresholds;
       if (flags.maxDets) spec.max_dets = flags.maxDets;
       if (flags.threshold !== undefined) spec.threshold = flags.threshold;
       if (flags.rareMax !== undefined) spec.rare_max = flags.rareMax;
       if (flags.commonMax !== undefined) spec.common_max = flags.commonMax;
-      const report = evaluateFiles(spec, flags.gt, flags.dt);
+      const report = evaluateFiles(spec, (await vocGroundTruth(flags.gt, flags.split)) ?? flags.gt, flags.dt);
       for (const w of report.warnings) {
         process.stderr.write(`warning: ${w.count} × ${w.message} (e.g. ${w.examples.join(", ")})\n`);
       }
@@ -88,7 +109,8 @@ export function registerEval(program: Command): void {
         process.stdout.write("\nper-category AP:\n");
         for (const c of report.perCategory) {
           const ap = c.ap === null ? "     -" : (100 * c.ap).toFixed(3).padStart(7);
-          process.stdout.write(`  ${String(c.id).padStart(8)}  ${ap}  ${c.name ?? ""}\n`);
+          const group = c.group ? `${c.group}  ` : "";
+          process.stdout.write(`  ${String(c.id).padStart(8)}  ${ap}  ${group}${c.name ?? ""}\n`);
         }
       }
     });

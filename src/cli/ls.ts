@@ -29,6 +29,8 @@ export function registerLs(program: Command): void {
         const rel = relative(process.cwd(), p);
         return rel.startsWith("..") ? p : rel;
       };
+      // Runs whose state.json cannot be read (corrupt, or written by a newer labelsweep): shown only when there are some.
+      const unreadable = list.some((e) => e.runs.corrupt + e.runs.unknown > 0);
       const rows = list.map((e) => [
         e.experiment,
         String(e.runs.total),
@@ -36,6 +38,7 @@ export function registerLs(program: Command): void {
         String(e.runs.failed),
         String(e.runs.running),
         String(e.runs.interrupted),
+        ...(unreadable ? [String(e.runs.corrupt + e.runs.unknown)] : []),
         ago(e.lastActivity),
         e.table ? show(e.table) : "–",
       ]);
@@ -51,11 +54,12 @@ export function registerLs(program: Command): void {
         "failed",
         "running",
         "interrupted",
+        ...(unreadable ? ["unreadable"] : []),
         "last activity",
         "table",
       ];
       const widths = heads.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-      const numeric = (c: number) => c >= 1 && c <= 5;
+      const numeric = (c: number) => c >= 1 && c <= (unreadable ? 6 : 5);
       const line = (cells: string[]) =>
         cells
           .map((t, c) =>

@@ -1,11 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
+import { describeFsFault, EXIT_IO } from "../util/fs-faults.js";
 import { registerCollect } from "./collect.js";
 import { registerCompletion } from "./completion.js";
 import { registerConfig } from "./config.js";
 import { registerData } from "./data.js";
 import { registerDiff } from "./diff.js";
+import { registerDoctor } from "./doctor.js";
 import { registerEval } from "./eval.js";
 import { registerLs } from "./ls.js";
 import { registerPlan } from "./plan.js";
@@ -57,6 +59,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerEval(program);
   registerTrain(program);
+  registerDoctor(program);
   registerCompletion(program);
   registerWorker(program);
   for (const cmd of program.commands) cmd.exitOverride();
@@ -76,6 +79,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UserError) {
       process.stderr.write(`${err.message.replace(/\n?$/, "\n")}`);
       return err.exitCode;
+    }
+    // Disk full, a read-only results directory, a file where a folder should be: one line, no stack.
+    const fault = describeFsFault(err);
+    if (fault) {
+      process.stderr.write(`labelsweep: ${fault}\n`);
+      return EXIT_IO;
     }
     throw err;
   }

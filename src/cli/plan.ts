@@ -13,24 +13,38 @@ export function registerPlan(program: Command): void {
   )
     .option("--max-runs <n>", "allow plans above the 10,000-run cap", positiveInt)
     .option("--json", "print the plan as JSON (full keys, names, configs, swept values, status)")
+    .option("--explain-key <key>", "print what went into one run key (config, split, code files, packages)")
     .action(
-      async (file: string, positional: string[], opts: SpecFlags & { maxRuns?: number; json?: boolean }) => {
+      async (
+        file: string,
+        positional: string[],
+        opts: SpecFlags & { maxRuns?: number; json?: boolean; explainKey?: string },
+      ) => {
         const input = specInput(file, positional, opts);
-        const [{ resolveSweep }, { dataSplits }, format, { epochWarnings }] = await Promise.all([
-          import("../sweep/resolve.js"),
-          import("../data/split-provider.js"),
-          import("../sweep/plan-format.js"),
-          import("../sweep/epochs.js"),
-        ]);
+        const [{ resolveSweep }, { dataSplits }, format, { epochWarnings }, { explainKey }, { stateNotes }] =
+          await Promise.all([
+            import("../sweep/resolve.js"),
+            import("../data/split-provider.js"),
+            import("../sweep/plan-format.js"),
+            import("../sweep/epochs.js"),
+            import("../sweep/explain-key.js"),
+            import("../sweep/state-notes.js"),
+          ]);
         const r = await resolveSweep(file, {
           ...input,
           splits: dataSplits(dirname(resolve(file))),
           ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
         });
         printNotes(r.notes);
+        if (opts.explainKey !== undefined) {
+          process.stdout.write(explainKey(r.plan, opts.explainKey));
+          return;
+        }
         process.stdout.write(
           opts.json ? format.formatPlanJson(r.plan, r.statuses) : format.formatPlanTable(r.plan, r.statuses),
         );
+        if (!opts.json)
+          for (const note of stateNotes(r.plan, r.statuses, r.resultsDir)) process.stdout.write(`${note}\n`);
         for (const p of r.splitProblems) {
           process.stdout.write(
             `note: ${p}\n  keys above leave this split out; \`labelsweep run\` needs the file\n`,

@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { EXIT } from "../util/errors.js";
+import { EXIT_IO } from "../util/fs-faults.js";
 import { collect, nonNegativeInt, positiveInt } from "./options.js";
 import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
 
@@ -78,12 +79,14 @@ export function registerRun(program: Command): void {
         { formatPlanTable },
         { afterInterrupt, printAlreadyQueued },
         { epochWarnings },
+        { stateNotes },
       ] = await Promise.all([
         import("../exec/run-sweep.js"),
         import("../data/split-provider.js"),
         import("../sweep/plan-format.js"),
         import("./slurm-report.js"),
         import("../sweep/epochs.js"),
+        import("../sweep/state-notes.js"),
       ]);
       const json = opts.json === true;
       const say = (text: string) => {
@@ -184,12 +187,14 @@ export function registerRun(program: Command): void {
           for (const line of f.logTail) say(`  | ${line}\n`);
         }
         if (r.table) say(`\n${r.table}`);
+        if (r.summaryKept) say(`\nsummary not replaced: ${r.summaryKept}`);
+        for (const p of r.metricProblems ?? []) say(`note: ${p}\n`);
         const done = r.results.filter((x) => x.outcome === "done").length;
-        const before = { done: 0, failed: 0, running: 0 };
+        const before = { done: 0, failed: 0, running: 0, corrupt: 0, unknown: 0 };
         const chosen = new Set(r.selected.map((x) => x.key));
         r.plan.runs.forEach((run, i) => {
           const s = r.statuses[i]!;
-          if (!chosen.has(run.key) && (s === "done" || s === "failed" || s === "running")) before[s]++;
+          if (!chosen.has(run.key) && s in before) before[s as keyof typeof before]++;
         });
         const parts = [`${done} done now`, `${failed.length} failed`];
         if (locked.length > 0) parts.push(`${locked.length} held by another process`);
@@ -198,7 +203,13 @@ export function registerRun(program: Command): void {
         if (before.done > 0) parts.push(`${before.done} done before`);
         if (before.failed > 0) parts.push(`${before.failed} failed before (--retry-failed runs them again)`);
         if (before.running > 0) parts.push(`${before.running} running elsewhere`);
+        for (const s of ["corrupt", "unknown"] as const)
+          if (before[s] > 0)
+            parts.push(
+              `${before[s]} with a${s === "unknown" ? "n unknown" : " corrupt"} state, not run (see below)`,
+            );
         const where = `${r.resultsDir}/${r.plan.experiment}/`;
+        const notes = stateNotes(r.plan, r.statuses, r.resultsDir);
         if (json) {
           process.stdout.write(
             `${JSON.stringify({
@@ -209,11 +220,24 @@ export function registerRun(program: Command): void {
               before,
               results: where,
               table: r.table === null ? null : `${where}table.md`,
+              ...(r.summaryKept ? { summaryKept: r.summaryKept } : {}),
+              ...(notes.length > 0 ? { notes } : {}),
+              ...(r.diskFull ? { diskFull: r.diskFull } : {}),
             })}\n`,
           );
-        } else
+        } else {
           process.stdout.write(`\n${r.plan.runs.length} runs: ${parts.join(", ")}. Results in ${where}\n`);
-        if (failed.length > 0 || before.failed > 0) process.exitCode = EXIT.failure;
+          for (const note of notes) process.stdout.write(`${note}\n`);
+        }
+        if (r.diskFull) {
+          process.stderr.write(
+            `labelsweep run: ${/^disk full/.test(r.diskFull) ? r.diskFull : `disk full — ${r.diskFull}`}. ` +
+              "The sweep stopped; runs in flight are interrupted and resume " +
+              "from their last checkpoint when you run again with space freed.\n",
+          );
+          process.exitCode = EXIT_IO;
+        } else if (failed.length > 0 || before.failed > 0 || before.corrupt > 0 || before.unknown > 0)
+          process.exitCode = EXIT.failure;
         else if (interrupted.length > 0 || r.slurm?.stoppedFollowing) process.exitCode = 130;
       } finally {
         process.off("SIGINT", onSigint);

@@ -12,19 +12,27 @@ export function registerStatus(program: Command): void {
     .option("--json", "print the runs with status, metrics, time and log path as JSON")
     .action(async (file: string, positional: string[], opts: SpecFlags & { json?: boolean }) => {
       const input = specInput(file, positional, opts);
-      const [{ resolveSweep }, { dataSplits }, format, { readRunLines }, { slurmQueueLines }] =
-        await Promise.all([
-          import("../sweep/resolve.js"),
-          import("../data/split-provider.js"),
-          import("../sweep/plan-format.js"),
-          import("../sweep/run-details.js"),
-          import("../exec/slurm-executor.js"),
-        ]);
+      const [
+        { resolveSweep },
+        { dataSplits },
+        format,
+        { readRunLines },
+        { slurmQueueLines },
+        { stateNotes },
+      ] = await Promise.all([
+        import("../sweep/resolve.js"),
+        import("../data/split-provider.js"),
+        import("../sweep/plan-format.js"),
+        import("../sweep/run-details.js"),
+        import("../exec/slurm-executor.js"),
+        import("../sweep/state-notes.js"),
+      ]);
       const r = await resolveSweep(file, { ...input, splits: dataSplits(dirname(resolve(file))) });
       printNotes(r.notes);
       const details = readRunLines(r.plan, r.statuses, r.resultsDir);
-      const failed = r.statuses.filter((s) => s === "failed").length;
-      if (failed > 0) process.exitCode = EXIT.failure;
+      // Failed runs, and runs whose state cannot be read (corrupt, unknown): something needs a look.
+      const bad = r.statuses.filter((s) => s === "failed" || s === "corrupt" || s === "unknown").length;
+      if (bad > 0) process.exitCode = EXIT.failure;
       if (opts.json) {
         process.stdout.write(format.formatPlanJson(r.plan, r.statuses, details));
         return;
@@ -48,6 +56,7 @@ export function registerStatus(program: Command): void {
         if (r.statuses[i] !== "failed") return;
         process.stdout.write(`failed ${run.key.slice(0, 12)}: ${details[i]?.error ?? "no error recorded"}\n`);
       });
+      for (const note of stateNotes(r.plan, r.statuses, r.resultsDir)) process.stdout.write(`${note}\n`);
       for (const line of await slurmQueueLines(r.resultsDir, r.plan.experiment))
         process.stdout.write(`${line}\n`);
     });

@@ -1,12 +1,10 @@
 import type { Command } from "commander";
-import type { BackendChoice, TrainEvent } from "../engine/index.js";
-import { EXIT_INTERRUPTED } from "../exec/exit-codes.js";
+import type { TrainEvent } from "../engine/index.js";
+import { EXIT_INTERRUPTED } from "../exec/worker-events.js";
+import { BACKEND_CHOICES, type BackendChoice } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
 import { positiveInt } from "./options.js";
 import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
-
-// The engine's backends, listed here so `--help` needs no TensorFlow.js (engine/backend.ts BACKEND_CHOICES).
-const BACKENDS = "auto, tensorflow, wasm, cpu";
 
 interface TrainOptions extends SpecFlags {
   run?: string;
@@ -39,17 +37,13 @@ export function registerTrain(program: Command): void {
       .description("train one run of a spec in this process on the tfjs engine (debugging) and evaluate it"),
   )
     .option("--run <index|key>", "which run of the plan: index (default 0) or key prefix")
-    .option("--backend <name>", `override engine.backend: ${BACKENDS}`)
+    .option("--backend <name>", `override engine.backend: ${BACKEND_CHOICES.join(", ")}`)
     .option("--threads <n>", "wasm threads (default 1)", positiveInt)
     .option("--resume", "continue from the run's last checkpoint")
     .option("--every <n>", "print progress every n iterations", positiveInt, 10)
     .option("--json", "print events as JSON lines, then the metrics as JSON")
     .action(async (file: string, positional: string[], opts: TrainOptions) => {
       const input = specInput(file, positional, opts);
-      const [{ BACKEND_CHOICES, trainOne }, { formatReport }] = await Promise.all([
-        import("../engine/index.js"),
-        import("../eval/index.js"),
-      ]);
       if (opts.backend && !BACKEND_CHOICES.includes(opts.backend as BackendChoice)) {
         throw new UserError(`--backend ${opts.backend}: expected one of ${BACKEND_CHOICES.join(", ")}`);
       }
@@ -58,6 +52,11 @@ export function registerTrain(program: Command): void {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
+        // Loaded here, not at startup: the engine brings TensorFlow.js.
+        const [{ trainOne }, { formatReport }] = await Promise.all([
+          import("../engine/index.js"),
+          import("../eval/index.js"),
+        ]);
         const r = await trainOne(file, {
           set: input.set,
           sweep: input.sweep,
@@ -78,6 +77,7 @@ export function registerTrain(program: Command): void {
           process.stdout.write(
             `run ${r.index + 1}/${r.runs} ${r.key.slice(0, 12)} in ${r.dir}\nbackend: ${b.name} — ${b.reason}\n`,
           );
+          if (b.adapter) process.stdout.write(`adapter: ${b.adapter.description} (${b.adapter.pinned})\n`);
         }
         if (r.outcome.kind === "stopped") {
           process.exitCode = EXIT_INTERRUPTED;

@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { EXIT, UserError } from "../util/errors.js";
 import { collect, positiveInt } from "./options.js";
@@ -40,6 +41,7 @@ export function registerValidate(program: Command): void {
           printNotes(loaded.notes);
           const checked = checkSweep(loaded.spec, {
             locate: loaded.locate,
+            specDir: dirname(resolve(file)),
             ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
           });
           if (checked.diagnostics.length > 0) throw new SpecError(checked.diagnostics);

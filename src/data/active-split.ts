@@ -13,6 +13,7 @@ import {
   readManifest,
   type SplitArtifact,
 } from "./prepare-split.js";
+import { alSslPool } from "./protocols/active.js";
 import { deriveActiveCycle } from "./protocols/active-cycle.js";
 import { imageKey } from "./protocols/derivation.js";
 import { loadSplitOutput, outputOf } from "./split-loader.js";
@@ -63,7 +64,9 @@ export async function prepareActiveCycle(
   const previousIds = new Set(
     Array.from({ length: prevLabeled.images.count }, (_, i) => imageKey(prevLabeled, i)),
   );
-  const derivation = deriveActiveCycle(train, previousIds, selection, perCycle, cycle);
+  // AL-SSL's pool leaves out COCO images without annotations (its loader never sees them).
+  const pool = base.params.compat === "al-ssl" ? alSslPool(train) : undefined;
+  const derivation = deriveActiveCycle(train, previousIds, selection, perCycle, cycle, pool);
   derivation.details = {
     ...base.details,
     cycle,

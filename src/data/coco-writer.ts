@@ -43,6 +43,24 @@ export function cocoParts(ds: DetectionDataset, subset: CocoSubset, description?
   return { source: data, texts: [null], starts: [0], ends: [data.length], size: data.length };
 }
 
+/**
+ * A subset with exactly the top-level keys `keys`, in that order (those the
+ * input has): the layout another tool writes, e.g. mmdetection's split_coco.py
+ * dumps {images, annotations, licenses, categories, info}.
+ */
+export function cocoPartsWithKeys(
+  ds: DetectionDataset,
+  subset: CocoSubset,
+  keys: readonly string[],
+): ByteParts {
+  if (ds.raw) return rawParts(ds, subset, keys);
+  const doc = JSON.parse(serialisedBytes(ds, subset, ds.source).toString("utf8")) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (k in doc) out[k] = doc[k];
+  const data = Buffer.from(`${JSON.stringify(out)}\n`, "utf8");
+  return { source: data, texts: [null], starts: [0], ends: [data.length], size: data.length };
+}
+
 export function partsToBuffer(parts: ByteParts): Buffer {
   const out = Buffer.allocUnsafe(parts.size);
   let at = 0;
@@ -92,7 +110,7 @@ export async function writeParts(path: string, parts: ByteParts): Promise<{ sha2
   return { sha256: hash.digest("hex"), bytes: parts.size };
 }
 
-function rawParts(ds: DetectionDataset, subset: CocoSubset): ByteParts {
+function rawParts(ds: DetectionDataset, subset: CocoSubset, keys?: readonly string[]): ByteParts {
   const raw = ds.raw!;
   // Records adjacent in the source (kept runs) are one slice with their
   // original separators, so `full`-like subsets are a handful of large copies.
@@ -125,7 +143,8 @@ function rawParts(ds: DetectionDataset, subset: CocoSubset): ByteParts {
   text("{");
   let first = true;
   let wroteAnnotations = false;
-  for (const m of raw.members) {
+  const members = keys ? keys.flatMap((k) => raw.members.filter((m) => m.key === k)) : raw.members;
+  for (const m of members) {
     text(`${first ? "" : ",\n"}${JSON.stringify(m.key)}:`);
     first = false;
     if (m.key === "images") records(raw.imageSpans, subset.images);
@@ -135,7 +154,7 @@ function rawParts(ds: DetectionDataset, subset: CocoSubset): ByteParts {
     } else slice(m.start, m.end);
   }
   // Image-only inputs (e.g. image_info_unlabeled2017.json) still get an annotations list.
-  if (!wroteAnnotations) {
+  if (!wroteAnnotations && !keys) {
     text(',\n"annotations":');
     records(raw.annotationSpans, subset.annotations);
   }

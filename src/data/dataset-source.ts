@@ -7,7 +7,7 @@ import { parseCocoBytes, readAnnotationBytes } from "./coco-reader.js";
 import type { DatasetFormat, DetectionDataset } from "./detection-dataset.js";
 import { hashFile } from "./file-hash.js";
 import type { InputRecord } from "./manifest.js";
-import { shapesDataset } from "./shapes/shapes-dataset.js";
+import { SHAPES_ANNOTATION_VERSION, shapesDataset } from "./shapes/shapes-dataset.js";
 import {
   type ResolvedShapesSpec,
   resolveShapesSpec,
@@ -179,6 +179,7 @@ export class DatasetLoader {
     // Scenes are a pure function of the resolved spec and the generator version.
     const text = canonicalJson({
       generator: SHAPES_GENERATOR_VERSION,
+      annotations: SHAPES_ANNOTATION_VERSION,
       spec: source.spec,
       split: source.split,
     });

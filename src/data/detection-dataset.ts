@@ -14,6 +14,11 @@ export interface CategoryInfo {
   supercategory?: string;
   /** LVIS `frequency` (read from LVIS files; derived from image counts for `shapes`). */
   frequency?: FrequencyGroup;
+  /**
+   * LVIS `image_count`: training images showing the class (written for
+   * `shapes`, so eval.rare_max / common_max can regroup classes by it).
+   */
+  image_count?: number;
 }
 
 /** Annotation flag bits. */
@@ -82,6 +87,8 @@ export interface VocSource {
   xmlPaths: string[];
   /** VOCdevkit year folder of each image ("VOC2007"). */
   yearDirs: string[];
+  /** The image sets read, in order: their VOC<year> folder and list file (class flags live beside it). */
+  sets: { yearDir: string; set: string; list: string }[];
 }
 
 /** Image-level positive labels read from `pos_category_ids` (ImageNet-LVIS style), category indices in CSR form. */

@@ -15,6 +15,7 @@ export {
   IMAGE_LEVEL,
   TRUNCATED,
 } from "./detection-dataset.js";
+export { type ExportedFile, type ExportLayout, exportSplit } from "./export-split.js";
 export {
   decodeImageFile,
   encodePng,
@@ -73,4 +74,5 @@ export {
 } from "./shapes/shapes-spec.js";
 export { imagesOf, loadMultiLabelOutput, loadSplitOutput, outputOf } from "./split-loader.js";
 export { type DataSplits, dataSplits } from "./split-provider.js";
+export { readVocList, readVocOutput, vocAsCoco, vocGroundTruth } from "./voc-ground-truth.js";
 export { readVoc, VOC_CLASSES } from "./voc-reader.js";

@@ -131,7 +131,11 @@ export function describeProtocol(m: SplitManifest): string {
     case "sparse":
       return `sparse ${typeof p.level === "string" ? p.level : `keep ${(p.level as { keep: number }).keep}`}`;
     case "active":
-      return `active (${m.details.initial} + ${m.details.cycles}×${m.details.per_cycle})`;
+      return `active (${m.details.initial} + ${m.details.cycles}×${m.details.per_cycle})${p.compat === "al-ssl" ? " (al-ssl)" : ""}`;
+    case "single-positive":
+      return `single-positive${p.compat && p.compat !== "labelsweep" ? ` (${p.compat})` : ""}`;
+    case "file":
+      return `file ${p.annotations}`;
     default:
       return `${m.protocol}${p.extra ? ` + ${(p.extra as { images: number }).images} extra` : ""}`;
   }

@@ -18,10 +18,41 @@ export function normalizeLabels(labels: LabelsSpec): JsonObject {
     );
   }
   const out: JsonObject = { protocol: labels.protocol, fold };
+  const fixedSeed = (compat: string, seed: number) => {
+    // The reference draws with its own fixed seed: every fold would be the same split.
+    if (fold !== DEFAULT_FOLD) {
+      throw new UserError(
+        `labels.fold: compat ${compat} draws with the reference's fixed seed ${seed}, so labels.fold must be ${DEFAULT_FOLD} (got ${fold})`,
+      );
+    }
+  };
   switch (labels.protocol) {
     case "full":
-    case "single-positive":
       break;
+    case "single-positive": {
+      const compat = labels.compat ?? "labelsweep";
+      const crowd = labels.crowd ?? "positive";
+      out.compat = compat;
+      out.crowd = crowd;
+      if (compat !== "labelsweep") {
+        fixedSeed(compat, compat === "cole" ? 1200 : 114514);
+        if (crowd !== "positive") {
+          throw new UserError(
+            `labels.crowd: compat ${compat} counts crowd annotations as positives (as its loader does); crowd: ignore would change its labels`,
+          );
+        }
+      }
+      if (compat === "cole") {
+        const h = labels.holdout ?? 0.2;
+        if (!(h >= 0 && h < 1)) throw new UserError(`labels.holdout must be in [0, 1), got ${h}`);
+        out.holdout = h;
+      } else if (labels.holdout !== undefined) {
+        throw new UserError(
+          "labels.holdout: only compat cole holds out a validation split (Cole et al.'s datasets.py)",
+        );
+      }
+      break;
+    }
     case "budget": {
       if ((labels.fraction === undefined) === (labels.count === undefined)) {
         throw new UserError("labels: a budget needs exactly one of fraction or count");
@@ -39,6 +70,17 @@ export function normalizeLabels(labels: LabelsSpec): JsonObject {
       if (labels.level === "missing50p" || typeof labels.level === "object") {
         out.keep_at_least_one = labels.keep_at_least_one ?? true;
       }
+      out.crowd = labels.crowd ?? "keep";
+      break;
+    }
+    case "file": {
+      if (typeof labels.annotations !== "string" || labels.annotations === "") {
+        throw new UserError(
+          "labels.annotations: expected the path of a COCO-format JSON (relative to dataset.root)",
+        );
+      }
+      // As written (relative to dataset.root): the key must not depend on where the data lives.
+      out.annotations = labels.annotations;
       break;
     }
     case "active": {
@@ -52,6 +94,8 @@ export function normalizeLabels(labels: LabelsSpec): JsonObject {
       out.per_cycle = size(labels.per_cycle);
       out.cycles = labels.cycles;
       out.acquisition = labels.acquisition;
+      out.compat = labels.compat ?? "labelsweep";
+      if (out.compat === "al-ssl") fixedSeed("al-ssl", 314);
       break;
     }
     default: {

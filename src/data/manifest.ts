@@ -3,15 +3,25 @@ import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
 import { CROWD, type DatasetFormat, type DetectionDataset, IMAGE_LEVEL } from "./detection-dataset.js";
 
 /** Version of labelsweep's split generators; bumped whenever any protocol's output for the same input changes. */
-export const DATA_GENERATOR_VERSION = "labelsweep-data-1";
+export const DATA_GENERATOR_VERSION = "labelsweep-data-2";
 export const MANIFEST_SCHEMA = "labelsweep.split-manifest/1";
 
-export type OutputRole = "labeled" | "unlabeled" | "unlabeled_extra" | "multilabel" | "extra";
+export type OutputRole =
+  | "labeled"
+  | "unlabeled"
+  | "unlabeled_extra"
+  | "multilabel"
+  | "extra"
+  /** Validation images held out with their full labels (single-positive compat cole). */
+  | "holdout"
+  /** mmdetection's split_coco.py files, under its names and with its contents (budget compat mmdet). */
+  | "mmdet_labeled"
+  | "mmdet_unlabeled";
 
 export type OutputFormat = "coco" | "lvis" | "voc" | "multilabel";
 
 export interface InputRecord {
-  role: "train" | "eval" | "unlabeled" | "extra";
+  role: "train" | "eval" | "unlabeled" | "extra" | "labels";
   /** File name (or generator name), never an absolute path: the manifest must hash the same on every machine. */
   name: string;
   sha256: string;
@@ -23,8 +33,10 @@ export interface OutputRecord {
   format: OutputFormat;
   /** Path relative to the artifact folder; for VOC the ImageSets list of the first year folder. */
   path: string;
-  /** Set when the output is an input file unchanged (e.g. `full` on a COCO file): not copied. */
-  same_as_input?: "train";
+  /** Set when the output is an input file unchanged (`full` on a COCO file, `file`'s labels): not copied. */
+  same_as_input?: "train" | "labels";
+  /** What a consumer must know about this file (e.g. annotations that no labelsweep engine reads). */
+  note?: string;
   sha256: string;
   bytes: number;
   /** VOC: the image sets of this output inside the artifact's VOCdevkit tree ("2007/labeled+2012/labeled"). */
@@ -47,7 +59,15 @@ export interface ClassCount {
 }
 
 export interface SplitCounts {
-  images: { total: number; labeled: number; unlabeled: number; unlabeled_extra: number; extra: number };
+  images: {
+    total: number;
+    labeled: number;
+    unlabeled: number;
+    unlabeled_extra: number;
+    extra: number;
+    /** Held out with full labels (single-positive compat cole); absent when none. */
+    holdout?: number;
+  };
   boxes: { total: number; visible: number };
   per_class: ClassCount[];
   /** Ids of classes with boxes in the full data but none visible after the protocol. */

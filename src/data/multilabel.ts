@@ -29,6 +29,12 @@ export interface MultiLabelView {
   labels: Int8Array;
   /** What a category not listed for an image means in the file form. */
   unlisted: "negative" | "unknown";
+  /**
+   * Mean number of true positive classes per image of the view, from the full
+   * annotations (single-positive views): the k of ROLE's expected-positive
+   * regulariser when a spec asks for it from the ground truth (METHODS.md §5a).
+   */
+  meanPositives?: number;
 }
 
 export function multiLabelView(ds: DetectionDataset, images?: Int32Array): MultiLabelView {
@@ -64,7 +70,11 @@ export function singlePositiveView(
   observed.forEach((c, row) => {
     labels[row * k + c] = POSITIVE;
   });
-  return { categories: ds.categories, images, labels, unlisted: "unknown" };
+  const full = multiLabelView(ds, images).labels;
+  let positives = 0;
+  for (const v of full) if (v === POSITIVE) positives++;
+  const meanPositives = images.length > 0 ? positives / images.length : 0;
+  return { categories: ds.categories, images, labels, unlisted: "unknown", meanPositives };
 }
 
 /** The file form "labelsweep.multilabel/1": one image per line, listing the labels that differ from `unlisted`. */
@@ -94,8 +104,12 @@ export function multiLabelBytes(ds: DetectionDataset, view: MultiLabelView): Buf
     lines.push(JSON.stringify(record));
   });
   const cats = view.categories.map((c) => JSON.stringify({ id: c.id, name: c.name }));
+  const stats =
+    view.meanPositives === undefined
+      ? ""
+      : `"mean_positives_per_image":${JSON.stringify(view.meanPositives)},\n`;
   return Buffer.from(
-    `{"format":"labelsweep.multilabel/1","unlisted":${JSON.stringify(view.unlisted)},\n` +
+    `{"format":"labelsweep.multilabel/1","unlisted":${JSON.stringify(view.unlisted)},\n${stats}` +
       `"categories":[\n${cats.join(",\n")}\n],\n"images":[${lines.length ? `\n${lines.join(",\n")}\n` : ""}]}\n`,
     "utf8",
   );
@@ -108,6 +122,8 @@ export interface MultiLabelFile {
   fileNames: string[];
   /** imageIds.length × categories.length, +1 / -1 / 0. */
   labels: Int8Array;
+  /** The file's "mean_positives_per_image" (true positives per image, full annotations), when given. */
+  meanPositives?: number;
 }
 
 /** Reads a "labelsweep.multilabel/1" file back into a dense label matrix. */
@@ -121,7 +137,13 @@ export async function readMultiLabelFile(path: string): Promise<MultiLabelFile> 
   const fail = (what: string): never => {
     throw new UserError(`${path}: ${what}`);
   };
-  const d = doc as { format?: unknown; unlisted?: unknown; categories?: unknown; images?: unknown };
+  const d = doc as {
+    format?: unknown;
+    unlisted?: unknown;
+    categories?: unknown;
+    images?: unknown;
+    mean_positives_per_image?: unknown;
+  };
   if (d?.format !== "labelsweep.multilabel/1") fail(`"format" must be "labelsweep.multilabel/1"`);
   if (d.unlisted !== "negative" && d.unlisted !== "unknown")
     fail(`"unlisted" must be "negative" or "unknown"`);
@@ -160,5 +182,15 @@ export async function readMultiLabelFile(path: string): Promise<MultiLabelFile> 
       }
     }
   });
-  return { unlisted: d.unlisted as "negative" | "unknown", categories, imageIds, fileNames, labels };
+  const mean = d.mean_positives_per_image;
+  if (mean !== undefined && (typeof mean !== "number" || !(mean >= 0)))
+    fail(`"mean_positives_per_image" must be a number ≥ 0`);
+  return {
+    unlisted: d.unlisted as "negative" | "unknown",
+    categories,
+    imageIds,
+    fileNames,
+    labels,
+    ...(mean === undefined ? {} : { meanPositives: mean as number }),
+  };
 }

@@ -26,6 +26,9 @@ export function splitPaths(artifact: SplitArtifact): SplitPaths {
   set("extra", extra?.path);
   set("extra_images", dir(extra));
   set("multilabel", outputOf(artifact, "multilabel")?.path);
+  set("holdout", outputOf(artifact, "holdout")?.path);
+  set("mmdet_labeled", outputOf(artifact, "mmdet_labeled")?.path);
+  set("mmdet_unlabeled", outputOf(artifact, "mmdet_unlabeled")?.path);
   set("eval_annotations", artifact.eval?.path);
   set("eval_images", dir(artifact.eval));
   return out;

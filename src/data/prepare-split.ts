@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, symlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import type { DatasetSpec, JsonObject, LabelProtocol, LabelsSpec } from "../spec/types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
@@ -31,13 +31,16 @@ import { deriveActive } from "./protocols/active.js";
 import { deriveBudget } from "./protocols/budget.js";
 import type { Derivation } from "./protocols/derivation.js";
 import { imageLevelExtra } from "./protocols/extra.js";
+import { deriveFromFile } from "./protocols/file.js";
 import { deriveFull } from "./protocols/full.js";
-import { deriveSinglePositive } from "./protocols/single-positive.js";
+import { deriveSinglePositive, drawSinglePositive } from "./protocols/single-positive.js";
 import { deriveSparse } from "./protocols/sparse.js";
 import { type ExtraClasses, shapesExtraDataset } from "./shapes/shapes-dataset.js";
 import { shapesCacheDir, writeShapesImages } from "./shapes/shapes-image-files.js";
 import type { ResolvedShapesSpec } from "./shapes/shapes-spec.js";
 import { planFiles } from "./split-files.js";
+import { vocAsCoco } from "./voc-ground-truth.js";
+import { findDevkit } from "./voc-reader.js";
 
 // prepareSplit: DatasetSpec + LabelsSpec → a split artifact in a
 // content-addressed cache. The folder name is a hash of the generator
@@ -153,6 +156,8 @@ export async function identifySplit(
 
   const inputs: InputRecord[] = [await loader.hash(resolved.train, "train")];
   if (resolved.unlabeled) inputs.push(await loader.hash(resolved.unlabeled, "unlabeled"));
+  const labelsFile = labelsSource(resolved, params);
+  if (labelsFile) inputs.push(await loader.hash(labelsFile, "labels"));
   if (extraSpec?.annotations !== undefined) {
     inputs.push(
       await loader.hash(
@@ -188,8 +193,33 @@ async function prepareSplitFiles(
   }
 
   const train = await loader.load(resolved.train);
-  const derivation = derive(train, labels, params);
+  const derivation = await derive(train, labels, params, resolved, loader);
   return buildArtifact({ cacheDir, dir, key, resolved, loader, params, inputs, train, derivation, evalGt });
+}
+
+/** labels.protocol file: the released file, relative to dataset.root, read as the dataset's format. */
+export function labelsSource(resolved: ResolvedDataset, params: JsonObject): Source | undefined {
+  if (params.protocol !== "file") return undefined;
+  const path = params.annotations as string;
+  if (resolved.train.kind !== "json") {
+    throw new UserError(
+      `labels.protocol file reads a COCO-format JSON of the labelled images; dataset ${resolved.name} is not a COCO/LVIS-format dataset`,
+    );
+  }
+  return {
+    kind: "json",
+    format: resolved.train.format,
+    path: isAbsolute(path) ? path : join(resolved.root ?? process.cwd(), path),
+  };
+}
+
+/** split_coco.py's file name for a budget with compat mmdet: instances_train2017.{fold}@{percent}. */
+export function mmdetName(params: JsonObject): string | undefined {
+  if (params.protocol !== "budget" || params.compat !== "mmdet" || typeof params.fraction !== "number")
+    return undefined;
+  // Its --labeled-percent defaults are ints (1 2 5 10), printed without ".0".
+  const percent = Number((params.fraction * 100).toPrecision(12));
+  return `instances_train2017.${params.fold}@${percent}`;
 }
 
 export interface ArtifactBuild {
@@ -223,11 +253,15 @@ export async function buildArtifact(b: ArtifactBuild): Promise<SplitArtifact> {
     const { source } = extraSource(resolved, { annotations: extraSpec.annotations, ...extraSpec });
     extra = imageLevelExtra(await loader.load(source), train, extraSpec.classes);
   }
+  const fromLabels = inputs.find((i) => i.role === "labels");
+  const mmdet = mmdetName(params);
   const plan = planFiles({
     train,
     trainInput: inputs[0] as InputRecord,
     derivation,
     labeledIsInput: protocol === "full" && resolved.train.kind === "json",
+    ...(fromLabels ? { labeledFromLabels: fromLabels } : {}),
+    ...(mmdet ? { mmdetName: mmdet } : {}),
     ...(unlabeledSource ? { unlabeledSource } : {}),
     ...(extra ? { extra } : {}),
   });
@@ -261,6 +295,7 @@ export async function buildArtifact(b: ArtifactBuild): Promise<SplitArtifact> {
         unlabeled: derivation.unlabeled.length,
         unlabeled_extra: unlabeledSource?.images.count ?? 0,
         extra: extra?.images.count ?? 0,
+        ...(derivation.holdout?.length ? { holdout: derivation.holdout.length } : {}),
       },
       boxes: { total: train.annotations.count, visible: derivation.kept.length },
       per_class: perClass,
@@ -306,7 +341,13 @@ export async function buildArtifact(b: ArtifactBuild): Promise<SplitArtifact> {
   return artifactOf(dir, key, manifest, resolved, evalGt, false);
 }
 
-function derive(train: DetectionDataset, labels: LabelsSpec, params: JsonObject): Derivation {
+async function derive(
+  train: DetectionDataset,
+  labels: LabelsSpec,
+  params: JsonObject,
+  resolved: ResolvedDataset,
+  loader: DatasetLoader,
+): Promise<Derivation> {
   const fold = params.fold as number;
   switch (labels.protocol) {
     case "full":
@@ -316,9 +357,13 @@ function derive(train: DetectionDataset, labels: LabelsSpec, params: JsonObject)
     case "sparse":
       return deriveSparse(train, labels, fold);
     case "single-positive":
-      return deriveSinglePositive(train, fold);
+      return deriveSinglePositive(train, fold, labels, await drawSinglePositive(train, fold, labels));
     case "active":
       return deriveActive(train, labels, fold);
+    case "file": {
+      const source = labelsSource(resolved, params)!;
+      return deriveFromFile(train, await loader.load(source), `labels.annotations (${labels.annotations})`);
+    }
   }
 }
 
@@ -361,9 +406,21 @@ export async function materialiseEval(
       : undefined;
   }
   if (source.kind === "voc") {
+    // One set: its image-set list, which names the set and the devkit (voc-ground-truth.ts) and which
+    // VOC trainers read themselves. Several sets: their ground truth once as COCO-style JSON in the cache.
+    let path: string;
+    if (source.sets.length === 1) {
+      const { year, set } = source.sets[0]!;
+      path = join(findDevkit(source.root, year), `VOC${year}`, "ImageSets", "Main", `${set}.txt`);
+    } else {
+      const { sha256 } = await loader.hash(source, "eval");
+      path = join(cacheDir, `voc-eval-${sha256.slice(0, 16)}.json`);
+      if (!existsSync(path))
+        await writeFileAtomic(path, `${JSON.stringify(vocAsCoco(await loader.load(source)))}\n`);
+    }
     return {
       format: "voc",
-      path: source.root,
+      path,
       voc: { root: source.root, sets: source.text },
       images: resolved.evalImages,
     };
@@ -427,7 +484,14 @@ export function outputPaths(
             : o.role === "unlabeled_extra"
               ? (resolved?.unlabeledImages ?? { kind: "dir", root: dir })
               : (resolved?.trainImages ?? { kind: "dir", root: dir });
-    const path = o.same_as_input && resolved?.train.kind === "json" ? resolved.train.path : join(dir, o.path);
+    const labelsFile =
+      o.same_as_input === "labels" && resolved ? labelsSource(resolved, manifest.params) : undefined;
+    const path =
+      labelsFile?.kind === "json"
+        ? labelsFile.path
+        : o.same_as_input === "train" && resolved?.train.kind === "json"
+          ? resolved.train.path
+          : join(dir, o.path);
     const out: SplitOutputPath = { role: o.role, format: o.format, path, images };
     if (o.format === "voc") out.voc = { root: join(dir, "VOCdevkit"), sets: o.voc_sets ?? "" };
     return out;

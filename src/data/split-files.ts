@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { sha256Hex } from "../util/canonical-json.js";
-import { type ByteParts, cocoParts } from "./coco-writer.js";
+import { type ByteParts, cocoParts, cocoPartsWithKeys } from "./coco-writer.js";
 import type { DetectionDataset } from "./detection-dataset.js";
 import type { InputRecord, OutputRecord, OutputRole } from "./manifest.js";
 import { multiLabelBytes, singlePositiveView } from "./multilabel.js";
-import type { Derivation } from "./protocols/derivation.js";
+import { annotationsOfImages, type Derivation } from "./protocols/derivation.js";
 import {
   type TreeFile,
   type TreeLink,
@@ -38,7 +38,18 @@ export interface PlanInput {
   labeledIsInput: boolean;
   unlabeledSource?: DetectionDataset;
   extra?: DetectionDataset;
+  /** budget compat mmdet with a fraction: also write split_coco.py's files, under this base name. */
+  mmdetName?: string;
+  /** labels.protocol file: the labelled output is that input file (its manifest name). */
+  labeledFromLabels?: InputRecord;
 }
+
+/** split_coco.py's save_anns: these keys, in this order (mmdetection tools/misc/split_coco.py). */
+export const MMDET_KEYS = ["images", "annotations", "licenses", "categories", "info"] as const;
+
+export const MMDET_UNLABELED_NOTE =
+  "mmdetection's split_coco.py keeps the annotations of the unlabelled images in this file (mmdetection-based " +
+  "semi-supervised code bases read them to score pseudo-labels); no labelsweep engine reads them";
 
 /** A one-file output; its sha256 is filled in when the file is written. */
 function single(
@@ -105,20 +116,27 @@ export function planFiles(input: PlanInput): FilePlan {
     };
     vocRole("labeled", train, d.labeled, keptMask, d.kept.length);
     vocRole("unlabeled", train, d.unlabeled, new Uint8Array(train.annotations.count), 0);
+    if (d.holdout && d.holdout.length > 0) {
+      const all = annotationsOfImages(train, d.holdout);
+      const mask = new Uint8Array(train.annotations.count);
+      for (const a of all) mask[a] = 1;
+      vocRole("holdout", train, d.holdout, mask, all.length);
+    }
     if (input.unlabeledSource) {
       const u = input.unlabeledSource;
       vocRole("unlabeled_extra", u, everyImage(u), new Uint8Array(u.annotations.count), 0);
     }
   } else {
     const format = train.format === "lvis" ? "lvis" : "coco";
-    if (input.labeledIsInput) {
+    if (input.labeledIsInput || input.labeledFromLabels) {
+      const from = input.labeledFromLabels ?? input.trainInput;
       plan.outputs.push({
         role: "labeled",
         format,
-        path: input.trainInput.name,
-        same_as_input: "train",
-        sha256: input.trainInput.sha256,
-        bytes: input.trainInput.bytes,
+        path: from.name,
+        same_as_input: input.labeledFromLabels ? "labels" : "train",
+        sha256: from.sha256,
+        bytes: from.bytes,
         files: 1,
         images: d.labeled.length,
         boxes: d.kept.length,
@@ -144,6 +162,48 @@ export function planFiles(input: PlanInput): FilePlan {
           cocoParts(train, { images: d.unlabeled, annotations: noAnnotations }),
           d.unlabeled.length,
           0,
+        ),
+      );
+    }
+    if (input.mmdetName) {
+      // split_coco.py: labelled = the drawn images and their annotations; unlabelled = the other images
+      // and *their annotations* (file order kept in both).
+      const isLabeled = new Uint8Array(train.images.count);
+      for (const i of d.labeled) isLabeled[i] = 1;
+      const unlabeledAnns: number[] = [];
+      for (let a = 0; a < train.annotations.count; a++) {
+        if (!isLabeled[train.annotations.imageIndex[a] as number]) unlabeledAnns.push(a);
+      }
+      add(
+        single(
+          "mmdet_labeled",
+          format,
+          `${input.mmdetName}.json`,
+          cocoPartsWithKeys(train, { images: d.labeled, annotations: d.kept }, MMDET_KEYS),
+          d.labeled.length,
+          d.kept.length,
+        ),
+      );
+      const u = single(
+        "mmdet_unlabeled",
+        format,
+        `${input.mmdetName}-unlabeled.json`,
+        cocoPartsWithKeys(train, { images: d.unlabeled, annotations: unlabeledAnns }, MMDET_KEYS),
+        d.unlabeled.length,
+        unlabeledAnns.length,
+      );
+      u.record.note = MMDET_UNLABELED_NOTE;
+      add(u);
+    }
+    if (d.holdout && d.holdout.length > 0) {
+      add(
+        single(
+          "holdout",
+          format,
+          "holdout.json",
+          cocoParts(train, { images: d.holdout, annotations: annotationsOfImages(train, d.holdout) }),
+          d.holdout.length,
+          annotationsOfImages(train, d.holdout).length,
         ),
       );
     }

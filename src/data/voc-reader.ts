@@ -10,6 +10,7 @@ import {
   type DetectionDataset,
   DIFFICULT,
   TRUNCATED,
+  type VocSource,
 } from "./detection-dataset.js";
 
 // PASCAL VOC: VOCdevkit/VOC<year>/{Annotations/<name>.xml, ImageSets/Main/<set>.txt, JPEGImages}.
@@ -51,6 +52,8 @@ export function vocCategories(): CategoryInfo[] {
 export interface VocSet {
   year: string;
   set: string;
+  /** An image-set file elsewhere than VOC<year>/ImageSets/Main/<set>.txt (eval --split <file>). */
+  list?: string;
 }
 
 export function parseVocSets(text: string, where: string): VocSet[] {
@@ -94,8 +97,22 @@ export interface VocRead {
   bytes: number;
 }
 
+export interface ReadVocOptions {
+  /**
+   * Read the lists only: images without annotations and of unknown size (0 × 0;
+   * the pixels say), for the unlabelled sets of a split artifact, which carry
+   * no XML so that no trainer can read labels it should not see (voc-writer.ts).
+   */
+  imagesOnly?: boolean;
+}
+
 /** Reads one or more VOC image sets into one dataset. Images keep list order; ids are image names. */
-export async function readVoc(root: string, sets: VocSet[], label = "voc"): Promise<VocRead> {
+export async function readVoc(
+  root: string,
+  sets: VocSet[],
+  label = "voc",
+  options: ReadVocOptions = {},
+): Promise<VocRead> {
   const categories = vocCategories();
   const classIndex = new Map<string, number>(VOC_CLASSES.map((c, i) => [c, i]));
   const builder = new DatasetBuilder("voc", label, categories);
@@ -104,10 +121,12 @@ export async function readVoc(root: string, sets: VocSet[], label = "voc"): Prom
   const seen = new Map<string, string>();
   const hash = createHash("sha256");
   let bytes = 0;
-  for (const { year, set } of sets) {
+  const setDirs: VocSource["sets"] = [];
+  for (const { year, set, list } of sets) {
     const devkit = findDevkit(root, year);
     const yearDir = `VOC${year}`;
-    const listPath = join(devkit, yearDir, "ImageSets", "Main", `${set}.txt`);
+    const listPath = list ?? join(devkit, yearDir, "ImageSets", "Main", `${set}.txt`);
+    setDirs.push({ yearDir: join(devkit, yearDir), set, list: listPath });
     let listText: string;
     try {
       listText = await readFile(listPath, "utf8");
@@ -127,6 +146,12 @@ export async function readVoc(root: string, sets: VocSet[], label = "voc"): Prom
       if (previous)
         throw new UserError(`${listPath}: image ${name} is listed again (already in ${previous})`);
       seen.set(name, `${year}/${set}`);
+      if (options.imagesOnly) {
+        builder.addImage(name, `${yearDir}/JPEGImages/${name}.jpg`, 0, 0);
+        xmlPaths.push(xmlPath);
+        yearDirs.push(yearDir);
+        continue;
+      }
       let xml: Buffer;
       try {
         xml = await readFile(xmlPath);
@@ -151,7 +176,7 @@ export async function readVoc(root: string, sets: VocSet[], label = "voc"): Prom
     }
   }
   const dataset = builder.build();
-  dataset.voc = { xmlPaths, yearDirs };
+  dataset.voc = { xmlPaths, yearDirs, sets: setDirs };
   return { dataset, sha256: hash.digest("hex"), bytes };
 }
 

@@ -5,7 +5,11 @@
 // scaleJitter: zoom by s ∈ [lo, hi] around a random point (crop-and-resize;
 //   s < 1 shrinks the image inside a zero border).
 // colorJitter: brightness, contrast and saturation factors in [1−j, 1+j]
-//   (torchvision ColorJitter without hue; Co-mining's photometric view, §2a).
+//   (torchvision ColorJitter without hue, fixed order, one clamp at the end).
+// photometricJitter: torchvision's ColorJitter(b, c, s, h) inside
+//   RandomApply(p), op for op — Co-mining's second view (METHODS.md §2a).
+// Geometric steps (scale, flip) also move an optional `aux` tensor of extra
+// per-pixel channels (e.g. class-coverage maps), never the photometric ones.
 
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import type { Box } from "./detect/boxes.js";
@@ -26,17 +30,32 @@ export interface BoxedImages {
   classes: number[][];
 }
 
-/** Mirrors the images whose flag is set (boxes too). */
+/**
+ * Mirrors the images whose flag is set (boxes too). A row copy in
+ * JavaScript: wasm's Reverse plus a broadcast Select cost ~10× more on these
+ * small images (same values either way).
+ */
 export function flipImages(batch: BoxedImages, flags: boolean[]): BoxedImages {
-  const s = batch.images.shape[2];
-  const images = tf.tidy(() => {
-    const mask = tf.tensor4d(
-      flags.map((f) => (f ? 1 : 0)),
-      [flags.length, 1, 1, 1],
-      "bool",
-    );
-    return tf.where(mask, tf.reverse(batch.images, 2), batch.images) as Tensor4D;
-  });
+  const [n, h, s, c] = batch.images.shape;
+  const src = batch.images.dataSync() as Float32Array;
+  const out = new Float32Array(src.length);
+  const row = s * c;
+  for (let i = 0; i < n; i++) {
+    const base = i * h * row;
+    if (!flags[i]) {
+      out.set(src.subarray(base, base + h * row), base);
+      continue;
+    }
+    for (let y = 0; y < h; y++) {
+      const r = base + y * row;
+      for (let x = 0; x < s; x++) {
+        const from = r + x * c;
+        const to = r + (s - 1 - x) * c;
+        for (let k = 0; k < c; k++) out[to + k] = src[from + k]!;
+      }
+    }
+  }
+  const images = tf.tensor4d(out, [n, h, s, c]);
   const boxes = batch.boxes.map((bs, i) =>
     flags[i] ? bs.map((b): Box => [s - b[2], b[1], s - b[0], b[3]]) : bs,
   );
@@ -120,11 +139,26 @@ export function colorJitter(images: Tensor4D, strength: number, rng: Rng): Tenso
   });
 }
 
-/** Applies the configured augmentations in a fixed order: scale, flip, colour. */
-export function augmentBatch(batch: BoxedImages, options: AugmentOptions, rng: Rng): BoxedImages {
+/**
+ * Applies the configured augmentations in a fixed order: scale, flip, colour.
+ * `aux` ([B, S, S, C], e.g. class-coverage maps) takes the geometric steps
+ * with the images and skips the colour step; the random draws are the same
+ * with or without it.
+ */
+export function augmentBatch(
+  batch: BoxedImages,
+  options: AugmentOptions,
+  rng: Rng,
+  aux?: Tensor4D,
+): BoxedImages & { aux?: Tensor4D } {
   let cur = batch;
   const owned: Tensor4D[] = [];
   const n = batch.images.shape[0];
+  const channels = batch.images.shape[3];
+  if (aux) {
+    cur = { ...cur, images: tf.concat([batch.images, aux], 3) as Tensor4D };
+    owned.push(cur.images);
+  }
   if (options.scaleJitter) {
     const [lo, hi] = options.scaleJitter;
     cur = scaleImages(
@@ -141,12 +175,148 @@ export function augmentBatch(batch: BoxedImages, options: AugmentOptions, rng: R
     );
     owned.push(cur.images);
   }
+  let outAux: Tensor4D | undefined;
+  if (aux) {
+    const [images, moved] = tf.split(cur.images, [channels, aux.shape[3]], 3) as [Tensor4D, Tensor4D];
+    cur = { ...cur, images };
+    outAux = moved;
+    owned.push(images);
+  }
   if (options.colorJitter) {
     cur = { ...cur, images: colorJitter(cur.images, options.colorJitter, rng) };
     owned.push(cur.images);
   }
-  for (const t of owned.slice(0, -1)) t.dispose();
-  return cur;
+  // Every intermediate goes; the result (and the caller's input) stays.
+  for (const t of owned) if (t !== cur.images) t.dispose();
+  return outAux ? { ...cur, aux: outAux } : cur;
+}
+
+export interface PhotometricOptions {
+  brightness: number;
+  contrast: number;
+  saturation: number;
+  /** At most 0.5: a hue shift is a fraction of the colour circle. */
+  hue: number;
+  /** Probability that the jitter is applied to an image (RandomApply). */
+  p: number;
+}
+
+/** torchvision's rgb_to_grayscale weights. */
+const GRAY_R = 0.2989;
+const GRAY_G = 0.587;
+const GRAY_B = 0.114;
+
+const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+
+/**
+ * torchvision adjust_hue on one float RGB pixel: _rgb2hsv, h += shift
+ * (mod 1), _hsv2rgb, op for op. Returns [r, g, b].
+ */
+export function shiftHue(r: number, g: number, b: number, shift: number): [number, number, number] {
+  const maxc = Math.max(r, g, b);
+  const minc = Math.min(r, g, b);
+  const eqc = maxc === minc;
+  const cr = maxc - minc;
+  const s = cr / (eqc ? 1 : maxc);
+  const crDiv = eqc ? 1 : cr;
+  const rc = (maxc - r) / crDiv;
+  const gc = (maxc - g) / crDiv;
+  const bc = (maxc - b) / crDiv;
+  let h: number;
+  if (maxc === r) h = bc - gc;
+  else if (maxc === g) h = 2 + rc - bc;
+  else h = 4 + gc - rc;
+  h = (((h / 6 + 1) % 1) + shift + 1) % 1; // torch.fmod of a non-negative value, then the shift mod 1
+  const v = maxc;
+  const i = Math.floor(h * 6);
+  const f = h * 6 - i;
+  const p = clamp01(v * (1 - s));
+  const q = clamp01(v * (1 - s * f));
+  const t = clamp01(v * (1 - s * (1 - f)));
+  switch (i % 6) {
+    case 0:
+      return [v, t, p];
+    case 1:
+      return [q, v, p];
+    case 2:
+      return [p, v, t];
+    case 3:
+      return [p, q, v];
+    case 4:
+      return [t, p, v];
+    default:
+      return [v, p, q];
+  }
+}
+
+interface JitterPlan {
+  order: number[];
+  /** brightness, contrast, saturation, hue. */
+  factors: number[];
+}
+
+/** One image (H·W·3 floats, in place) through the plan's ops in order, each clamping to [0, 1] (torchvision _blend). */
+function jitterImage(px: Float32Array, plan: JitterPlan, enabled: boolean[]): void {
+  const n = px.length / 3;
+  for (const op of plan.order) {
+    if (!enabled[op]) continue;
+    const f = plan.factors[op]!;
+    if (op === 0) {
+      for (let k = 0; k < px.length; k++) px[k] = clamp01(f * px[k]!);
+    } else if (op === 1) {
+      let mean = 0;
+      for (let k = 0; k < n; k++)
+        mean += GRAY_R * px[3 * k]! + GRAY_G * px[3 * k + 1]! + GRAY_B * px[3 * k + 2]!;
+      mean /= n;
+      for (let k = 0; k < px.length; k++) px[k] = clamp01(f * px[k]! + (1 - f) * mean);
+    } else if (op === 2) {
+      for (let k = 0; k < n; k++) {
+        const gray = GRAY_R * px[3 * k]! + GRAY_G * px[3 * k + 1]! + GRAY_B * px[3 * k + 2]!;
+        for (let c = 0; c < 3; c++) px[3 * k + c] = clamp01(f * px[3 * k + c]! + (1 - f) * gray);
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        const [r, g, b] = shiftHue(px[3 * k]!, px[3 * k + 1]!, px[3 * k + 2]!, f);
+        px[3 * k] = r;
+        px[3 * k + 1] = g;
+        px[3 * k + 2] = b;
+      }
+    }
+  }
+}
+
+/**
+ * torchvision RandomApply([ColorJitter(brightness, contrast, saturation, hue)], p)
+ * for each image: with probability p, factors drawn uniformly from
+ * [max(0, 1 − b), 1 + b] (hue from [−h, h]) and the four ops applied in a
+ * random order, each clamping to [0, 1] as torchvision's _blend does; other
+ * images pass unchanged. Photometric only: boxes and anchors stay aligned
+ * (Co-mining, §2a). Per-pixel work in JavaScript: dozens of tiny tensor ops
+ * per image cost more than the arithmetic on small images.
+ */
+export function photometricJitter(images: Tensor4D, o: PhotometricOptions, rng: Rng): Tensor4D {
+  const [n, h, w, c] = images.shape;
+  if (c !== 3) throw new Error(`photometricJitter: expected RGB images, got ${c} channels`);
+  const factor = (j: number) => rng.uniform(Math.max(0, 1 - j), 1 + j);
+  const plans: (JitterPlan | null)[] = Array.from({ length: n }, () => {
+    if (!(rng.next() < o.p)) return null;
+    const order = [0, 1, 2, 3];
+    for (let i = 3; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    return {
+      order,
+      factors: [factor(o.brightness), factor(o.contrast), factor(o.saturation), rng.uniform(-o.hue, o.hue)],
+    };
+  });
+  const enabled = [o.brightness > 0, o.contrast > 0, o.saturation > 0, o.hue > 0];
+  const data = Float32Array.from(images.dataSync() as Float32Array);
+  const size = h * w * 3;
+  plans.forEach((plan, i) => {
+    if (plan) jitterImage(data.subarray(i * size, (i + 1) * size), plan, enabled);
+  });
+  return tf.tensor4d(data, [n, h, w, 3]);
 }
 
 /**

@@ -55,15 +55,27 @@ class PixelCache {
   }
 }
 
-function pixels(ds: ColumnarDataset, images: RgbImageSource, i: number): () => Promise<Float32Array> {
+/**
+ * Loads image i as floats in [0, 1]. A dataset that states no size (VOC
+ * unlabelled lists carry no XML, voc-writer.ts) takes the decoded one, kept in
+ * `sizes`; a stated size must match the pixels.
+ */
+function pixels(
+  ds: ColumnarDataset,
+  images: RgbImageSource,
+  i: number,
+  sizes?: Map<number, [number, number]>,
+): () => Promise<Float32Array> {
   return async () => {
     const name = ds.images.fileNames[i]!;
     const img = await images.read(name);
-    if (img.width !== ds.images.widths[i] || img.height !== ds.images.heights[i]) {
-      throw new Error(
-        `image ${name}: decoded ${img.width}×${img.height}, annotations say ${ds.images.widths[i]}×${ds.images.heights[i]}`,
-      );
+    const w = ds.images.widths[i]!;
+    const h = ds.images.heights[i]!;
+    const stated = w > 0 || h > 0 || !sizes;
+    if (stated && (img.width !== w || img.height !== h)) {
+      throw new Error(`image ${name}: decoded ${img.width}×${img.height}, annotations say ${w}×${h}`);
     }
+    if (!stated) sizes.set(i, [img.width, img.height]);
     const out = new Float32Array(img.data.length);
     for (let k = 0; k < out.length; k++) out[k] = img.data[k]! / 255;
     return out;
@@ -77,27 +89,30 @@ export function detectionSamples(
 ): SampleSource<DetectionSample> {
   const skip = options.skipFlags ?? CROWD_FLAG;
   const cache = new PixelCache(options.cacheBytes ?? 1 << 30);
+  const labelsOf = (i: number) => {
+    const boxes: number[][] = [];
+    const classes: number[] = [];
+    for (let j = ds.byImage.start[i]!; j < ds.byImage.start[i + 1]!; j++) {
+      const a = ds.byImage.order[j]!;
+      if ((ds.annotations.flags[a]! & skip) !== 0) continue;
+      const b = ds.annotations.boxes.subarray(4 * a, 4 * a + 4);
+      if (!(b[2]! > 0 && b[3]! > 0)) continue;
+      boxes.push([b[0]!, b[1]!, b[2]!, b[3]!]);
+      classes.push(ds.annotations.categoryIndex[a]!);
+    }
+    return { boxes, classes };
+  };
   return {
     size: ds.images.count,
+    labelsOf,
     async get(i) {
       const image = await cache.get(i, pixels(ds, images, i));
-      const boxes: number[][] = [];
-      const classes: number[] = [];
-      for (let j = ds.byImage.start[i]!; j < ds.byImage.start[i + 1]!; j++) {
-        const a = ds.byImage.order[j]!;
-        if ((ds.annotations.flags[a]! & skip) !== 0) continue;
-        const b = ds.annotations.boxes.subarray(4 * a, 4 * a + 4);
-        if (!(b[2]! > 0 && b[3]! > 0)) continue;
-        boxes.push([b[0]!, b[1]!, b[2]!, b[3]!]);
-        classes.push(ds.annotations.categoryIndex[a]!);
-      }
       return {
         imageId: ds.images.ids[i]!,
         width: ds.images.widths[i]!,
         height: ds.images.heights[i]!,
         image,
-        boxes,
-        classes,
+        ...labelsOf(i),
       };
     },
   };
@@ -136,15 +151,13 @@ export function unlabelledSamples(
   options: Pick<AdapterOptions, "cacheBytes"> = {},
 ): SampleSource<ImageMeta & { image: Float32Array }> {
   const cache = new PixelCache(options.cacheBytes ?? 1 << 30);
+  const sizes = new Map<number, [number, number]>();
   return {
     size: ds.images.count,
     async get(i) {
-      return {
-        imageId: ds.images.ids[i]!,
-        width: ds.images.widths[i]!,
-        height: ds.images.heights[i]!,
-        image: await cache.get(i, pixels(ds, images, i)),
-      };
+      const image = await cache.get(i, pixels(ds, images, i, sizes));
+      const [width, height] = sizes.get(i) ?? [ds.images.widths[i]!, ds.images.heights[i]!];
+      return { imageId: ds.images.ids[i]!, width, height, image };
     },
   };
 }

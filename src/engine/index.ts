@@ -8,7 +8,13 @@ export {
   flipImages,
   scaleImages,
 } from "./augment.js";
-export { BACKEND_CHOICES, type BackendChoice, type BackendSelection, selectBackend } from "./backend.js";
+export {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  type BackendSelection,
+  type SlotGpu,
+  selectBackend,
+} from "./backend.js";
 export { MLC_LITE_DEFAULTS, MlcLite, type MlcLiteConfig, type MlcOutputs } from "./classify/mlc-lite.js";
 export { type CommandContext, type CommandOutcome, runCommandEngine } from "./command/index.js";
 export {
@@ -33,6 +39,7 @@ export { BACKGROUND, IGNORE, type MatcherOptions, matchAnchors } from "./detect/
 export { classwiseNms } from "./detect/nms.js";
 export { RETINANET_LITE_DEFAULTS, RetinaNetLite, type RetinaNetLiteConfig } from "./detect/retinanet-lite.js";
 export { SSD_LITE_DEFAULTS, SsdLite, type SsdLiteConfig } from "./detect/ssd-lite.js";
+export { type DoctorChoice, type EngineDoctorReport, engineDoctor } from "./doctor.js";
 export { createModel, type EngineModel } from "./models.js";
 export { conv2d } from "./nn/conv.js";
 export { ParamStore } from "./nn/params.js";
@@ -55,6 +62,7 @@ export {
   type MultiLabelSample,
   type SampleSource,
 } from "./samples.js";
+export { scorePredictions } from "./score.js";
 export { splitInputs } from "./split-inputs.js";
 export { tf } from "./tf.js";
 export {

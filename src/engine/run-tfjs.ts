@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { JsonObject, MethodName, RunConfig, TrainSpec } from "../spec/types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
-import { type BackendChoice, type BackendSelection, selectBackend } from "./backend.js";
+import { type BackendChoice, type BackendSelection, type SlotGpu, selectBackend } from "./backend.js";
 import type { MlcLite } from "./classify/mlc-lite.js";
 import { loadMethod } from "./methods/registry.js";
 import type { MethodData } from "./methods/types.js";
@@ -37,6 +37,8 @@ export interface TfjsRunContext {
   onEvent?: (event: TrainEvent) => void;
   /** wasm threads (default 1: the runner gets parallelism from concurrent runs). */
   threads?: number;
+  /** The GPU of the run's slot: the webgpu backend pins itself to it (webgpu/pin.ts). */
+  gpu?: SlotGpu;
   /** Scores predictions for periodic evaluation (train.eval_every); the final scoring is the caller's. */
   evaluate?: (predictions: unknown[]) => Record<string, number>;
 }
@@ -125,7 +127,12 @@ export async function runTfjsEngine(
   ctx: TfjsRunContext,
 ): Promise<TfjsOutcome> {
   const engine = config.engine as { backend?: BackendChoice };
-  const backend = await selectBackend(engine.backend ?? "auto", { threads: ctx.threads ?? 1 });
+  const backend = await selectBackend(engine.backend ?? "auto", {
+    threads: ctx.threads ?? 1,
+    ...(ctx.gpu ? { gpu: ctx.gpu } : {}),
+  });
+  // Into the run's log (a worker's stderr): e.g. identical GPUs Vulkan cannot tell apart.
+  for (const w of backend.warnings) process.stderr.write(`labelsweep: warning: ${w}\n`);
   if (inputs.labelled.size === 0) throw new UserError("no labelled training images in this run's split");
   const method = await loadMethod(config.method.name as MethodName);
   const numClasses = inputs.categoryIds.length;
@@ -136,17 +143,29 @@ export async function runTfjsEngine(
   const params = built.model.createParams(new Rng(config.seed));
   let dispose: (() => void) | undefined;
   try {
-    const { labelled, unlabelled, extra } = inputs;
+    const { labelled, unlabelled, extra, classCoverage, observed } = inputs;
     const setup = await method.create({
       config,
       model: built,
       params,
-      data: { labelled, ...(unlabelled ? { unlabelled } : {}), ...(extra ? { extra } : {}) },
+      data: {
+        labelled,
+        ...(unlabelled ? { unlabelled } : {}),
+        ...(extra ? { extra } : {}),
+        ...(classCoverage ? { classCoverage } : {}),
+        ...(observed ? { observed } : {}),
+      },
       seed: config.seed,
       iterations: cfg.iterations,
     });
     dispose = setup.dispose?.bind(setup);
     const inference = () => setup.inferenceParams?.() ?? params;
+    if (setup.optimizerGroups?.length) {
+      cfg.optimizer = {
+        ...cfg.optimizer,
+        groups: [...setup.optimizerGroups, ...(cfg.optimizer.groups ?? [])],
+      };
+    }
     const predict: () => Promise<(CocoResult | ScoreResult)[]> =
       built.kind === "detector"
         ? () => predictDetections(built.model, inference(), inputs.eval, { categoryIds: inputs.categoryIds })

@@ -27,9 +27,38 @@ export interface MultiLabelSample extends ImageMeta {
   positives: number[];
 }
 
+/**
+ * The observed image-level labels of the labelled images, row i = sample i of
+ * the labelled source (single-positive splits): what a per-image label
+ * estimator is initialised from (METHODS.md §5a).
+ */
+export interface ObservedLabels {
+  numClasses: number;
+  /** size × numClasses: +1 observed positive, −1 observed negative, 0 unknown. */
+  labels: Int8Array;
+  /** Mean true positive classes per image (from the full annotations), when the split recorded it. */
+  meanPositives?: number;
+}
+
 export interface SampleSource<T> {
   readonly size: number;
   get(index: number): T | Promise<T>;
+  /**
+   * A detection sample's boxes and classes without its pixels (for samplers
+   * and crop lists that must see every image's labels, e.g. repeat-factor
+   * sampling); absent when the source has no cheaper way than get().
+   */
+  labelsOf?(index: number): Pick<DetectionSample, "boxes" | "classes">;
+}
+
+/** Boxes and classes of sample `index`, without decoding pixels when the source can tell them apart. */
+export async function labelsAt(
+  source: SampleSource<DetectionSample>,
+  index: number,
+): Promise<Pick<DetectionSample, "boxes" | "classes">> {
+  if (source.labelsOf) return source.labelsOf(index);
+  const s = await source.get(index);
+  return { boxes: s.boxes, classes: s.classes };
 }
 
 /** Wraps an in-memory list. */

@@ -6,7 +6,6 @@
 
 import { dirname, join, resolve } from "node:path";
 import { dataSplits, prepareSplitsForRuns } from "../data/index.js";
-import { evaluateFiles } from "../eval/index.js";
 import type { EvalReport } from "../eval/types.js";
 import type { RunConfig } from "../spec/types.js";
 import { pickRun } from "../sweep/pick-run.js";
@@ -14,6 +13,7 @@ import { resolveSweep } from "../sweep/resolve.js";
 import { UserError } from "../util/errors.js";
 import type { BackendChoice } from "./backend.js";
 import { runTfjsEngine, type TfjsOutcome } from "./run-tfjs.js";
+import { scorePredictions } from "./score.js";
 import { splitInputs } from "./split-inputs.js";
 import type { TrainEvent } from "./train/loop.js";
 
@@ -78,7 +78,7 @@ export async function trainOne(specFile: string, options: TrainOneOptions = {}):
   });
   const result: TrainOneResult = { key: run.key, index, runs: runs.length, config, dir, outcome };
   if (outcome.kind === "predictions" && files.eval_annotations) {
-    result.report = evaluateFiles(config.eval, files.eval_annotations, outcome.file);
+    result.report = await scorePredictions(config.eval, files.eval_annotations, outcome.file);
   }
   return result;
 }

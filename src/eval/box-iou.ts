@@ -54,6 +54,7 @@ export function cocoIou(
  * A [x, y, w, h] box maps to xmin = x + 1, ymin = y + 1, xmax = x + w,
  * ymax = y + h — the inverse of detectron2's VOC loader — which makes the
  * "+1" IoU equal to the plain continuous IoU of the [x, y, w, h] boxes.
+ * plusOne false: ssd.pytorch's eval.py, the same formula without the +1.
  */
 export function vocOverlap(
   bb: Float64Array,
@@ -61,12 +62,14 @@ export function vocOverlap(
   first: number,
   count: number,
   out: Float64Array,
+  plusOne = true,
 ): void {
+  const one = plusOne ? 1 : 0;
   const bx1 = bb[0]!;
   const by1 = bb[1]!;
   const bx2 = bb[2]!;
   const by2 = bb[3]!;
-  const bArea = (bx2 - bx1 + 1) * (by2 - by1 + 1);
+  const bArea = (bx2 - bx1 + one) * (by2 - by1 + one);
   for (let j = 0; j < count; j++) {
     const o = 4 * (first + j);
     const gx1 = gt[o]!;
@@ -78,20 +81,10 @@ export function vocOverlap(
     const iymin = Math.max(gy1, by1);
     const ixmax = Math.min(gx2, bx2);
     const iymax = Math.min(gy2, by2);
-    const iw = Math.max(ixmax - ixmin + 1, 0);
-    const ih = Math.max(iymax - iymin + 1, 0);
+    const iw = Math.max(ixmax - ixmin + one, 0);
+    const ih = Math.max(iymax - iymin + one, 0);
     const inters = iw * ih;
-    const uni = bArea + (gx2 - gx1 + 1) * (gy2 - gy1 + 1) - inters;
+    const uni = bArea + (gx2 - gx1 + one) * (gy2 - gy1 + one) - inters;
     out[j] = inters / uni;
   }
-}
-
-/** [x, y, w, h] → VOC devkit corners [x + 1, y + 1, x + w, y + h]. */
-export function toVocCorners(box: Float64Array, row: number, out: Float64Array, at: number): void {
-  const x = box[4 * row]!;
-  const y = box[4 * row + 1]!;
-  out[at] = x + 1;
-  out[at + 1] = y + 1;
-  out[at + 2] = x + box[4 * row + 2]!;
-  out[at + 3] = y + box[4 * row + 3]!;
 }

@@ -5,12 +5,16 @@
 //   evaluateCoco   per image × category matching  → CocoEvaluation
 //   accumulate     precision/recall arrays        → Accumulation
 //   summarizeCoco  the 12 numbers                 → CocoSummary
-// Known, documented differences from pycocotools (both only matter for inputs
-// pycocotools mishandles): a ground-truth annotation with id 0 is matched
-// normally (pycocotools cannot record a match to id 0), and stats[0] uses the
-// largest maxDets (pycocotools uses the literal 100, so it reports -1 when 100 is
-// not among maxDets).
+// Two pycocotools quirks are reproduced by default (eval.compat pycocotools,
+// DESIGN.md "Compat principle") and corrected with eval.compat corrected; both
+// only matter for inputs pycocotools mishandles:
+//  - evaluateImg stores a match as the ground truth's id (dtm) and reads id 0
+//    back as "unmatched", so a detection matched to an annotation with id 0 is
+//    a false positive (the annotation is still taken); corrected: a true match;
+//  - _summarizeDets computes stats[0] at the literal maxDets 100 (-1 when 100 is
+//    not among maxDets); corrected: at the largest maxDets, like stats[1..5].
 
+import type { EvalCompat } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
 import { type Accumulation, accumulate } from "./accumulate.js";
 import { MAX_IOU_THRESHOLDS, type Matching, type MatchParams, matchDetections } from "./greedy-match.js";
@@ -120,11 +124,29 @@ export interface CocoEvaluation {
   matching: Matching;
 }
 
+export interface CocoOptions {
+  /** Also record which ground truth each detection matched. */
+  keepMatches?: boolean;
+  /** pycocotools (default): its id-0 quirk; corrected: id 0 matches like any id. */
+  compat?: Extract<EvalCompat, "pycocotools" | "corrected">;
+}
+
+/** Ground-truth rows whose id is 0: a match to them is lost in pycocotools / lvis-api (greedy-match.ts). */
+export function idZeroRows(gt: GroundTruth): Uint8Array | null {
+  let out: Uint8Array | null = null;
+  gt.annotations.ids.forEach((id, i) => {
+    if (id !== 0) return;
+    out ??= new Uint8Array(gt.annotations.length);
+    out[i] = 1;
+  });
+  return out;
+}
+
 export function evaluateCoco(
   gt: GroundTruth,
   dt: DetectionTable,
   params: CocoParams = defaultCocoParams(),
-  opts: { keepMatches?: boolean } = {},
+  opts: CocoOptions = {},
 ): CocoEvaluation {
   const p = checkCocoParams(params);
   const order = evaluationOrder(gt);
@@ -145,6 +167,7 @@ export function evaluateCoco(
       // pycocotools: gt["ignore"] = gt["iscrowd"] (any "ignore" field in the file is overwritten).
       crowd: a.iscrowd,
       ignore: a.iscrowd,
+      matchLost: (opts.compat ?? "pycocotools") === "pycocotools" ? idZeroRows(gt) : null,
     },
     {
       length: dt.length,
@@ -171,11 +194,14 @@ export interface CocoSummary {
   specs: StatSpec[];
 }
 
-/** pycocotools' _summarizeDets, generalised to any number of maxDets. */
-export function cocoStatSpecs(p: CocoParams): StatSpec[] {
+/**
+ * pycocotools' _summarizeDets, generalised to any number of maxDets. With
+ * compat pycocotools, AP is taken at the literal maxDets 100 as there.
+ */
+export function cocoStatSpecs(p: CocoParams, compat: CocoOptions["compat"] = "pycocotools"): StatSpec[] {
   const last = p.maxDets[p.maxDets.length - 1]!;
   const specs: StatSpec[] = [
-    { name: "AP", kind: "ap", area: "all", maxDet: last },
+    { name: "AP", kind: "ap", area: "all", maxDet: compat === "pycocotools" ? 100 : last },
     { name: "AP50", kind: "ap", iouThr: 0.5, area: "all", maxDet: last },
     { name: "AP75", kind: "ap", iouThr: 0.75, area: "all", maxDet: last },
     { name: "APs", kind: "ap", area: "small", maxDet: last },
@@ -191,8 +217,12 @@ export function cocoStatSpecs(p: CocoParams): StatSpec[] {
   return specs;
 }
 
-export function summarizeCoco(acc: Accumulation, p: CocoParams): CocoSummary {
-  const specs = cocoStatSpecs(p);
+export function summarizeCoco(
+  acc: Accumulation,
+  p: CocoParams,
+  compat: CocoOptions["compat"] = "pycocotools",
+): CocoSummary {
+  const specs = cocoStatSpecs(p, compat);
   return { stats: specs.map((s) => summarizeStat(acc, p.areaRngLbl, s)), specs };
 }
 

@@ -9,15 +9,17 @@ import {
   cocoStatSpecs,
   defaultCocoParams,
   evaluateCoco,
+  idZeroRows,
   perCategoryAp,
   summarizeCoco,
 } from "./coco-eval.js";
+import { resolveCompat } from "./compat.js";
 import { loadDetections } from "./detections.js";
 import type { EvalInput, Evaluator } from "./evaluator.js";
 import { metricText, padLeft, padRight, pyFixed } from "./format.js";
 import { parseGroundTruth } from "./ground-truth.js";
 import type { StatSpec } from "./summarize.js";
-import type { EvalReport, MetricValue } from "./types.js";
+import type { EvalReport, EvalWarning, GroundTruth, MetricValue } from "./types.js";
 
 export function cocoParamsFromSpec(spec: EvalSpec): CocoParams {
   const p = defaultCocoParams();
@@ -34,12 +36,13 @@ export const cocoEvaluator: Evaluator = {
   type: "coco",
   summary: "COCO box AP/AR (pycocotools COCOeval, iouType=bbox)",
   evaluate(input: EvalInput): EvalReport {
-    rejectKeys(input.spec, ["rare_max", "common_max", "threshold"]);
+    rejectKeys(input.spec, ["rare_max", "common_max", "threshold", "crowd"]);
+    const compat = resolveCompat<"pycocotools" | "corrected">(input.spec);
     const gt = parseGroundTruth(input.gt, input.gtSource, "coco");
     const dt = loadDetections(input.dt, gt, input.dtSource);
-    const ev = evaluateCoco(gt, dt, cocoParamsFromSpec(input.spec));
+    const ev = evaluateCoco(gt, dt, cocoParamsFromSpec(input.spec), { compat });
     const acc = accumulateCoco(ev);
-    const summary = summarizeCoco(acc, ev.params);
+    const summary = summarizeCoco(acc, ev.params, compat);
     const metrics: Record<string, MetricValue> = {};
     summary.specs.forEach((s, i) => {
       metrics[s.name] = value(summary.stats[i]!);
@@ -55,7 +58,7 @@ export const cocoEvaluator: Evaluator = {
         name: categoryName(gt.categories[ev.order.categoryAt[k]!]),
         ap: perCat[k] ?? null,
       })),
-      warnings: [...gt.warnings, ...dt.warnings],
+      warnings: [...gt.warnings, ...idZeroWarning(gt, compat), ...dt.warnings],
       counts: {
         images: gt.imageIds.length,
         categories: gt.categoryIds.length,
@@ -70,12 +73,15 @@ export const cocoEvaluator: Evaluator = {
         areaRng: ev.params.areaRng,
         areaRngLbl: ev.params.areaRngLbl,
         recThrs: ev.params.recThrs.length,
+        compat,
       },
     };
   },
   format(report: EvalReport): string {
-    const p = report.params as unknown as Pick<CocoParams, "iouThrs" | "maxDets">;
-    const specs = cocoStatSpecs({ ...defaultCocoParams(), ...p });
+    const p = report.params as unknown as Pick<CocoParams, "iouThrs" | "maxDets"> & {
+      compat?: "pycocotools" | "corrected";
+    };
+    const specs = cocoStatSpecs({ ...defaultCocoParams(), ...p }, p.compat ?? "pycocotools");
     return specs.map((s) => cocoLine(s, p.iouThrs, report.metrics[s.name] ?? null)).join("\n") + "\n";
   },
 };
@@ -96,6 +102,31 @@ export function cocoLine(s: StatSpec, iouThrs: number[], v: MetricValue, extra =
     ` ${padRight(title, 18)} ${type} @[ IoU=${padRight(iou, 9)} | area=${padLeft(s.area, 6)} | ` +
     `maxDets=${padLeft(String(s.maxDet), 3)}${extra} ] = ${metricText(v)}`
   );
+}
+
+/** The counted warning for annotations with id 0, worded for the compat mode in force. */
+export function idZeroWarning(
+  gt: GroundTruth,
+  compat: "pycocotools" | "lvis-api" | "corrected",
+): EvalWarning[] {
+  const rows = idZeroRows(gt);
+  if (!rows) return [];
+  const examples: string[] = [];
+  let count = 0;
+  rows.forEach((v, i) => {
+    if (!v) return;
+    count++;
+    if (examples.length < 5) examples.push(`annotations[${i}]`);
+  });
+  const message =
+    compat === "corrected"
+      ? "ground-truth annotations have id 0; pycocotools and lvis-api store matches by id and read id 0 as " +
+        "'unmatched', so they count a detection matched to one as a false positive; eval.compat corrected " +
+        "counts the match, so these numbers differ from theirs"
+      : `ground-truth annotations have id 0; as in ${compat} (which stores matches by id and reads id 0 as ` +
+        "'unmatched'), a detection matched to one counts as a false positive and the annotation as missed; " +
+        "eval.compat: corrected counts the match";
+  return [{ code: "gt-id-zero", count, message, examples }];
 }
 
 /** Rejects spec keys that a family does not use, instead of silently ignoring them. */

@@ -49,6 +49,14 @@ export interface MatchGt {
   crowd: Uint8Array | null;
   /** Always ignored (COCO: iscrowd; LVIS: ignore). */
   ignore: Uint8Array;
+  /**
+   * Rows a match to which never counts (null = none): pycocotools and lvis-api
+   * store a detection's match as the ground truth's id, and id 0 reads back as
+   * "unmatched" (eval.compat pycocotools / lvis-api). Such a row is still taken
+   * by the detection; the detection is ignored where the ground truth is, or
+   * where it would be ignored unmatched, and is otherwise a false positive.
+   */
+  matchLost: Uint8Array | null;
 }
 
 export interface MatchDt {
@@ -284,7 +292,9 @@ export function matchDetections(
             } else {
               gtTaken[m] = stamp;
               if (gtIgnored[m]) ignoredBits[at]! |= bit;
-              else tpBits[at]! |= bit;
+              else if (gt.matchLost !== null && gt.matchLost[gtRows[m]!] === 1) {
+                if (dtOut[d]) ignoredBits[at]! |= bit;
+              } else tpBits[at]! |= bit;
               if (matched !== null) matched[(a * T + t) * N + first + d] = gtRows[m]!;
             }
           }

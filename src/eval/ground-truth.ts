@@ -125,15 +125,6 @@ export function parseGroundTruth(json: unknown, source: string, family: GtFamily
       }
       seenIds.set(a.id, i);
       table.ids[i] = a.id;
-      if (a.id === 0 && (family === "coco" || family === "lvis")) {
-        warnings.add(
-          "gt-id-zero",
-          "a ground-truth annotation has id 0; pycocotools and lvis-api store matches by id and treat " +
-            "id 0 as 'unmatched', so they count a detection matched to it as a false positive. labelsweep counts " +
-            "that match correctly, so its numbers differ from theirs for this file",
-          where,
-        );
-      }
     }
     const img = isId(a.image_id) ? imageIndex.get(a.image_id) : undefined;
     if (img === undefined) {

@@ -14,6 +14,9 @@
 //  - ground truth is ignored only through its "ignore" field (no crowd regions);
 //  - no per-image maxDets cut beyond the 300 cap (one maxDets column);
 //  - APr/APc/APf average the categories of frequency "r", "c", "f".
+// A detection matched to an annotation with id 0 is a false positive, as in
+// lvis-api (it stores matches by id; eval.compat lvis-api, the default);
+// eval.compat corrected counts the match.
 // Without federated lists (a synthetic, exhaustively labelled dataset —
 // METHODS.md §7.4's simplification) every category not annotated in an image is
 // a verified negative; this is reported as a warning. Without "frequency",
@@ -28,6 +31,7 @@ import {
   defaultCocoParams,
   type EvaluationOrder,
   evaluationOrder,
+  idZeroRows,
   remap,
 } from "./coco-eval.js";
 import { type Matching, matchDetections } from "./greedy-match.js";
@@ -202,7 +206,7 @@ export function evaluateLvis(
   gt: GroundTruth,
   dt: DetectionTable,
   params: LvisParams = defaultLvisParams(),
-  opts: { keepMatches?: boolean; groupsFromCounts?: boolean } = {},
+  opts: { keepMatches?: boolean; groupsFromCounts?: boolean; compat?: "lvis-api" | "corrected" } = {},
 ): LvisEvaluation {
   if (!Number.isInteger(params.maxDets) || params.maxDets < 1) {
     throw new UserError(`eval.max_dets for "lvis" must be a positive integer, got ${params.maxDets}`);
@@ -293,6 +297,8 @@ export function evaluateLvis(
       area: a.area,
       crowd: null,
       ignore: a.ignore,
+      // lvis-api stores matches by id as pycocotools does: a match to id 0 is lost (eval.compat lvis-api).
+      matchLost: (opts.compat ?? "lvis-api") === "lvis-api" ? idZeroRows(gt) : null,
     },
     {
       length: dt.length,

@@ -1,7 +1,8 @@
 // The "lvis" entry of the registry: checks the files, runs the LVISEval stages
 // and reports lvis-api's results in its print_results layout.
 
-import { rejectKeys } from "./coco-evaluator.js";
+import { idZeroWarning, rejectKeys } from "./coco-evaluator.js";
+import { resolveCompat } from "./compat.js";
 import { loadDetections } from "./detections.js";
 import type { EvalInput, Evaluator } from "./evaluator.js";
 import { metricText, padLeft, padRight, pyFixed } from "./format.js";
@@ -19,14 +20,15 @@ export const lvisEvaluator: Evaluator = {
   type: "lvis",
   summary: "LVIS box AP with APr/APc/APf and federated rules (lvis-api LVISEval, iou_type=bbox)",
   evaluate(input: EvalInput): EvalReport {
-    rejectKeys(input.spec, ["threshold"]);
+    rejectKeys(input.spec, ["threshold", "crowd"]);
     const params = lvisParamsFromSpec(input.spec);
     const gt = parseGroundTruth(input.gt, input.gtSource, "lvis");
     const dt = loadDetections(input.dt, gt, input.dtSource, {
       emptyBoxMessage: "detections with zero width or height take no part (lvis-api keeps only area > 0)",
     });
     const groupsFromCounts = input.spec.rare_max !== undefined || input.spec.common_max !== undefined;
-    const ev = evaluateLvis(gt, dt, params, { groupsFromCounts });
+    const compat = resolveCompat<"lvis-api" | "corrected">(input.spec);
+    const ev = evaluateLvis(gt, dt, params, { groupsFromCounts, compat });
     const acc = accumulateLvis(ev);
     const summary = summarizeLvis(acc, ev);
     const metrics: Record<string, MetricValue> = {};
@@ -35,6 +37,11 @@ export const lvisEvaluator: Evaluator = {
       metrics[name] = v === -1 ? null : v;
     });
     const perCat = perCategoryApLvis(acc, ev);
+    // Each category's group as APr/APc/APf used it (from "frequency", or image_count with rare_max/common_max).
+    const groupAt = new Map<number, "r" | "c" | "f">();
+    if (ev.freqGroups) {
+      for (const g of ["r", "c", "f"] as const) for (const k of ev.freqGroups[g]) groupAt.set(k, g);
+    }
     let unknown = 0;
     for (let i = 0; i < dt.length; i++) if (dt.category[i]! < 0) unknown++;
     return {
@@ -42,9 +49,15 @@ export const lvisEvaluator: Evaluator = {
       metrics,
       perCategory: ev.order.categoryIds.map((id, k) => {
         const c = gt.categories[ev.order.categoryAt[k]!];
-        return { id, name: typeof c?.name === "string" ? c.name : null, ap: perCat[k] ?? null };
+        const group = groupAt.get(k);
+        return {
+          id,
+          name: typeof c?.name === "string" ? c.name : null,
+          ap: perCat[k] ?? null,
+          ...(group ? { group } : {}),
+        };
       }),
-      warnings: [...gt.warnings, ...dt.warnings, ...ev.warnings],
+      warnings: [...gt.warnings, ...idZeroWarning(gt, compat), ...dt.warnings, ...ev.warnings],
       counts: {
         images: gt.imageIds.length,
         categories: gt.categoryIds.length,

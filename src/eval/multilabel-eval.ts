@@ -7,8 +7,10 @@
 //  - at a decision threshold (score ≥ threshold, default 0.5): per-class
 //    precision/recall averaged over classes (CP, CR, CF1) and overall ones from
 //    the summed counts (OP, OR, OF1). As in the meter, a class predicted for no
-//    image has precision 0 (its Np is taken as 1); labelsweep does the same for
-//    recall of a class without positives, where the meter divides 0 by 0.
+//    image has precision 0 (its Np is taken as 1). Recall of a class without
+//    positives is 0/0 in the meter, so CR and CF1 are NaN (null) with
+//    eval.compat scob, the default; eval.compat corrected takes that class's
+//    recall as 0, as the meter does for precision.
 // Ties: images with equal scores keep the ground truth's image order (stable);
 // the meter's torch.sort leaves their order unspecified. Scores and AP are
 // float64 here; the meter stores them as float32 (differences < 1e-7).
@@ -16,12 +18,15 @@
 // Inputs: ground truth in the COCO layout, an image's labels being the
 // categories of its annotations (boxes optional; an annotation with
 // difficult = 1 does not make its class positive, like the VOC "0" label
-// Scob drops); predictions either as records [{image_id, category_id, score}]
+// Scob drops; a crowd annotation does, as Scob's and Cole et al.'s COCO
+// loaders read it, unless eval.crowd is "ignore" — which must then be the
+// single-positive protocol's labels.crowd too); predictions either as records [{image_id, category_id, score}]
 // or dense {image_ids, category_ids, scores[i][k]}, one score per image × class.
 
 import { UserError } from "../util/errors.js";
 import { evaluationOrder, remap } from "./coco-eval.js";
 import { rejectKeys } from "./coco-evaluator.js";
+import { resolveCompat } from "./compat.js";
 import { detectionsJson } from "./detections.js";
 import type { EvalInput, Evaluator } from "./evaluator.js";
 import { pyFixed } from "./format.js";
@@ -67,7 +72,11 @@ export function labelAp(scores: Float64Array, labels: Uint8Array): number {
   return pos !== 0 ? sum / pos : 0;
 }
 
-export function evaluateMultilabel(m: LabelMatrix, threshold = 0.5): MultilabelResult {
+export function evaluateMultilabel(
+  m: LabelMatrix,
+  threshold = 0.5,
+  compat: "scob" | "corrected" = "scob",
+): MultilabelResult {
   const { numImages: n, numClasses: K } = m;
   const ap = new Float64Array(K);
   const positives = new Int32Array(K);
@@ -96,7 +105,7 @@ export function evaluateMultilabel(m: LabelMatrix, threshold = 0.5): MultilabelR
   const OR = sumNc / npSum(Ng);
   const OF1 = (2 * OP * OR) / (OP + OR);
   const perP = Nc.map((c, k) => c / Np[k]!);
-  const perR = Nc.map((c, k) => c / (Ng[k] === 0 ? 1 : Ng[k]!));
+  const perR = Nc.map((c, k) => c / (Ng[k] === 0 && compat === "corrected" ? 1 : Ng[k]!));
   const CP = npSum(perP) / K;
   const CR = npSum(perR) / K;
   const CF1 = (2 * CP * CR) / (CP + CR);
@@ -109,6 +118,7 @@ export function labelMatrix(
   dtJson: unknown,
   dtSource: string,
   warnings: WarningCounter,
+  crowd: "positive" | "ignore" = "positive",
 ): LabelMatrix {
   const order = evaluationOrder(gt);
   const n = gt.imageIds.length;
@@ -117,7 +127,8 @@ export function labelMatrix(
   const a = gt.annotations;
   const cls = remap(a.category, order.categoryRank);
   for (let i = 0; i < a.length; i++) {
-    if (a.difficult[i] !== 1) labels[a.image[i]! * K + cls[i]!] = 1;
+    if (a.difficult[i] === 1 || (crowd === "ignore" && a.iscrowd[i] === 1)) continue;
+    labels[a.image[i]! * K + cls[i]!] = 1;
   }
   const scores = new Float64Array(n * K);
   const seen = new Uint8Array(n * K);
@@ -214,16 +225,21 @@ export const multilabelEvaluator: Evaluator = {
   evaluate(input: EvalInput): EvalReport {
     rejectKeys(input.spec, ["iou_thresholds", "max_dets", "rare_max", "common_max"]);
     const threshold = input.spec.threshold ?? 0.5;
+    const compat = resolveCompat<"scob" | "corrected">(input.spec);
+    const crowd = input.spec.crowd ?? "positive";
     const gt = parseGroundTruth(input.gt, input.gtSource, "multilabel");
     const warnings = new WarningCounter();
-    const m = labelMatrix(gt, detectionsJson(input.dt, input.dtSource), input.dtSource, warnings);
-    const r = evaluateMultilabel(m, threshold);
+    const m = labelMatrix(gt, detectionsJson(input.dt, input.dtSource), input.dtSource, warnings, crowd);
+    const r = evaluateMultilabel(m, threshold, compat);
     const order = evaluationOrder(gt);
     const empty = order.categoryIds.filter((_, k) => r.positives[k] === 0);
     warnings.addMany(
       "ml-class-without-positives",
-      "classes without a positive image get AP 0 and recall 0, and still count in mAP and CR " +
-        "(as in the reference meter for AP)",
+      compat === "corrected"
+        ? "classes without a positive image get AP 0 and recall 0, and still count in mAP and CR " +
+            "(as in the reference meter for AP)"
+        : "classes without a positive image get AP 0 and count in mAP; their recall is 0/0, so CR and CF1 " +
+            "are undefined (null), as in Scob's meter; eval.compat: corrected takes that recall as 0",
       empty.length,
       empty.map((id) => `category ${JSON.stringify(id)}`),
     );
@@ -249,7 +265,7 @@ export const multilabelEvaluator: Evaluator = {
         positives: m.labels.reduce((s, v) => s + v, 0),
         classesWithoutPositives: empty.length,
       },
-      params: { threshold },
+      params: { threshold, compat, crowd },
     };
   },
   format(report: EvalReport): string {

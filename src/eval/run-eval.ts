@@ -34,12 +34,21 @@ export function evaluateJson(
   });
 }
 
-/** Reads the two JSON files and evaluates them. */
-export function evaluateFiles(spec: EvalSpec, gtPath: string, dtPath: string): EvalReport {
+/**
+ * Reads the predictions file and the ground truth — a JSON file, or ground
+ * truth already read (a VOC devkit, converted by the data stage) — and
+ * evaluates them.
+ */
+export function evaluateFiles(
+  spec: EvalSpec,
+  gtPath: string | { json: unknown; source: string },
+  dtPath: string,
+): EvalReport {
   const evaluator = evaluatorFor(spec.type);
-  const gt = readJsonFile(gtPath, "ground-truth");
+  const gt = typeof gtPath === "string" ? readJsonFile(gtPath, "ground-truth") : gtPath.json;
+  const gtSource = typeof gtPath === "string" ? gtPath : gtPath.source;
   const dt = readFileBytes(dtPath, "predictions");
-  return evaluator.evaluate({ gt, gtSource: gtPath, dt: { bytes: dt }, dtSource: dtPath, spec });
+  return evaluator.evaluate({ gt, gtSource, dt: { bytes: dt }, dtSource: dtPath, spec });
 }
 
 /** The family's familiar text summary of a report. */

@@ -151,8 +151,8 @@ export interface EvalReport {
   type: EvalType;
   /** Headline metrics, in the order they are printed. */
   metrics: Record<string, MetricValue>;
-  /** Per-category AP (name or id → value). */
-  perCategory: { id: Id; name: string | null; ap: MetricValue }[];
+  /** Per-category AP (name or id → value); LVIS adds each category's frequency group. */
+  perCategory: { id: Id; name: string | null; ap: MetricValue; group?: "r" | "c" | "f" }[];
   warnings: EvalWarning[];
   /** Counts that explain the numbers. */
   counts: Record<string, number>;

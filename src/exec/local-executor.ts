@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { RUN_FILES, readState, writeState } from "../sweep/run-store.js";
-import { EXIT_INTERRUPTED, EXIT_LOCKED } from "./exit-codes.js";
+import { plantedLinks, RUN_FILES, readState, writeState } from "../sweep/run-store.js";
+import { EXIT_IO } from "../util/fs-faults.js";
 import { runPool } from "./pool.js";
 import type { Slot } from "./slots.js";
-import type { WorkerEvent } from "./worker-events.js";
+import { EXIT_INTERRUPTED, EXIT_LOCKED, type WorkerEvent } from "./worker-events.js";
 
 // The local executor: one `labelsweep worker` process per run, pinned to a
 // slot, in its own process group. Stopping: stop dispatching, SIGTERM every
@@ -28,6 +28,8 @@ export interface TaskResult {
   outcome: TaskOutcome;
   exitCode: number | null;
   error?: string;
+  /** The run stopped because its disk is full (interrupted, resumable): the sweep should stop too. */
+  diskFull?: boolean;
   logTail: string[];
   seconds: number;
 }
@@ -40,7 +42,7 @@ export interface ExecObserver {
 
 export interface LocalExecOptions {
   slots: Slot[];
-  /** Seconds before a run is stopped and marked failed. */
+  /** Seconds after the trainer starts (the worker's "trainer" event) before the run is stopped and failed. */
   timeoutSec?: number;
   /** Seconds a stopping worker gets before its process group is killed. */
   graceSec?: number;
@@ -95,6 +97,32 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
     const t0 = Date.now();
     const log = join(task.dir, RUN_FILES.log);
     options.observer?.started?.(task, slot);
+    // The worker's output is appended to the run's log: never through a link planted there.
+    const links = plantedLinks(task.dir);
+    if (links.length > 0) {
+      const error = `${links.join(", ")} in the run directory ${links.length === 1 ? "is a symbolic link" : "are symbolic links"}; labelsweep never writes through one (remove it and run again)`;
+      const now = new Date().toISOString();
+      await writeState(task.dir, {
+        attempt: 0,
+        restarts: 0,
+        ...readState(task.dir),
+        status: "failed",
+        updated: now,
+        ended: now,
+        error,
+      });
+      const result: TaskResult = {
+        key: task.key,
+        outcome: "failed",
+        exitCode: null,
+        error,
+        logTail: [],
+        seconds: 0,
+      };
+      results.push(result);
+      options.observer?.finished?.(task, result);
+      return;
+    }
     const child = execa(process.execPath, [BIN, "worker", task.dir, "--gpus", slot.gpus], {
       env: {
         CUDA_VISIBLE_DEVICES: slot.gpus,
@@ -111,16 +139,26 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
       reject: false,
     });
     running.set(task.key, child);
-    child.on("message", (msg) => options.observer?.event?.(task, msg as WorkerEvent));
     let timedOut = false;
-    const timer =
-      options.timeoutSec !== undefined
-        ? setTimeout(() => {
-            timedOut = true;
-            child.kill("SIGTERM");
-            setTimeout(() => killGroup(child.pid, "SIGKILL"), Math.min(grace, 30_000)).unref();
-          }, options.timeoutSec * 1000)
-        : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    // --timeout counts from the trainer's start, not the worker's: starting a worker (loading
+    // TensorFlow.js on a loaded machine) can take longer than a short run itself.
+    const startClock = () => {
+      if (options.timeoutSec === undefined || timer) return;
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill("SIGTERM");
+        setTimeout(() => killGroup(child.pid, "SIGKILL"), Math.min(grace, 30_000)).unref();
+      }, options.timeoutSec * 1000);
+    };
+    let stopReason: string | undefined;
+    child.on("message", (msg) => {
+      const event = msg as WorkerEvent;
+      if (event.type === "trainer") startClock();
+      // A disk-full worker may not be able to write its state: its reason comes over IPC too.
+      if (event.type === "interrupted" && event.reason) stopReason = event.reason;
+      options.observer?.event?.(task, msg as WorkerEvent);
+    });
     const r = await child;
     if (timer) clearTimeout(timer);
     running.delete(task.key);
@@ -129,6 +167,7 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
     const code = typeof r.exitCode === "number" ? r.exitCode : null;
     let outcome: TaskOutcome;
     let error: string | undefined;
+    let diskFull = false;
     const state = readState(task.dir);
     if (timedOut) {
       outcome = "failed";
@@ -144,7 +183,11 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
       });
     } else if (code === 0 && state?.status === "done") outcome = "done";
     else if (code === EXIT_LOCKED) outcome = "locked";
-    else if (code === EXIT_INTERRUPTED || stopRequests > 0) outcome = "interrupted";
+    else if (code === EXIT_IO) {
+      outcome = "interrupted";
+      diskFull = true;
+      error = state?.error ?? stopReason ?? "disk full";
+    } else if (code === EXIT_INTERRUPTED || stopRequests > 0) outcome = "interrupted";
     else {
       outcome = "failed";
       error = state?.error ?? (r.signal ? `worker killed by ${r.signal}` : `worker exited with code ${code}`);
@@ -168,6 +211,7 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
       error,
       logTail: outcome === "failed" ? tailLines(log) : [],
       seconds: (Date.now() - t0) / 1000,
+      ...(diskFull ? { diskFull } : {}),
     };
     results.push(result);
     options.observer?.finished?.(task, result);

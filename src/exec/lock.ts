@@ -1,16 +1,20 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
-import { pidAlive, RUN_FILES, STALE_AFTER_MS } from "../sweep/run-store.js";
+import { recordedProcessAlive, selfIdentity } from "../sweep/process-identity.js";
+import { FORCE_STALE_AFTER_MS, RUN_FILES, STALE_AFTER_MS } from "../sweep/run-store.js";
 
 // One process executes a run key at a time, across runners and Slurm tasks that
 // share a results directory. The lock file is created exclusively (O_EXCL);
 // its holder refreshes its mtime as a heartbeat. A lock is stale when its
-// process is gone (same host) or its heartbeat stopped (other host).
+// process is gone (same host: pid and start time, so a reused pid does not
+// hold it) or its heartbeat stopped (other host: 10 minutes, or 90 s when the
+// person passes --force).
 
 export interface LockInfo {
   pid: number;
   host: string;
+  /** The holder's start time (process-identity.ts); absent in locks of older versions. */
+  pidStart?: string;
   since: string;
 }
 
@@ -26,7 +30,7 @@ function readLock(file: string): LockInfo | undefined {
   }
 }
 
-export function lockIsStale(file: string, now = Date.now()): boolean {
+export function lockIsStale(file: string, now = Date.now(), options: { force?: boolean } = {}): boolean {
   const info = readLock(file);
   let mtime: number;
   try {
@@ -35,8 +39,9 @@ export function lockIsStale(file: string, now = Date.now()): boolean {
     return true;
   }
   if (!info) return now - mtime > 5_000; // a lock that never got its content
-  if (info.host === hostname()) return !pidAlive(info.pid);
-  return now - mtime > STALE_AFTER_MS;
+  const alive = recordedProcessAlive(info);
+  if (alive !== null) return !alive;
+  return now - mtime > (options.force ? FORCE_STALE_AFTER_MS : STALE_AFTER_MS);
 }
 
 /** The current holder of a run's lock, if any live process holds it. */
@@ -59,7 +64,7 @@ export function acquireLock(dir: string, heartbeatMs = 30_000): RunLock | undefi
       rmSync(file, { force: true });
       continue;
     }
-    const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    const info: LockInfo = { ...selfIdentity(), since: new Date().toISOString() };
     writeSync(fd, JSON.stringify(info));
     closeSync(fd);
     const timer = setInterval(() => {

@@ -1,18 +1,22 @@
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { writeSummary } from "../results/summary.js";
+import { metricList } from "../results/aggregate.js";
+import { type SummaryWrite, writeSummary } from "../results/summary.js";
+import { guardMessage } from "../results/summary-guard.js";
 import { summaryInputOf } from "../results/summary-input.js";
 import type { LoadOptions } from "../spec/load.js";
 import type { Spec } from "../spec/types.js";
 import { claimExperiment } from "../sweep/experiment-owner.js";
 import type { Plan, PlannedRun } from "../sweep/plan.js";
 import { namesByKey } from "../sweep/plan-format.js";
+import { recordedProcessAlive } from "../sweep/process-identity.js";
 import { type ResolvedSweep, resolveSweep, type SplitProvider } from "../sweep/resolve.js";
 import { linkRunName } from "../sweep/run-links.js";
 import type { RunRecord } from "../sweep/run-record.js";
 import type { RunStatus } from "../sweep/run-status.js";
-import { RUN_FILES } from "../sweep/run-store.js";
+import { FORCE_STALE_AFTER_MS, lastHeartbeat, RUN_FILES, readState, runDir } from "../sweep/run-store.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
+import { describeFsFault } from "../util/fs-faults.js";
 import { discoverGpus } from "./gpus.js";
 import { executeLocal, type TaskResult } from "./local-executor.js";
 import { createProgress, type MetricDisplay } from "./progress.js";
@@ -60,6 +64,12 @@ export interface RunSweepResult {
   selected: PlannedRun[];
   results: TaskResult[];
   table: string | null;
+  /** Set when the summary on disk had more finished runs and was kept: why (summary-guard.ts). */
+  summaryKept?: string;
+  /** Finished runs counted as failed because their metrics cannot be used (summary.ts). */
+  metricProblems?: string[];
+  /** Set when the sweep stopped because the disk is full: what was full. */
+  diskFull?: string;
   resultsDir: string;
   /** Slurm executor: the submission and what happened to it; with --dry-run, the script preview. */
   slurm?: SlurmSweepOutcome & { preview?: string };
@@ -78,13 +88,25 @@ export function metricDisplay(spec: Pick<Spec, "table">): MetricDisplay {
 export function selectRuns(
   plan: Plan,
   statuses: readonly RunStatus[],
-  opts: { force?: boolean; retryFailed?: boolean },
+  opts: { force?: boolean; retryFailed?: boolean; resultsDir?: string },
 ): PlannedRun[] {
-  return plan.runs.filter((_, i) => {
+  return plan.runs.filter((run, i) => {
     const s = statuses[i]!;
-    if (opts.force) return s !== "running";
+    // --force re-runs everything but a run a live process holds; a "running" run on another
+    // host whose heartbeat stopped 90 s ago is taken to be gone (its lock is broken).
+    if (opts.force)
+      return (
+        s !== "running" ||
+        (opts.resultsDir !== undefined && holderGone(runDir(opts.resultsDir, plan.experiment, run.key)))
+      );
     return s === "new" || s === "interrupted" || (opts.retryFailed === true && s === "failed");
   });
+}
+
+function holderGone(dir: string): boolean {
+  const state = readState(dir);
+  if (!state || recordedProcessAlive(state) !== null) return false;
+  return Date.now() - lastHeartbeat(dir, state) > FORCE_STALE_AFTER_MS;
 }
 
 export async function runSweep(specPath: string, options: RunSweepOptions): Promise<RunSweepResult> {
@@ -98,7 +120,9 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
   // A run with a task still queued or running in an earlier submission is not submitted again.
   const alreadyQueued =
     settings && !options.dryRun ? await activeKeys(resultsDir, plan.experiment) : new Map();
-  const selected = selectRuns(plan, statuses, options).filter((r) => !alreadyQueued.has(r.key));
+  const selected = selectRuns(plan, statuses, { ...options, resultsDir }).filter(
+    (r) => !alreadyQueued.has(r.key),
+  );
   const summaryInput = summaryInputOf(resolved);
   const base = { plan, statuses, selected, resultsDir };
   if (options.dryRun) {
@@ -134,7 +158,8 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       name: names.get(run.key) ?? "",
       specDir: dirname(resolved.specFile),
       split: { hash: run.split, files: splits?.filesFor(run.config) ?? {} },
-      code: { commit: code.commit, dirty: code.dirty, dirtyHash: code.dirtyHash },
+      code: { commit: code.commit, dirty: code.dirty, identity: run.code },
+      needs: metricList(summaryInput.table),
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), record);
     linkRunName(experimentDir, record.name!, run.key);
@@ -143,9 +168,29 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
 
   const labels = new Map(selected.map((r) => [r.key, names.get(r.key) ?? ""]));
   const metrics = metricDisplay(spec);
-  let summaries = Promise.resolve("");
+  // After every finished run; a summary on disk with more finished runs is kept (summary-guard.ts)
+  // until this sweep has caught up with it, and the last verdict is reported at the end.
+  let summaries: Promise<SummaryWrite | null> = Promise.resolve(null);
+  // A disk-full while writing the summary, or reported by a worker, stops the sweep: the
+  // running workers checkpoint and stop, nothing new starts, and `run` says "disk full".
+  let diskFull: string | undefined;
+  let stopSweep: (() => void) | undefined;
+  const full = (why: string) => {
+    if (diskFull) return;
+    diskFull = why;
+    stopSweep?.();
+  };
   const refresh = () => {
-    summaries = summaries.then(() => writeSummary(summaryInput));
+    summaries = summaries.then(async (last) => {
+      try {
+        return await writeSummary(summaryInput);
+      } catch (err) {
+        const fault = describeFsFault(err, "writing", "ENOSPC", "EDQUOT");
+        if (!fault) throw err;
+        full(fault);
+        return last;
+      }
+    });
   };
   if (settings) {
     options.onSlurmFollow?.();
@@ -163,7 +208,7 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       ...(options.onStopHandle ? { onStopHandle: options.onStopHandle } : {}),
     });
     refresh();
-    return { ...base, results: slurm.results, table: await summaries, slurm };
+    return { ...base, results: slurm.results, ...tableOf(await summaries), slurm };
   }
 
   const gpus = selectGpus(
@@ -191,14 +236,25 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       event: progress.event,
       finished(task, result) {
         progress.finished?.(task, result);
+        if (result.diskFull) full(result.error ?? "disk full");
         refresh();
       },
     },
   });
+  stopSweep = execution.stop;
+  if (diskFull) execution.stop();
   options.onStopHandle?.(execution.stop);
   const results = await execution.results;
   progress.stop();
   refresh();
-  const md = await summaries;
-  return { ...base, results, table: md };
+  const written = await summaries;
+  return { ...base, results, ...tableOf(written), ...(diskFull ? { diskFull } : {}) };
+}
+
+function tableOf(w: SummaryWrite | null): Pick<RunSweepResult, "table" | "summaryKept" | "metricProblems"> {
+  return {
+    table: w?.md ?? null,
+    metricProblems: w?.problems ?? [],
+    ...(w?.kept ? { summaryKept: guardMessage(w.kept, w.file) } : {}),
+  };
 }

@@ -1,18 +1,28 @@
-import { appendFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { BackendSelection } from "../engine/index.js";
-import { evaluateFiles } from "../eval/run-eval.js";
 import type { EvalReport } from "../eval/types.js";
 import type { CommandEngineSpec, JsonObject } from "../spec/types.js";
+import { selfIdentity } from "../sweep/process-identity.js";
 import { linkLatest } from "../sweep/run-links.js";
 import { type Metrics, type MetricsFile, type RunRecord, readRunRecord } from "../sweep/run-record.js";
-import { RUN_FILES, type RunState, readState, writeState } from "../sweep/run-store.js";
+import {
+  appendNoFollow,
+  plantedLinks,
+  RUN_FILES,
+  type RunState,
+  readState,
+  readStateChecked,
+  stateProblem,
+  writeState,
+} from "../sweep/run-store.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
-import { EXIT_INTERRUPTED, EXIT_LOCKED } from "./exit-codes.js";
+import { describeFsFault, diskFull, EXIT_IO } from "../util/fs-faults.js";
+import { discoverGpus, slotGpu } from "./gpus.js";
 import { acquireLock } from "./lock.js";
-import type { WorkerEvent } from "./worker-events.js";
+import { EXIT_INTERRUPTED, EXIT_LOCKED, type WorkerEvent } from "./worker-events.js";
 
 // `labelsweep worker <run-dir>`: executes exactly one run, whoever started it
 // (the local executor, a Slurm array task, a person debugging). It owns the
@@ -20,7 +30,7 @@ import type { WorkerEvent } from "./worker-events.js";
 // runner disappearing) lets the engine checkpoint, marks the run interrupted
 // and exits, so the next attempt resumes.
 
-export { EXIT_INTERRUPTED, EXIT_LOCKED } from "./exit-codes.js";
+export { EXIT_INTERRUPTED, EXIT_LOCKED } from "./worker-events.js";
 
 export interface WorkerOptions {
   /** GPU ids pinned to this run ("" on CPU). */
@@ -31,7 +41,7 @@ function emitter(dir: string): (event: WorkerEvent) => void {
   const file = join(dir, RUN_FILES.events);
   return (event) => {
     const line = JSON.stringify({ ...event, time: new Date().toISOString() });
-    appendFileSync(file, `${line}\n`);
+    appendNoFollow(file, `${line}\n`);
     if (process.connected) process.send?.(event);
   };
 }
@@ -44,19 +54,27 @@ async function execute(
   signal: AbortSignal,
   emit: (event: WorkerEvent) => void,
 ): Promise<
-  | { metrics: Metrics; source: string; report?: EvalReport; backend?: BackendSelection; method?: JsonObject }
+  | {
+      metrics: Metrics;
+      source: string;
+      report?: EvalReport;
+      backend?: BackendSelection;
+      method?: JsonObject;
+      scale?: MetricsFile["scale"];
+    }
   | "stopped"
 > {
   const engine = record.config.engine;
   if ("command" in engine) {
     // The command engine's own door: an external trainer's worker never loads TensorFlow.js.
-    const { runCommandEngine } = await import("../engine/command/index.js");
+    const { runCommandEngine, scorePredictions } = await import("../engine/command/index.js");
     const outcome = await runCommandEngine(engine as CommandEngineSpec, {
       dir,
       record,
       resume,
       gpus,
       signal,
+      onSpawn: () => emit({ type: "trainer" }),
       // JSON progress lines of the trainer: bars, ETA and loss curves as for the built-in engine.
       onProgress: (e) => emit(e),
     });
@@ -69,17 +87,21 @@ async function execute(
           "engine.metrics.from: predictions needs evaluation annotations (dataset.eval)",
           1,
         );
-      const report = evaluateFiles(record.config.eval, gt, outcome.file);
+      const report = await scorePredictions(record.config.eval, gt, outcome.file);
       return { metrics: report.metrics, source: `labelsweep ${report.type} evaluator`, report };
     }
-    return { metrics: outcome.metrics, source: outcome.source };
+    return { metrics: outcome.metrics, source: outcome.source, scale: outcome.scale };
   }
   // The built-in engine trains in this process; its progress becomes the runner's progress bars.
-  const { runTfjsEngine, splitInputs } = await import("../engine/index.js");
+  const { runTfjsEngine, splitInputs, scorePredictions } = await import("../engine/index.js");
+  emit({ type: "trainer" });
+  // In a GPU slot, the webgpu backend is pinned to the slot's GPU (CUDA_VISIBLE_DEVICES means nothing to Vulkan).
+  const gpu = gpus ? slotGpu(gpus, await discoverGpus()) : undefined;
   const outcome = await runTfjsEngine(record.config, await splitInputs(record.config, record.split.files), {
     dir,
     resume,
     signal,
+    ...(gpu ? { gpu } : {}),
     onEvent: (e) => {
       if (e.type === "progress")
         emit({ type: "progress", iter: e.iter, total: e.total, loss: e.loss, lr: e.lr });
@@ -90,7 +112,7 @@ async function execute(
   if (outcome.kind === "stopped") return "stopped";
   const gt = record.split.files.eval_annotations;
   if (!gt) throw new UserError("this run's split has no evaluation annotations (dataset eval images)", 1);
-  const report = evaluateFiles(record.config.eval, gt, outcome.file);
+  const report = await scorePredictions(record.config.eval, gt, outcome.file);
   return {
     metrics: report.metrics,
     source: `labelsweep ${report.type} evaluator`,
@@ -102,6 +124,20 @@ async function execute(
 
 export async function runWorker(dir: string, options: WorkerOptions = {}): Promise<number> {
   const record = readRunRecord(dir);
+  // A run directory's files are never written through a link someone planted there.
+  const links = plantedLinks(dir);
+  if (links.length > 0) {
+    process.stderr.write(
+      `run ${record.key}: ${links.join(", ")} in ${dir} ${links.length === 1 ? "is a symbolic link" : "are symbolic links"}; ` +
+        "labelsweep writes a run's files itself and never through a link: remove it, then run again\n",
+    );
+    return 1;
+  }
+  const checked = readStateChecked(dir);
+  if (checked.kind === "corrupt" || checked.kind === "unknown") {
+    process.stderr.write(`run ${record.key}: ${stateProblem(dir)}; not running it\n`);
+    return 1;
+  }
   const lock = acquireLock(dir);
   if (!lock) {
     process.stderr.write(`run ${record.key} is being executed by another process; not starting it twice\n`);
@@ -132,14 +168,17 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
   else if (process.env.LABELSWEEP_IPC === "1") onDisconnect();
 
   const previous = readState(dir);
-  const resume = previous?.status === "interrupted" || previous?.status === "running";
+  // An interrupted run resumes; so does a failed one (--retry-failed) when it left a checkpoint.
+  const resume =
+    previous?.status === "interrupted" ||
+    previous?.status === "running" ||
+    (previous?.status === "failed" && hasCheckpoint(dir, record));
   const started = new Date().toISOString();
   const state: RunState = {
     status: "running",
     attempt: (previous?.attempt ?? 0) + 1,
     restarts: (previous?.restarts ?? 0) + (resume ? 1 : 0),
-    pid: process.pid,
-    host: hostname(),
+    ...selfIdentity(),
     started,
     updated: started,
   };
@@ -169,12 +208,21 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
       return EXIT_INTERRUPTED;
     }
     const metricsFile: MetricsFile = { key: record.key, metrics: result.metrics, source: result.source };
+    if (result.scale) metricsFile.scale = result.scale;
     if (result.report) {
       metricsFile.perCategory = result.report.perCategory;
       metricsFile.counts = result.report.counts;
       metricsFile.warnings = result.report.warnings.map((w) => JSON.stringify(w));
     }
     await writeJsonAtomic(join(dir, RUN_FILES.metrics), metricsFile);
+    // A run without a metric its table shows is not done: the table would print "—" for it silently.
+    const missing = (record.needs ?? []).filter((m) => !Object.hasOwn(result.metrics, m));
+    if (missing.length > 0)
+      throw new UserError(
+        `the table needs ${missing.join(", ")}, but the run's metrics (${result.source}) have ` +
+          `${Object.keys(result.metrics).join(", ") || "none"}`,
+        1,
+      );
     await writeJsonAtomic(join(dir, RUN_FILES.run), {
       ...record,
       provenance: {
@@ -185,6 +233,8 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
           ? {
               backend: result.backend.name,
               backendReason: result.backend.reason,
+              ...(result.backend.adapter ? { backendAdapter: result.backend.adapter } : {}),
+              ...(result.backend.warnings.length ? { backendWarnings: result.backend.warnings } : {}),
               versions: { ...provenance.versions, [result.backend.package]: result.backend.version },
             }
           : {}),
@@ -198,7 +248,30 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const ended = new Date().toISOString();
-    appendFileSync(join(dir, RUN_FILES.log), `\nlabelsweep worker: ${message}\n`);
+    // Disk full (ours or the trainer's): the run is not at fault — it is interrupted with the
+    // reason, resumable once there is space, and the runner stops the sweep.
+    const full = describeFsFault(err, "writing", "ENOSPC", "EDQUOT") ?? diskFull(dir);
+    if (full) {
+      const reason = `disk full: ${full}`;
+      tryAppend(join(dir, RUN_FILES.log), `\nlabelsweep worker: ${reason} (${message})\n`);
+      await writeState(dir, {
+        ...state,
+        status: "interrupted",
+        updated: ended,
+        error: reason,
+        exitCode: EXIT_IO,
+      }).catch(
+        () => undefined, // nothing more can be written: the dead pid makes it "interrupted" anyway
+      );
+      try {
+        emit({ type: "interrupted", reason });
+      } catch {
+        if (process.connected) process.send?.({ type: "interrupted", reason });
+      }
+      process.stderr.write(`run ${record.key}: ${reason}\n`);
+      return EXIT_IO;
+    }
+    tryAppend(join(dir, RUN_FILES.log), `\nlabelsweep worker: ${message}\n`);
     await writeState(dir, { ...state, status: "failed", updated: ended, ended, error: message, exitCode: 1 });
     emit({ type: "failed", error: message });
     if (!(err instanceof UserError)) process.stderr.write(`${(err as Error)?.stack ?? message}\n`);
@@ -207,5 +280,23 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
     for (const [sig, fn] of handlers) process.off(sig, fn);
     process.off("disconnect", onDisconnect);
     lock.release();
+  }
+}
+
+/** Whether an earlier attempt left something to resume from (tfjs checkpoints/, the trainer's out/). */
+function hasCheckpoint(dir: string, record: RunRecord): boolean {
+  const where = join(dir, "command" in record.config.engine ? RUN_FILES.out : RUN_FILES.checkpoints);
+  try {
+    return readdirSync(where).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function tryAppend(file: string, text: string): void {
+  try {
+    appendNoFollow(file, text);
+  } catch {
+    // The log cannot take more (disk full): the state says what happened.
   }
 }

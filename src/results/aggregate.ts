@@ -12,6 +12,8 @@ export interface RunOutcome {
   config: RunConfig;
   status: RunStatus;
   metrics?: Record<string, number | null>;
+  /** Why a finished run counts as failed (unreadable metrics, a metric the table needs is missing). */
+  problem?: string;
 }
 
 export interface MetricStats {
@@ -26,7 +28,14 @@ export interface TableCell {
   row: Record<string, JsonValue>;
   column: Record<string, JsonValue>;
   /** Runs planned for this cell, in plan order. */
-  runs: { key: string; seed: number; fold: number | null; status: RunStatus; metrics: Record<string, number | null> }[];
+  runs: {
+    key: string;
+    seed: number;
+    fold: number | null;
+    status: RunStatus;
+    metrics: Record<string, number | null>;
+    problem?: string;
+  }[];
   expected: number;
   failed: number;
   stats: Record<string, MetricStats>;
@@ -108,6 +117,7 @@ export function aggregate(table: TableSpec, runs: readonly RunOutcome[]): Aggreg
       fold: (run.config.labels as { fold?: number }).fold ?? null,
       status: run.status,
       metrics: run.status === "done" ? (run.metrics ?? {}) : {},
+      ...(run.problem ? { problem: run.problem } : {}),
     });
   }
   for (const row of cells) {

@@ -35,8 +35,8 @@ function parseSummary(text: string, where: string): Summary {
   const s = data as Partial<Summary>;
   if (!s || typeof s !== "object" || typeof s.experiment !== "string" || !Array.isArray(s.cells) || !s.table)
     throw new UserError(`${where}: not a labelsweep summary (expected "experiment", "table" and "cells")`);
-  if (s.summaryVersion !== 1 && s.summaryVersion !== 2)
-    throw new UserError(`${where}: summaryVersion ${String(s.summaryVersion)} is not one this labelsweep reads (1, 2)`);
+  if (s.summaryVersion !== 1 && s.summaryVersion !== 2 && s.summaryVersion !== 3)
+    throw new UserError(`${where}: summaryVersion ${String(s.summaryVersion)} is not one this labelsweep reads (1, 2, 3)`);
   return { configs: {}, references: [], environment: {}, ...s } as Summary;
 }
 

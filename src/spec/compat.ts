@@ -1,6 +1,6 @@
 import type { Diagnostic, KeyPath, Locator } from "./diagnostics.js";
 import { closest } from "./suggest.js";
-import type { DetectorArch, JsonValue, LabelProtocol, MethodName } from "./types.js";
+import type { DetectorArch, EvalCompat, EvalType, JsonValue, LabelProtocol, MethodName } from "./types.js";
 
 // Checks that JSON Schema cannot express: does this method work with this
 // detector, this label protocol and this metric? Every rule cites why
@@ -9,6 +9,8 @@ import type { DetectorArch, JsonValue, LabelProtocol, MethodName } from "./types
 export const BUILTIN_DATASETS = ["shapes", "coco", "voc", "lvis"] as const;
 export const BUILTIN_ARCHS: readonly DetectorArch[] = ["ssd-lite", "retinanet-lite", "mlc-lite"];
 const DETECTORS: readonly string[] = ["ssd-lite", "retinanet-lite"];
+/** Built-in detectors with an FCOS-style centerness output (Co-mining's sqrt(cls·centerness) score): none yet. */
+const CENTERNESS_ARCHS: readonly string[] = [];
 
 export interface MethodRule {
   archs: readonly string[];
@@ -61,6 +63,19 @@ export const METHOD_RULES: Record<MethodName, MethodRule> = {
     protocols: ["single-positive"],
     why: "ROLE is a single-positive multi-label baseline (METHODS.md §5d)",
   },
+};
+
+/**
+ * eval.compat per eval type: the reference tool whose printed numbers the
+ * default reproduces (DESIGN.md "Compat principle"), and the named options.
+ * The evaluators (src/eval) and validation read this one table.
+ */
+export const EVAL_COMPAT: Record<EvalType, { default: EvalCompat; allowed: readonly EvalCompat[] }> = {
+  coco: { default: "pycocotools", allowed: ["pycocotools", "corrected"] },
+  lvis: { default: "lvis-api", allowed: ["lvis-api", "corrected"] },
+  voc07: { default: "detectron2", allowed: ["detectron2", "ssd-pytorch", "corrected"] },
+  voc: { default: "detectron2", allowed: ["detectron2", "ssd-pytorch", "corrected"] },
+  multilabel: { default: "scob", allowed: ["scob", "corrected"] },
 };
 
 type Obj = { [k: string]: JsonValue };
@@ -137,12 +152,26 @@ export function checkCompatibility(config: Obj, locate?: Locator): Diagnostic[] 
       `method "${method}" needs unlabelled images: use labels.protocol budget or active, or set dataset.unlabeled — ${rule.why}`,
     );
   }
+  const methodBlock = obj(config.method);
+  if (
+    method === "co-mining" &&
+    methodBlock.score === "sqrt-cls-centerness" &&
+    builtinArch &&
+    !CENTERNESS_ARCHS.includes(arch)
+  ) {
+    add(
+      ["method", "score"],
+      `method.score "sqrt-cls-centerness" is FCOS's sqrt(cls·centerness) (METHODS.md §2a) and needs a detector ` +
+        `with a centerness output; detector "${arch}" has none — use score: cls`,
+    );
+  }
   if (method === "richsem" && arch === "retinanet-lite" && detector.classifier !== "embedding") {
     add(
       ["detector", "classifier"],
       `method "richsem" needs detector.classifier: embedding (logits = scale·cos(proj(h), t_c), METHODS.md §4a)`,
     );
   }
+  if (method === "richsem") out.push(...richsemRules(config, methodBlock, locate));
   if (builtinArch && typeof evalType === "string") {
     const classifier = arch === "mlc-lite";
     if (classifier && evalType !== "multilabel") {
@@ -188,10 +217,109 @@ export function checkCompatibility(config: Obj, locate?: Locator): Diagnostic[] 
     );
   }
   const dataset = obj(config.dataset).name;
+  out.push(...checkCompatModes(config, locate));
   if (evalType === "lvis" && dataset !== "lvis" && dataset !== "shapes") {
     add(
       ["eval", "type"],
       `eval.type lvis needs LVIS-style annotations (dataset lvis or shapes), got dataset "${String(dataset)}"`,
+    );
+  }
+  return out;
+}
+
+/** The reference seeds of the label compat modes (their draws ignore labels.fold). */
+const FIXED_SEEDS: Record<string, number> = { cole: 1200, scob: 114514, "al-ssl": 314 };
+
+/** eval.compat / eval.crowd and the label protocols' compat modes (DESIGN.md "Compat principle"). */
+export function checkCompatModes(config: Obj, locate?: Locator): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const add = (path: KeyPath, message: string) =>
+    out.push({ path, location: locate?.(path, "value"), message, at: "value" });
+  const labels = obj(config.labels);
+  const ev = obj(config.eval);
+  const evalType = ev.type as EvalType | undefined;
+  const table = evalType ? EVAL_COMPAT[evalType] : undefined;
+  if (table && typeof ev.compat === "string" && !(table.allowed as readonly string[]).includes(ev.compat)) {
+    add(
+      ["eval", "compat"],
+      `eval.compat "${ev.compat}" does not apply to eval.type ${evalType}; expected ${table.allowed.join(" or ")} ` +
+        `(default ${table.default})`,
+    );
+  }
+  if (ev.crowd !== undefined && evalType !== "multilabel") {
+    add(["eval", "crowd"], `eval.crowd applies to eval.type multilabel, not ${String(evalType)}`);
+  }
+  const protocol = labels.protocol;
+  const compat = typeof labels.compat === "string" ? labels.compat : "labelsweep";
+  const seed = FIXED_SEEDS[compat];
+  if (seed !== undefined && labels.fold !== undefined && labels.fold !== 1) {
+    add(
+      ["labels", "fold"],
+      `labels.compat ${compat} draws with the reference's fixed seed ${seed}, so every fold would be the same split; ` +
+        "labels.fold must be 1",
+    );
+  }
+  if (protocol === "single-positive") {
+    const crowd = labels.crowd ?? "positive";
+    if ((compat === "cole" || compat === "scob") && crowd !== "positive") {
+      add(
+        ["labels", "crowd"],
+        `labels.compat ${compat} counts crowd annotations as positives, as its loader does; crowd: ignore would change its labels`,
+      );
+    }
+    if (labels.holdout !== undefined && compat !== "cole") {
+      add(
+        ["labels", "holdout"],
+        "labels.holdout: only compat cole holds out a validation split (Cole et al.)",
+      );
+    }
+    if (evalType === "multilabel" && (ev.crowd ?? "positive") !== crowd) {
+      add(
+        ["eval", "crowd"],
+        `eval.crowd (${String(ev.crowd)}) must agree with labels.crowd (${String(crowd)}): the evaluator's ` +
+          "positives must be the ones the protocol drew from",
+      );
+    }
+  }
+  if (protocol === "file") {
+    const dataset = obj(config.dataset).name;
+    if (dataset === "shapes" || dataset === "voc") {
+      add(
+        ["labels", "protocol"],
+        `labels.protocol file reads a COCO-format JSON of the labelled images; dataset ${String(dataset)} is not a COCO-format dataset`,
+      );
+    }
+  }
+  return out;
+}
+
+/** RichSem's options that need something of the rest of the run (METHODS.md §4a, §4e). */
+function richsemRules(config: Obj, m: Obj, locate?: Locator): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const add = (path: KeyPath, message: string) =>
+    out.push({ path, location: locate?.(path, "value"), message, at: "value" });
+  const ratio = typeof m.extra_ratio === "number" ? m.extra_ratio : 1;
+  if (ratio > 0 && obj(config.labels).extra === undefined) {
+    add(
+      ["method", "extra_ratio"],
+      `method "richsem" mixes extra image-level data into training (extra_ratio ${ratio}, code: 1:1) and needs ` +
+        "labels.extra (extra images with image-level labels); set method.extra_ratio: 0 to train without them",
+    );
+  }
+  const teacher = m.teacher ?? "classifier";
+  const distill = typeof m.distill_weight === "number" ? m.distill_weight > 0 : true;
+  if (teacher === "oracle" && distill && obj(config.dataset).name !== "shapes") {
+    add(
+      ["method", "teacher"],
+      `method.teacher "oracle" reads class areas from known scenes and works on dataset "shapes" only; ` +
+        `use teacher: classifier for dataset "${String(obj(config.dataset).name)}"`,
+    );
+  }
+  if ((m.embeddings ?? "teacher") === "teacher" && teacher !== "classifier") {
+    add(
+      ["method", "embeddings"],
+      `method.embeddings "teacher" takes the class embeddings of the region-classifier teacher; ` +
+        `with teacher "${String(teacher)}" use embeddings: orthogonal or random`,
     );
   }
   return out;

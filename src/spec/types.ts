@@ -83,10 +83,18 @@ export interface SparseLabels extends ProtocolBase {
   level: SparseLevel;
   /** Keep at least one box in every image that had one (missing50p default: true). */
   keep_at_least_one?: boolean;
+  /** Crowd regions: always kept (labelsweep's rule, default) or counted and dropped like instances. */
+  crowd?: "keep" | "as-instance";
 }
 
 export interface SinglePositiveLabels extends ProtocolBase {
   protocol: "single-positive";
+  /** Whose draw: labelsweep's own, or the exact observed labels of Cole et al.'s or Scob's code. */
+  compat?: "labelsweep" | "cole" | "scob";
+  /** Whether a crowd annotation makes its class positive (default) or not. */
+  crowd?: "positive" | "ignore";
+  /** compat cole: fraction of training images held out with full labels (default 0.2). */
+  holdout?: number;
 }
 
 export interface ActiveLabels extends ProtocolBase {
@@ -95,9 +103,24 @@ export interface ActiveLabels extends ProtocolBase {
   per_cycle: { fraction?: number; count?: number };
   cycles: number;
   acquisition: "random" | "entropy" | "consistency" | "combined";
+  /** `al-ssl`: AL-SSL's initial set (Python random.seed(314), shuffle, first `initial`). */
+  compat?: "labelsweep" | "al-ssl";
 }
 
-export type LabelsSpec = FullLabels | BudgetLabels | SparseLabels | SinglePositiveLabels | ActiveLabels;
+/** A released split file (Co-mining's sparse annotations, a STAC/mmdetection split) as the labelled set. */
+export interface FileLabels extends ProtocolBase {
+  protocol: "file";
+  /** COCO-format JSON, relative to dataset.root. */
+  annotations: string;
+}
+
+export type LabelsSpec =
+  | FullLabels
+  | BudgetLabels
+  | SparseLabels
+  | SinglePositiveLabels
+  | ActiveLabels
+  | FileLabels;
 export type LabelProtocol = LabelsSpec["protocol"];
 
 export type DetectorArch = "ssd-lite" | "retinanet-lite" | "mlc-lite";
@@ -142,12 +165,16 @@ export interface TrainSpec {
   unlabeled_ratio?: number;
 }
 
-export type MetricsSource =
+/** The scale a trainer prints its metrics in (fraction: 0.412; percent: 41.2); undeclared: detected. */
+export type MetricsScale = "fraction" | "percent";
+
+export type MetricsSource = { scale?: MetricsScale } & (
   | { from: "predictions"; file: string }
   | { from: "pycocotools"; file?: string }
   | { from: "detectron2"; file?: string; task?: string }
   | { from: "mmengine"; file: string }
-  | { from: "jsonl"; file: string };
+  | { from: "jsonl"; file: string }
+);
 
 export interface CommandEngineSpec {
   command: string[];
@@ -157,11 +184,21 @@ export interface CommandEngineSpec {
   env?: Record<string, string>;
   cwd?: string;
   timeout?: number;
+  /**
+   * Globs (relative to the spec's folder) of further files whose content is
+   * part of the runs' code identity, tracked by git or not (configs, a
+   * trainer outside any repository).
+   */
+  code?: string[];
 }
+
+/** The tfjs engine's backends (engine/backend.ts chooses among them; schema: engine.backend). */
+export const BACKEND_CHOICES = ["auto", "tensorflow", "webgpu", "wasm", "cpu"] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface TfjsEngineSpec {
   name: "tfjs";
-  backend?: "auto" | "tensorflow" | "wasm" | "cpu";
+  backend?: BackendChoice;
 }
 
 export type EngineSpec = TfjsEngineSpec | CommandEngineSpec;
@@ -177,7 +214,13 @@ export interface EvalSpec {
   common_max?: number;
   /** Multi-label decision threshold for F1/precision/recall. */
   threshold?: number;
+  /** Whose numbers: the type's reference tool by default (see EVAL_COMPAT in src/eval/compat.ts). */
+  compat?: EvalCompat;
+  /** multilabel: whether a crowd annotation makes its class positive (default) or not. */
+  crowd?: "positive" | "ignore";
 }
+
+export type EvalCompat = "pycocotools" | "lvis-api" | "detectron2" | "ssd-pytorch" | "scob" | "corrected";
 
 export type SweepValue = JsonValue;
 
@@ -301,6 +344,12 @@ export interface SplitFiles {
   extra_images?: string;
   /** Single-positive labels (labelsweep.multilabel/1). */
   multilabel?: string;
+  /** Validation images held out with full labels (single-positive compat cole). */
+  holdout?: string;
+  /** budget compat mmdet: split_coco.py's labelled and unlabelled files (the latter keeps its annotations). */
+  mmdet_labeled?: string;
+  mmdet_unlabeled?: string;
+  /** Evaluation ground truth: COCO/LVIS JSON, or for VOC the devkit's ImageSets list of the set. */
   eval_annotations?: string;
   eval_images?: string;
 }

@@ -1,4 +1,5 @@
 import type { JsonValue } from "../spec/types.js";
+import type { CodeIdentity } from "./code-identity.js";
 import type { Plan } from "./plan.js";
 import { canonicalRunConfig, SHORT_KEY_LENGTH, shortKey } from "./run-key.js";
 import type { RunStatus } from "./run-status.js";
@@ -103,6 +104,9 @@ export function valueTexts(plan: Plan): string[][] {
   return texts;
 }
 
+/** Statuses named in the counts only when some run has them. */
+const RARE = new Set<RunStatus>(["interrupted", "corrupt", "unknown"]);
+
 /** What `status` adds per run: metrics, duration, log, error (sweep/run-details.ts). */
 export interface RunLine {
   metrics?: Record<string, number | null>;
@@ -172,14 +176,17 @@ export function formatPlanTable(
   const lines: string[] = new Array(runs.length);
   for (let i = 0; i < runs.length; i++) lines[i] = row(cols.map((col) => col[i]!));
   const counts = countStatuses(statuses);
-  const code = plan.code.commit.length === 40 ? plan.code.commit.slice(0, 12) : plan.code.commit;
-  const dirty = plan.code.dirty ? ` + uncommitted ${plan.code.dirtyHash!.slice(0, 8)}` : "";
+  const commit = plan.code.commit.length === 40 ? plan.code.commit.slice(0, 12) : plan.code.commit;
+  const dirty = plan.code.dirty ? " (uncommitted changes)" : "";
+  const codes = [...plan.identities.values()]
+    .map((c) => `code ${shortKey(c.hash)}  ${describeIdentity(c)}\n`)
+    .join("");
   const summary =
     `${counts.total} run${counts.total === 1 ? "" : "s"}: ` +
-    RUN_STATUSES.filter((s) => s !== "interrupted" || counts.interrupted > 0)
+    RUN_STATUSES.filter((s) => !RARE.has(s) || counts[s] > 0)
       .map((s) => `${counts[s]} ${s}`)
       .join(", ");
-  return `${options.title ?? "plan"} ${plan.experiment}  code ${code}${dirty}\n\n${row(heads)}\n${lines.join("\n")}\n\n${summary}\n`;
+  return `${options.title ?? "plan"} ${plan.experiment}  commit ${commit}${dirty}\n${codes}\n${row(heads)}\n${lines.join("\n")}\n\n${summary}\n`;
 }
 
 export function formatPlanJson(
@@ -199,12 +206,24 @@ export function formatPlanJson(
       `{"key":"${run.key}","short":"${shortKey(run.key)}","name":${JSON.stringify(names[i])},"status":"${statuses[i]}",` +
         (details?.[i] ? `"details":${JSON.stringify(details[i])},` : "") +
         `"values":${JSON.stringify(values)},"split":${JSON.stringify(run.split)},` +
-        `"source":${JSON.stringify(run.source)},"config":${canonicalRunConfig(run.config)}}`,
+        `"code":"${run.code}","source":${JSON.stringify(run.source)},"config":${canonicalRunConfig(run.config)}}`,
     );
   });
   const head = JSON.stringify({
     experiment: plan.experiment,
     code: plan.code,
+    identities: Object.fromEntries(
+      [...plan.identities.values()].map((c) => [
+        c.hash,
+        {
+          engine: c.manifest.engine,
+          labelsweep: c.manifest.labelsweep,
+          files: Object.keys(c.manifest.files).length,
+          packages: c.manifest.packages,
+          notes: c.notes,
+        },
+      ]),
+    ),
     columns: plan.columns,
     counts: countStatuses(statuses),
   });
@@ -232,4 +251,18 @@ export function runNames(plan: Plan): string[] {
 export function namesByKey(plan: Plan): Map<string, string> {
   const names = runNames(plan);
   return new Map(plan.runs.map((r, i) => [r.key, names[i]!]));
+}
+
+/** One line about a code identity: the engine, labelsweep's version, how many files and packages. */
+export function describeIdentity(c: CodeIdentity): string {
+  const files = Object.keys(c.manifest.files);
+  const own = files.filter((f) => f.startsWith("labelsweep/")).length;
+  const trainer = files.filter((f) => f.startsWith("trainer/")).length;
+  const declared = files.filter((f) => f.startsWith("code/")).length;
+  const parts = [`labelsweep ${c.manifest.labelsweep} (${own} files)`];
+  if (c.manifest.engine === "command")
+    parts.push(`trainer ${trainer} tracked files`, `engine.code ${declared} files`);
+  parts.push(`${Object.keys(c.manifest.packages).length} packages`);
+  const engine = c.manifest.engine === "tfjs" ? "built-in tfjs engine" : "command engine";
+  return `${engine}: ${parts.join(", ")}`;
 }

@@ -8,10 +8,13 @@ import {
   DEFAULT_MAX_RUNS,
   schemaPrepare,
 } from "./check.js";
+import type { CodeIdentity } from "./code-identity.js";
+import type { CodeVersion } from "./code-version.js";
+import { checkEngines } from "./engine-checks.js";
 import { type Cell, type Expansion, expandSweep } from "./expand.js";
 import type { DottedPath } from "./paths.js";
 import { toDiagnostics } from "./problems.js";
-import { type CodeVersion, PlanKeyHasher } from "./run-key.js";
+import { PlanKeyHasher } from "./run-key.js";
 
 // spec → checked expansion → one PlannedRun per cell with its run key. Keys
 // come from PlanKeyHasher, which hashes the per-block canonical JSON the
@@ -26,13 +29,18 @@ export interface PlannedRun {
   values: (JsonValue | undefined)[];
   /** Split-manifest hash that entered the key, or null. */
   split: string | null;
+  /** Code identity hash that entered the key (Plan.identities has its manifest). */
+  code: string;
   /** "product", or the index of the sweep.include entry that added the run. */
   source: Cell["source"];
 }
 
 export interface Plan {
   experiment: string;
+  /** The git state of the spec's repository: provenance, not identity. */
   code: CodeVersion;
+  /** The code identities of the plan's runs, by hash (what `plan --explain-key` prints). */
+  identities: Map<string, CodeIdentity>;
   /** Swept paths (grid, zip, include-only, labels.fold, seed). */
   columns: DottedPath[];
   runs: PlannedRun[];
@@ -41,8 +49,12 @@ export interface Plan {
 /** Split-manifest hash of a run (data stage); only its dataset and labels blocks may matter. */
 export type SplitHash = (config: RunConfig) => string | null;
 
+/** A run's code identity (code-identity.ts); only its engine and method blocks may matter. */
+export type CodeHash = (config: RunConfig) => CodeIdentity;
+
 export interface PlanOptions {
   code: CodeVersion;
+  codeIdentity: CodeHash;
   locate?: Locator;
   /** Plans above this many runs are refused (default 10,000; `--max-runs`). */
   maxRuns?: number;
@@ -57,7 +69,7 @@ export interface PlanOptions {
  */
 export function checkSweep(
   spec: Spec,
-  options: { locate?: Locator } & CellCheckOptions = {},
+  options: { locate?: Locator; specDir?: string } & CellCheckOptions = {},
 ): { expansion: Expansion | null; diagnostics: Diagnostic[] } {
   const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
   const axes = readSweep(spec);
@@ -69,7 +81,11 @@ export function checkSweep(
     };
   }
   const expansion = expandSweep(spec, { prepare: schemaPrepare(spec) });
-  const problems = [...expansion.problems, ...checkCells(spec, expansion, { ...options, maxRuns })];
+  const problems = [
+    ...expansion.problems,
+    ...checkCells(spec, expansion, { ...options, maxRuns }),
+    ...checkEngines(expansion, options.specDir === undefined ? {} : { specDir: options.specDir }),
+  ];
   return { expansion, diagnostics: toDiagnostics(problems, options.locate) };
 }
 
@@ -92,15 +108,20 @@ export function planSpec(spec: Spec, options: PlanOptions): Plan {
 export function keyExpansion(
   spec: Pick<Spec, "name">,
   expansion: Expansion,
-  options: Pick<PlanOptions, "code" | "splitHash">,
+  options: Pick<PlanOptions, "code" | "codeIdentity" | "splitHash">,
 ): Plan {
   // The split can only depend on the dataset and labels blocks: ask once per pair.
   const splitHash = options.splitHash;
   const splits = new Map<string, string | null>();
   const datasetIdx = SEMANTIC_KEYS.indexOf("dataset");
   const labelsIdx = SEMANTIC_KEYS.indexOf("labels");
+  // The code identity can only depend on the engine and method blocks: ask once per pair.
+  const codes = new Map<string, CodeIdentity>();
+  const identities = new Map<string, CodeIdentity>();
+  const engineIdx = SEMANTIC_KEYS.indexOf("engine");
+  const methodIdx = SEMANTIC_KEYS.indexOf("method");
 
-  const hasher = new PlanKeyHasher(options.code);
+  const hasher = new PlanKeyHasher();
   const runs: PlannedRun[] = new Array(expansion.cells.length);
   expansion.cells.forEach((cell, n) => {
     let split: string | null = null;
@@ -109,8 +130,15 @@ export function keyExpansion(
       if (!splits.has(pair)) splits.set(pair, splitHash(cell.config));
       split = splits.get(pair)!;
     }
-    const key = hasher.key(cell.sections, split);
-    runs[n] = { key, config: cell.config, values: cell.values, split, source: cell.source };
+    const pair = `${cell.sections[engineIdx]!.id},${cell.sections[methodIdx]!.id}`;
+    let code = codes.get(pair);
+    if (!code) {
+      code = options.codeIdentity(cell.config);
+      codes.set(pair, code);
+      identities.set(code.hash, code);
+    }
+    const key = hasher.key(cell.sections, split, code.hash);
+    runs[n] = { key, config: cell.config, values: cell.values, split, code: code.hash, source: cell.source };
   });
-  return { experiment: spec.name, code: options.code, columns: expansion.columns, runs };
+  return { experiment: spec.name, code: options.code, identities, columns: expansion.columns, runs };
 }

@@ -1,12 +1,14 @@
+import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { SpecError } from "../spec/diagnostics.js";
 import type { LoadOptions } from "../spec/load.js";
 import { loadSpec } from "../spec/load.js";
 import type { RunConfig, Spec, SplitFiles } from "../spec/types.js";
-import { codeVersion } from "./code-version.js";
+import { UserError } from "../util/errors.js";
+import { type CodeIdentity, codeIdentities, codeRequest } from "./code-identity.js";
+import { type CodeVersion, codeVersion } from "./code-version.js";
 import { checkSweep, keyExpansion, type Plan } from "./plan.js";
 import { defaultResultsDir } from "./project.js";
-import type { CodeVersion } from "./run-key.js";
 import { type RunStatus, readRunStatuses } from "./run-status.js";
 
 // spec → checked, keyed plan with its splits, and every run's status: what
@@ -64,34 +66,33 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
   const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
   const spec = loaded.spec;
   const resultsDir = resolve(options.resultsDir ?? defaultResultsDir(specPath));
-  const code = await codeVersion(dirname(resolve(specPath)), {
-    exclude: [...loaded.files, resultsDir],
-    specDirs: [dirname(resolve(specPath))],
-  });
+  checkResultsDir(resultsDir);
+  const specDir = dirname(resolve(specPath));
+  const code = await codeVersion(specDir, { exclude: [resultsDir] });
   // Check and expand once; splits are identified (or prepared) per distinct
   // (dataset, labels) pair — blocks are shared between cells, so identity dedupes them.
   const { expansion, diagnostics } = checkSweep(spec, {
     locate: loaded.locate,
+    specDir: dirname(resolve(specPath)),
     baseChecked: false,
     ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
   });
   if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
-  const configs: RunConfig[] = [];
-  const seen = new Map<object, Set<object>>();
-  for (const cell of expansion.cells) {
-    const { dataset, labels } = cell.config;
-    const labelsSeen = seen.get(dataset) ?? new Set<object>();
-    seen.set(dataset, labelsSeen);
-    if (labelsSeen.has(labels)) continue;
-    labelsSeen.add(labels);
-    configs.push(cell.config);
-  }
+  const configs = distinct(expansion.cells, "dataset", "labels");
+  // Code identities once per distinct (engine, method) pair: the trainer's repository is read once.
+  const identities = await codeIdentities(distinct(expansion.cells, "engine", "method"), {
+    specDir,
+    // Results are written by the runs; spec files enter each key through their config.
+    exclude: [...loaded.files, resultsDir],
+    specDirs: [specDir],
+  });
+  const codeIdentity = (config: RunConfig): CodeIdentity => identities.get(codeRequest(config))!;
   const ctx = { experiment: spec.name, resultsDir };
   const splits = options.prepare ? await options.splits.prepare(configs, ctx) : undefined;
   const identified = splits
     ? { hashFor: splits.hashFor, problems: [] as string[] }
     : await options.splits.identify(configs, ctx);
-  const plan = keyExpansion(spec, expansion, { code, splitHash: identified.hashFor });
+  const plan = keyExpansion(spec, expansion, { code, codeIdentity, splitHash: identified.hashFor });
   const statuses = readRunStatuses(
     resultsDir,
     plan.experiment,
@@ -108,4 +109,52 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
     specFile: resolve(specPath),
     ...(splits ? { splits } : {}),
   };
+}
+
+/** One config per distinct pair of blocks (blocks are shared between cells, so identity dedupes them). */
+function distinct(
+  cells: readonly { config: RunConfig }[],
+  a: "dataset" | "engine",
+  b: "labels" | "method",
+): RunConfig[] {
+  const out: RunConfig[] = [];
+  const seen = new Map<object, Set<object>>();
+  for (const cell of cells) {
+    const first = cell.config[a] as object;
+    const second = cell.config[b] as object;
+    const inner = seen.get(first) ?? new Set<object>();
+    seen.set(first, inner);
+    if (inner.has(second)) continue;
+    inner.add(second);
+    out.push(cell.config);
+  }
+  return out;
+}
+
+/** The results directory must be a folder (or not exist yet): say so before anything reads or writes it. */
+function checkResultsDir(dir: string): void {
+  let path = dir;
+  // The first part of the path that exists must be a folder (results/x where results is a file, too).
+  for (;;) {
+    let info: ReturnType<typeof statSync> | undefined;
+    try {
+      info = statSync(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
+        const up = dirname(path);
+        if (up === path) return;
+        path = up;
+        continue;
+      }
+      if (code === "ENOTDIR")
+        throw new UserError(`--results ${dir}: a part of the path is a file, not a folder`);
+      throw err;
+    }
+    if (!info.isDirectory())
+      throw new UserError(
+        `--results ${dir}: ${path === dir ? "it" : path} is a file, not a folder for results`,
+      );
+    return;
+  }
 }

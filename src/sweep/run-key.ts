@@ -6,40 +6,29 @@ import { canonicalOf } from "./sections.js";
 
 // A run's identity (DESIGN.md "Run identity", RUNNERS.md §4.6): sha256 of the
 // canonical JSON of everything that decides its result —
-//   { code: {tree, dirtyHash, version}, config: RunConfig, keyVersion, split }
+//   { code: <code identity hash>, config: RunConfig, keyVersion, split }
 // — and nothing else: not the spec's name, description, sweep, table,
-// references or executor, not output paths. Equal data gives equal keys
-// whatever the key order or YAML style; any changed semantic value changes it.
+// references or executor, not output paths, not the commit or scratch files of
+// the repository (code-identity.ts says what the code identity holds). Equal
+// data gives equal keys whatever the key order or YAML style; any changed
+// semantic value changes it.
 
-/** Bumped when the payload's shape or meaning changes, so old results are not mistaken for new ones. */
-export const KEY_VERSION = 2;
+/**
+ * Bumped when the payload's shape or meaning changes, so old results are not
+ * mistaken for new ones. 3: the code part is the code identity (what the run
+ * executes), no longer the git tree and uncommitted changes of the spec's repository.
+ */
+export const KEY_VERSION = 3;
 
 /** Hex digits shown in tables; the full 64 are kept in results and --json. */
 export const SHORT_KEY_LENGTH = 12;
-
-/** Which code produced a run (assignable to sweep/run-record.ts's CodeVersion, which run.json stores). */
-export interface CodeVersion {
-  /** The git commit (full hash), or "no-git" outside a repository, or "unborn" before the first commit. */
-  commit: string;
-  /**
-   * sha256 of the committed code: the blobs of HEAD's tree less what cannot
-   * change a result (results, Markdown, spec files). Unlike the commit, it
-   * stays the same when a commit only adds results or edits docs; null without git.
-   */
-  tree: string | null;
-  /** Whether there are uncommitted changes. */
-  dirty: boolean;
-  /** sha256 of the uncommitted changes (tracked diff + untracked files), null when clean or without git. */
-  dirtyHash: string | null;
-  /** labelsweep's package version (engines and evaluators change with it). */
-  version: string;
-}
 
 export interface RunKeyInput {
   config: RunConfig;
   /** Hash of the split artifact's manifest (data stage), null when the run has none yet. */
   split: string | null;
-  code: CodeVersion;
+  /** The run's code identity hash (code-identity.ts). */
+  code: string;
 }
 
 /** canonicalJson of the config's semantic keys only (a whole Spec gives its RunConfig's JSON). */
@@ -56,23 +45,11 @@ export function canonicalRunConfig(config: RunConfig): string {
 
 const SORTED_KEYS = [...SEMANTIC_KEYS].sort();
 
-/**
- * The part of the code version that enters a key: the code's content, not the
- * commit that holds it (RUNNERS.md §4.6: identity from content, like DVC).
- */
-export function codeIdentity(code: CodeVersion): {
-  tree: string | null;
-  dirtyHash: string | null;
-  version: string;
-} {
-  return { tree: code.tree ?? code.commit, dirtyHash: code.dirtyHash, version: code.version };
-}
-
 /** The exact text that is hashed. */
 export function runKeyPayload(input: RunKeyInput): string {
   // Keys in canonical (sorted) order: code, config, keyVersion, split.
   return (
-    `{"code":${canonicalJson(codeIdentity(input.code))},"config":${canonicalRunConfig(input.config)},` +
+    `{"code":${JSON.stringify(input.code)},"config":${canonicalRunConfig(input.config)},` +
     `"keyVersion":${KEY_VERSION},"split":${canonicalJson(input.split)}}`
   );
 }
@@ -109,20 +86,17 @@ function sha256(text: string): string {
 export class PlanKeyHasher {
   private readonly order = SEMANTIC_KEYS.map((k, i) => ({ k, i })).sort((a, b) => (a.k < b.k ? -1 : 1));
   private readonly names = this.order.map(({ k }) => `${JSON.stringify(k)}:`);
-  private readonly head: string;
   private readonly tail = `},"keyVersion":${KEY_VERSION},"split":`;
 
-  constructor(code: CodeVersion) {
-    this.head = `{"code":${canonicalJson(codeIdentity(code))},"config":{`;
-  }
-
-  /** `blocks` in SEMANTIC_KEYS order. */
-  key(blocks: readonly KeyedBlock[], split: string | null): string {
+  /** `blocks` in SEMANTIC_KEYS order; `code` the run's code identity hash. */
+  key(blocks: readonly KeyedBlock[], split: string | null, code: string): string {
     let config = "";
     for (let s = 0; s < this.order.length; s++) {
       const canonical = blocks[this.order[s]!.i]!.canonical;
       if (canonical !== "") config += `${config === "" ? "" : ","}${this.names[s]}${canonical}`;
     }
-    return sha256(`${this.head}${config}${this.tail}${split === null ? "null" : JSON.stringify(split)}}`);
+    return sha256(
+      `{"code":${JSON.stringify(code)},"config":{${config}${this.tail}${split === null ? "null" : JSON.stringify(split)}}`,
+    );
   }
 }

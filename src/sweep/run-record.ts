@@ -11,11 +11,15 @@ export type { SplitFiles };
 /** A run's metrics under labelsweep's names (AP, AP50, …, mAP), as fractions; null where undefined. */
 export type Metrics = Record<string, number | null>;
 
-export interface CodeVersion {
+/** Which code made a run: its identity (in the key) and the spec repository's git state (provenance). */
+export interface RunCode {
   commit: string | null;
+  /** A tracked file of the spec's repository differed from the commit. */
   dirty: boolean;
-  /** Hash of uncommitted changes (tracked diff + untracked files); null when clean. */
-  dirtyHash: string | null;
+  /** The code identity hash that entered the run key (sweep/code-identity.ts). */
+  identity?: string;
+  /** Before key version 3: hash of uncommitted changes (tracked diff + untracked files). */
+  dirtyHash?: string | null;
 }
 
 export interface Provenance {
@@ -45,7 +49,9 @@ export interface RunRecord {
   /** The spec's folder: an external trainer's default working directory (engine.cwd resolves against it). */
   specDir?: string;
   split: { hash: string | null; files: SplitFiles };
-  code: CodeVersion;
+  code: RunCode;
+  /** Metrics the experiment's table shows: a run whose metrics lack one fails. */
+  needs?: string[];
   provenance?: Provenance;
 }
 
@@ -54,10 +60,12 @@ export interface MetricsFile {
   metrics: Metrics;
   /** How the metrics were obtained (evaluator family, or the parser of the trainer's output). */
   source: string;
+  /** The scale the trainer printed in, and what decided it (command engine). */
+  scale?: { scale: "fraction" | "percent"; how: "declared" | "format" | "detected"; evidence?: string };
   /** Choices where the papers' code and text differ, as this run made them. */
   variants?: Record<string, string>;
   /** Per-category AP from labelsweep's evaluator (long-tail plots, per-class tables). */
-  perCategory?: { id: number | string; name: string | null; ap: number | null }[];
+  perCategory?: { id: number | string; name: string | null; ap: number | null; group?: "r" | "c" | "f" }[];
   counts?: Record<string, number>;
   warnings?: string[];
 }

@@ -7,7 +7,15 @@ import { effectiveStatus, type RunStatus, runDir, runsDir } from "./run-store.js
 
 export type { RunStatus };
 
-export const RUN_STATUSES: readonly RunStatus[] = ["new", "done", "failed", "running", "interrupted"];
+export const RUN_STATUSES: readonly RunStatus[] = [
+  "new",
+  "done",
+  "failed",
+  "running",
+  "interrupted",
+  "corrupt",
+  "unknown",
+];
 
 /** Status of one run key: "new" when its directory or state.json is missing. */
 export function readRunStatus(resultsDir: string, experiment: string, key: string): RunStatus {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   // Only CSD's cells ran again at B: the others kept their run keys.
   expect(r.runB).toContain("12 runs: 6 done now, 0 failed, 6 done before.");
   repo = r;
-}, 120_000);
+});
 
 describe("labelsweep diff A B", () => {
   it("shows exactly CSD's cells as config-drifted with Δ and p, the others unchanged with the same keys", async () => {

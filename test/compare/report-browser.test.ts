@@ -70,7 +70,7 @@ beforeAll(async () => {
   expect(table.code).toBe(0);
   outDir = join(repo.dir, "out");
   mkdirSync(outDir);
-}, 180_000);
+});
 
 describe("labelsweep report", () => {
   it("writes one self-contained HTML file and SVG/PNG plot exports", async () => {

@@ -77,6 +77,30 @@ describe("image-level multi-label views", () => {
   });
 });
 
+describe("single-positive split of a COCO file", () => {
+  it("keeps images with a positive, observes one true class each and records the true mean positives", async () => {
+    const dataset = { name: "coco", root: fixture("coco"), train: "instances_mini.json" };
+    const a = await prepareSplit(dataset, { protocol: "single-positive", fold: 1 }, join(tmp, "sp-cache"));
+    const ml = await readMultiLabelFile(outputOf(a, "multilabel")!.path);
+    // Image 9: person + bowl (+ a crowd person); 25: bicycle; 30: bowl; 34: nothing (dropped).
+    expect(ml.imageIds).toEqual([9, 25, 30]);
+    expect(ml.unlisted).toBe("unknown");
+    const truth: Record<number, number[]> = { 9: [1, 51], 25: [2], 30: [51] };
+    ml.imageIds.forEach((id, row) => {
+      const observed = ml.categories.filter((_, c) => ml.labels[row * 3 + c] === POSITIVE).map((c) => c.id);
+      expect(observed).toHaveLength(1);
+      expect(truth[id as number]).toContain(observed[0]);
+    });
+    expect(ml.meanPositives).toBeCloseTo(4 / 3, 12);
+    const again = await prepareSplit(
+      dataset,
+      { protocol: "single-positive", fold: 1 },
+      join(tmp, "sp-cache-2"),
+    );
+    expect(again.hash).toBe(a.hash);
+  });
+});
+
 describe("LVIS split artifacts", () => {
   it("add image-level extra images (ImageNet-LVIS style) as whole-image boxes, filtered to rare classes", async () => {
     const dataset = { name: "lvis", root: fixture("lvis"), train: "lvis_mini.json" };

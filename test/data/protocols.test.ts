@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { annotationsOf, CROWD, type DetectionDataset } from "../../src/data/detection-dataset.js";
+import {
+  annotationsOf,
+  CROWD,
+  DatasetBuilder,
+  type DetectionDataset,
+} from "../../src/data/detection-dataset.js";
 import { deriveActive } from "../../src/data/protocols/active.js";
 import { deriveBudget } from "../../src/data/protocols/budget.js";
 import type { Derivation } from "../../src/data/protocols/derivation.js";
@@ -294,6 +299,48 @@ describe("single-positive", () => {
         }
       }),
     );
+  });
+
+  it("is seeded by the fold and stable under the order of images and annotations in the file", () => {
+    fc.assert(
+      fc.property(datasetShape(), fold, fc.nat(), (shape, k, shuffleSeed) => {
+        const ds = buildDataset(shape);
+        const d = deriveSinglePositive(ds, k);
+        const byId = new Map(Array.from(d.labeled, (i, row) => [ds.images.ids[i], d.observed![row]]));
+        // The same images (same ids) written in another order, annotations reversed.
+        const n = shape.images.length;
+        const perm = Array.from({ length: n }, (_, i) => i);
+        let s = shuffleSeed || 1;
+        for (let i = n - 1; i > 0; i--) {
+          s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+          const j = s % (i + 1);
+          [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+        }
+        const cats = Array.from({ length: shape.classes }, (_, i) => ({ id: i + 1, name: `c${i + 1}` }));
+        const b = new DatasetBuilder("coco", "permuted", cats);
+        for (const orig of perm) b.addImage(1000 + orig * 7, `img${orig}.jpg`, 100, 100);
+        const flat = shape.images.flatMap((img, i) => img.boxes.map((box) => ({ i, box })));
+        for (const { i, box } of [...flat].reverse()) {
+          b.addAnnotation(perm.indexOf(i), box.c, [box.x, box.y, box.w, box.h], box.crowd ? CROWD : 0);
+        }
+        const permuted = b.build();
+        const e = deriveSinglePositive(permuted, k);
+        const byId2 = new Map(Array.from(e.labeled, (i, row) => [permuted.images.ids[i], e.observed![row]]));
+        expect(byId2).toEqual(byId);
+        expect(deriveSinglePositive(ds, k).observed).toEqual(d.observed);
+      }),
+    );
+    // Another fold draws again: over 300 images with 4 positives each, some choice changes.
+    const shape = {
+      classes: 4,
+      images: Array.from({ length: 300 }, () => ({
+        boxes: [0, 1, 2, 3].map((c) => ({ c, crowd: false, x: 0, y: 0, w: 2, h: 2 })),
+      })),
+      order: Array.from({ length: 1200 }, (_, i) => i),
+    };
+    const a = deriveSinglePositive(buildDataset(shape), 1).observed!;
+    const b2 = deriveSinglePositive(buildDataset(shape), 2).observed!;
+    expect(Array.from(a)).not.toEqual(Array.from(b2));
   });
 
   it("chooses uniformly among an image's positives", () => {

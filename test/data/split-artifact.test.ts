@@ -214,7 +214,7 @@ describe("split artifacts", () => {
       /already labelled/,
     );
     await expect(prepareActiveCycle(shapes, base, [99999, ...pool.slice(0, 4)], dir)).rejects.toThrow(
-      /not in the training set/,
+      /not in the training pool/,
     );
 
     const c1 = await prepareActiveCycle(shapes, base, pool.slice(0, 5), dir);

@@ -20,7 +20,7 @@ async function nativeInstalled(): Promise<boolean> {
 describe("selectBackend", () => {
   it("rejects an unknown backend name", async () => {
     await expect(selectBackend("gpu" as never)).rejects.toThrow(
-      /unknown backend 'gpu'.*auto, tensorflow, wasm, cpu/,
+      /unknown backend 'gpu'.*auto, tensorflow, webgpu, wasm, cpu/,
     );
   });
 
@@ -31,12 +31,16 @@ describe("selectBackend", () => {
     expect(String((err as Error).message)).toMatch(/@tensorflow\/tfjs-node.*neither loaded/s);
   });
 
-  it("auto falls through to wasm with the fast kernels (or native TensorFlow where installed)", async () => {
+  it("auto falls through to wasm with the fast kernels (or native TensorFlow / a hardware GPU where present)", async () => {
     const chosen = await selectBackend("auto");
     expect(tf.getBackend()).toBe(chosen.name);
-    if (chosen.name === "wasm") {
+    if (chosen.name === "webgpu") {
+      // Only ever on a hardware adapter.
+      expect(chosen.adapter?.software).toBe(false);
+    } else if (chosen.name === "wasm") {
       expect(chosen.skipped.map((s) => s.name)).toEqual([
         "@tensorflow/tfjs-node-gpu",
+        "@tensorflow/tfjs-backend-webgpu + webgpu (Dawn)",
         "@tensorflow/tfjs-node",
       ]);
       expect(chosen.fastKernels).toContain("Conv2DBackpropFilter");

@@ -114,7 +114,7 @@ describe("detectors learn a tiny synthetic set", () => {
         expect(r.bbox[2]).toBeGreaterThanOrEqual(0);
       }
       params.dispose();
-    }, 120_000);
+    });
   }
 });
 
@@ -209,7 +209,7 @@ describe("training memory", () => {
       expect(counts[5]).toBe(counts[2]);
       params.dispose();
     }
-  }, 60_000);
+  });
 });
 
 describe("two input scales (SED)", () => {

@@ -89,7 +89,7 @@ describe("runTfjsEngine", () => {
     const again: TrainEvent[] = [];
     await runTfjsEngine(config("ssd-lite"), inputs, { dir, resume: false, onEvent: (e) => again.push(e) });
     expect(again[0]).toMatchObject({ type: "progress", iter: 1 });
-  }, 120_000);
+  });
 
   it("trains mlc-lite and writes one score per image and class", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ls-mlc-"));
@@ -103,7 +103,7 @@ describe("runTfjsEngine", () => {
     const results = JSON.parse(readFileSync(join(dir, "predictions.json"), "utf8")) as { score: number }[];
     expect(results).toHaveLength(6);
     expect(results.every((r) => r.score >= 0 && r.score <= 1)).toBe(true);
-  }, 120_000);
+  });
 
   // Any method the schema knows that the engine does not train yet (none, once all are built).
   const missing = (Object.keys(METHOD_RULES) as MethodName[]).find((n) => !isTfjsMethod(n));

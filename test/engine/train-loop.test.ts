@@ -268,6 +268,90 @@ describe("method plumbing", () => {
     t2.params.dispose();
   });
 
+  it("an extra step takes its own gradient step after the main one, over the parameters its loss reaches", async () => {
+    // The main step fits w and b; the extra step pulls the hook's own parameter c towards 3
+    // (a parameter the main loss never reaches), on odd iterations only.
+    const wAtExtra: number[] = [];
+    const wAfter: number[] = [];
+    const cAfter: number[] = [];
+    const hook = (): TrainHook<{ x: Tensor; y: Tensor }> => ({
+      name: "second",
+      setup: (ctx) => {
+        ctx.params.constant("c", [1], 0);
+      },
+      extraStep: (ctx) => {
+        wAtExtra.push(ctx.params.get("w").dataSync()[0]!);
+        if (ctx.iter % 2 === 0) return null;
+        return {
+          losses: () => ({ loss_extra: tf.square(tf.sub(tf.sum(ctx.params.get("c")), 3)) as Scalar }),
+        };
+      },
+      afterStep: (ctx) => {
+        wAfter.push(ctx.params.get("w").dataSync()[0]!);
+        cAfter.push(ctx.params.get("c").dataSync()[0]!);
+      },
+    });
+    const events: TrainEvent[] = [];
+    const t = regressionTask(3);
+    await train(t, { ...CFG, iterations: 4, optimizer: { kind: "sgd" } }, [hook()], {
+      onEvent: (e) => events.push(e),
+    });
+    const progress = events.filter((e) => e.type === "progress") as unknown as Record<string, number>[];
+    expect(progress.map((p) => "loss_extra" in p)).toEqual([false, true, false, true]);
+    // The extra step sees the main step's update (and leaves w alone).
+    expect(wAtExtra).toEqual(wAfter);
+    // Plain SGD, lr 0.05: c ← c − 0.05·2(c − 3) on iterations 2 and 4 only.
+    expect(cAfter[0]).toBe(0);
+    expect(cAfter[1]).toBeCloseTo(0.3, 6);
+    expect(cAfter[2]).toBeCloseTo(0.3, 6);
+    expect(cAfter[3]).toBeCloseTo(0.3 + 0.05 * 2 * 2.7, 6);
+    expect(progress[1]!.loss).toBeCloseTo(progress[1]!.loss_mse! + progress[1]!.loss_extra!, 5);
+    t.params.dispose();
+  });
+
+  it("counts Adam steps per parameter: one skipped in a step keeps its own bias correction", () => {
+    // Optimiser A updates (a, b), then a alone, then (a, b); optimiser B updates b alone twice with
+    // the same gradients: b must end identical, and A's checkpointed counts say a: 3, b: 2.
+    const make = () => {
+      const p = new ParamStore(new Rng(1));
+      p.fixed("a", [1], new Float32Array([1]), true);
+      p.fixed("b", [1], new Float32Array([1]), true);
+      return p;
+    };
+    const pa = make();
+    const pb = make();
+    const a = new Optimizer({ kind: "adam" }, pa);
+    const b = new Optimizer({ kind: "adam" }, pb);
+    const g = (v: number) => tf.tensor1d([v]);
+    a.apply(
+      new Map([
+        ["a", g(1)],
+        ["b", g(0.5)],
+      ]),
+      0.1,
+    );
+    a.apply(new Map([["a", g(2)]]), 0.1);
+    a.apply(
+      new Map([
+        ["a", g(1)],
+        ["b", g(-2)],
+      ]),
+      0.1,
+    );
+    b.apply(new Map([["b", g(0.5)]]), 0.1);
+    b.apply(new Map([["b", g(-2)]]), 0.1);
+    expect(pa.get("b").dataSync()[0]).toBe(pb.get("b").dataSync()[0]);
+    const state = a.state();
+    const count = (n: string) => state.slots.find((s) => s.name === n)?.values[0];
+    expect([count("a.step"), count("b.step"), state.step]).toEqual([3, 2, 3]);
+    const c = new Optimizer({ kind: "adam" }, make());
+    c.load(state);
+    expect(c.state().slots.find((s) => s.name === "b.step")?.values[0]).toBe(2);
+    for (const o of [a, b, c]) o.dispose();
+    pa.dispose();
+    pb.dispose();
+  });
+
   it("parameter groups scale the rate by name prefix; frozen parameters stay put", () => {
     const params = new ParamStore(new Rng(1));
     params.fixed("a.w", [1], new Float32Array([1]), true);

@@ -118,8 +118,10 @@ describe("input checks", () => {
       "gt-id-zero",
       "gt-iscrowd-missing",
     ]);
-    // The match to annotation 0 still counts (pycocotools would call it a false positive).
-    expect(r.metrics.AP).toBeCloseTo(1, 12); // tp / (tp + fp + eps), as pycocotools
+    // As pycocotools: the match to annotation 0 is lost (a false positive); compat corrected counts it.
+    expect(r.metrics.AP!).toBeLessThan(1);
+    const fixed = evaluateJson({ ...coco, compat: "corrected" }, g, good);
+    expect(fixed.metrics.AP).toBeCloseTo(1, 12); // tp / (tp + fp + eps), as pycocotools
   });
 
   it("rejects structural problems and parameters that do not apply", () => {

@@ -6,6 +6,7 @@ import { discoverGpus } from "../../src/exec/gpus.js";
 import { executeLocal } from "../../src/exec/local-executor.js";
 import { makeSlots, selectGpus } from "../../src/exec/slots.js";
 import { FAKE_TRAINER, fakeTrainerConfig, writeRunDir } from "../helpers/run-dirs.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 const FAKE_SMI_DIR = dirname(FAKE_TRAINER);
@@ -83,12 +84,7 @@ describe("local executor", () => {
   it("stops gracefully: running workers checkpoint, queued tasks never start", async () => {
     const ts = tasks(3, () => ["--steps", "1000", "--step-ms", "20"]);
     const exec = executeLocal(ts, { slots: makeSlots({ gpus: [], gpusPerRun: 0, jobs: 1 }) });
-    for (let i = 0; i < 200; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      try {
-        if (readJson(join(ts[0]!.dir, "out", "ckpt.json")).step >= 2) break;
-      } catch {}
-    }
+    await waitUntil(() => readJson(join(ts[0]!.dir, "out", "ckpt.json")).step >= 2);
     exec.stop();
     const results = await exec.results;
     expect(results.map((r) => r.outcome)).toEqual(["interrupted"]);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
 import { writeStandInSpec } from "../helpers/run-dirs.js";
+import { waitUntil } from "../helpers/wait.js";
 
 // `labelsweep run` end to end through the built CLI, with the command engine
 // and a stand-in trainer, on the built-in shapes dataset (real split artifacts).
@@ -92,15 +93,17 @@ describe("labelsweep run", () => {
       });
     };
     let caught: string[] = [];
-    for (let i = 0; i < 600; i++) {
+    await waitUntil(() => {
       caught = midway();
-      if (doneCount() >= 2 && caught.length > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return doneCount() >= 2 && caught.length > 0;
+    });
     child.kill("SIGKILL");
     await new Promise((r) => child.on("exit", r));
-    // The orphaned workers notice their runner is gone and stop: give them a moment.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The orphaned workers notice their runner is gone and stop: wait until none is running.
+    await waitUntil(
+      () => readdirSync(runsOf(dir)).every((k) => stateOf(join(runsOf(dir), k)).status !== "running"),
+      200,
+    );
     const doneBefore = readdirSync(runsOf(dir)).filter(
       (k) => stateOf(join(runsOf(dir), k)).status === "done",
     );

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
 import { fakeTrainerConfig, GT_TINY, writeRunDir } from "../helpers/run-dirs.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
@@ -59,12 +60,7 @@ describe("labelsweep worker (command engine)", () => {
     writeRunDir(dir, "k3", fakeTrainerConfig(1, ["--steps", "200", "--step-ms", "20"]));
     const child = spawn(process.execPath, [CLI, "worker", dir], { stdio: "ignore" });
     // Wait until the trainer has made progress, then ask the worker to stop.
-    for (let i = 0; i < 200; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      try {
-        if (readJson(join(dir, "out", "ckpt.json")).step >= 3) break;
-      } catch {}
-    }
+    await waitUntil(() => readJson(join(dir, "out", "ckpt.json")).step >= 3);
     child.kill("SIGTERM");
     const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
     expect(code).toBe(143);

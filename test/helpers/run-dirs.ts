@@ -86,7 +86,7 @@ export function writeRunDir(
     config,
     cell: { seed: config.seed },
     split: { hash: null, files },
-    code: { commit: null, dirty: false, dirtyHash: null },
+    code: { commit: null, dirty: false },
   };
   writeFileSync(join(dir, "run.json"), JSON.stringify(record));
 }

@@ -59,12 +59,15 @@ function ok(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string)
       encoding: "utf8",
       stdio: ["pipe", "pipe", "pipe"],
       input,
-      timeout: 10_000,
+      timeout: 120_000,
     });
   } catch {
     return undefined;
   }
 }
+
+/** How long a daemon may take to come up: generous, a loaded 2-core machine is slow, not broken. */
+const READY_MS = 5 * 60_000;
 
 async function until(what: string, check: () => boolean, ms: number, diag: () => string): Promise<void> {
   const t0 = Date.now();
@@ -198,7 +201,7 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
       await until(
         "munged",
         () => (m.pid !== undefined && alive(m.pid) ? mungeOk() : true),
-        10_000,
+        READY_MS,
         () => "",
       );
       if (!m.pid || !alive(m.pid)) throw new Error("slurm test cluster: munged exited at start");
@@ -207,14 +210,14 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
     await until(
       "slurmctld",
       () => /is UP/.test(ok("scontrol", ["ping"], env) ?? "") && alive(ctld.pid!),
-      20_000,
+      READY_MS,
       () => log("slurmctld.log"),
     );
     daemon(which("slurmd")!, ["-D", "-f", conf, "-N", node]);
     await until(
       "node",
       () => (ok("sinfo", ["-h", "-N", "-n", node, "-o", "%t"], env) ?? "").trim() === "idle",
-      30_000,
+      READY_MS,
       () => `${log("slurmd.log")}\n${ok("sinfo", ["-R"], env) ?? ""}`,
     );
   } catch (err) {

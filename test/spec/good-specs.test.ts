@@ -14,8 +14,9 @@ describe("experiments/*.yaml", () => {
   it("has the quickstart and one spec per seed paper table, each with a shapes analogue", () => {
     for (const name of ["quickstart", "csd-voc", "comining-coco", "sed-coco", "richsem-lvis", "scob-voc"])
       expect(specs).toContain(`${name}.yaml`);
-    for (const method of ["csd", "comining", "sed", "richsem", "scob"])
-      expect(specs).toContain(`${method}-shapes.yaml`);
+    // The shapes analogue of each paper table (Co-mining's is the sparse-label one, RichSem's the long-tail one).
+    for (const name of ["csd-shapes", "sparse-shapes", "sed-shapes", "longtail-shapes", "scob-shapes"])
+      expect(specs).toContain(`${name}.yaml`);
   });
 
   it("all validate, in one call as `labelsweep validate experiments/*.yaml`", async () => {

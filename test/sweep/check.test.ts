@@ -5,20 +5,14 @@ import { describe, expect, it } from "vitest";
 import { type Diagnostic, formatKeyPath, SpecError } from "../../src/spec/diagnostics.js";
 import { loadSpec } from "../../src/spec/load.js";
 import { planSpec } from "../../src/sweep/plan.js";
-import type { CodeVersion } from "../../src/sweep/run-key.js";
+import { fixedIdentity } from "./spec-fixture.js";
 
 // Each file in test/fixtures/sweep/bad/ is a spec the loader accepts but whose
 // sweep is wrong. Its "# expect LINE:COL KEYPATH | TEXT" lines are every
 // diagnostic `plan` must report: the place to edit and the words that say why.
 
 const BAD = fileURLToPath(new URL("../fixtures/sweep/bad/", import.meta.url));
-const CODE: CodeVersion = {
-  commit: "c".repeat(40),
-  tree: "t".repeat(64),
-  dirty: false,
-  dirtyHash: null,
-  version: "0.0.0",
-};
+const CODE = { code: { commit: "c".repeat(40), dirty: false }, codeIdentity: fixedIdentity("c") };
 
 interface Expected {
   line: number;
@@ -39,7 +33,7 @@ function expectations(file: string): Expected[] {
 function planProblems(file: string, maxRuns?: number): Diagnostic[] {
   const { spec, locate } = loadSpec(file);
   try {
-    planSpec(spec, { code: CODE, locate, ...(maxRuns ? { maxRuns } : {}) });
+    planSpec(spec, { ...CODE, locate, ...(maxRuns ? { maxRuns } : {}) });
   } catch (err) {
     if (err instanceof SpecError) return err.diagnostics;
     throw err;

@@ -33,11 +33,14 @@ describe("labelsweep plan", () => {
     );
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
-    expect(lines[0]).toMatch(/^plan budget-sweep {2}code /);
-    expect(lines[2]).toMatch(
+    expect(lines[0]).toMatch(/^plan budget-sweep {2}commit /);
+    expect(lines[1]).toMatch(
+      /^code [0-9a-f]{12} {2}built-in tfjs engine: labelsweep \d+\.\d+\.\d+ \(\d+ files\)/,
+    );
+    expect(lines[3]).toMatch(
       /^key\s+method\.name\s+labels\.fraction\s+labels\.protocol\s+labels\.fold\s+seed\s+status$/,
     );
-    expect(lines[3]).toMatch(/^[0-9a-f]{12}\s+supervised\s+0\.05\s+budget\s+1\s+0\s+new$/);
+    expect(lines[4]).toMatch(/^[0-9a-f]{12}\s+supervised\s+0\.05\s+budget\s+1\s+0\s+new$/);
     expect(r.stdout).toContain("\n20 runs: 20 new, 0 done, 0 failed, 0 running\n");
   });
 

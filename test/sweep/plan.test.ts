@@ -6,21 +6,16 @@ import { describe, expect, it } from "vitest";
 import { loadSpec } from "../../src/spec/load.js";
 import type { RunConfig } from "../../src/spec/types.js";
 import { checkSweep, keyExpansion, planSpec } from "../../src/sweep/plan.js";
-import { type CodeVersion, runKey } from "../../src/sweep/run-key.js";
+import { runKey } from "../../src/sweep/run-key.js";
+import { fixedIdentity } from "./spec-fixture.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/sweep/budget-sweep.yaml", import.meta.url));
-const CODE: CodeVersion = {
-  commit: "d".repeat(40),
-  tree: "t".repeat(64),
-  dirty: false,
-  dirtyHash: null,
-  version: "0.0.0",
-};
+const CODE = { code: { commit: "d".repeat(40), dirty: false }, codeIdentity: fixedIdentity("d") };
 
 describe("planSpec", () => {
   it("keys every cell with runKey's hash, in expansion order", () => {
     const { spec } = loadSpec(FIXTURE);
-    const plan = planSpec(spec, { code: CODE });
+    const plan = planSpec(spec, CODE);
     expect(plan.columns).toEqual([
       "method.name",
       "labels.fraction",
@@ -33,10 +28,10 @@ describe("planSpec", () => {
     expect(plan.runs.at(-1)!.values).toEqual(["supervised", undefined, "full", 2, 1]);
     for (const run of plan.runs) {
       const plain = JSON.parse(JSON.stringify(run.config)) as RunConfig;
-      expect(run.key).toBe(runKey({ config: plain, split: null, code: CODE }));
+      expect(run.key).toBe(runKey({ config: plain, split: null, code: "d".repeat(64) }));
     }
     expect(new Set(plan.runs.map((r) => r.key)).size).toBe(plan.runs.length);
-    expect(planSpec(loadSpec(FIXTURE).spec, { code: CODE }).runs.map((r) => r.key)).toEqual(
+    expect(planSpec(loadSpec(FIXTURE).spec, CODE).runs.map((r) => r.key)).toEqual(
       plan.runs.map((r) => r.key),
     );
   });
@@ -58,7 +53,7 @@ describe("planSpec", () => {
           sweep,
         ].join("\n"),
       );
-      return planSpec(loadSpec(file).spec, { code: CODE }).runs;
+      return planSpec(loadSpec(file).spec, CODE).runs;
     };
     const swept = base("supervised", "sweep: {grid: {method.name: [supervised, csd]}}");
     const direct = base("csd", "");
@@ -85,7 +80,7 @@ describe("planSpec", () => {
     const { spec, locate } = loadSpec(file);
     const problems = checkSweep(spec, { locate }).diagnostics;
     expect(problems.map((d) => [d.location?.line, d.path.join(".")])).toEqual([[5, "method.name"]]);
-    expect(() => planSpec(spec, { code: CODE, locate })).toThrow(
+    expect(() => planSpec(spec, { ...CODE, locate })).toThrow(
       /method "scob" does not run on detector "ssd-lite"/,
     );
     expect(checkSweep(spec, { locate, baseChecked: true }).diagnostics).toEqual([]);
@@ -95,7 +90,7 @@ describe("planSpec", () => {
     const { spec } = loadSpec(FIXTURE);
     const asked: string[] = [];
     const plan = planSpec(spec, {
-      code: CODE,
+      ...CODE,
       splitHash: (config) => {
         asked.push(JSON.stringify(config.labels));
         return `split-${config.labels.protocol}-${config.labels.fold}`;
@@ -105,12 +100,12 @@ describe("planSpec", () => {
     expect(asked).toHaveLength(6);
     expect(plan.runs[0]!.split).toBe("split-budget-1");
     const plain = JSON.parse(JSON.stringify(plan.runs[0]!.config)) as RunConfig;
-    expect(plan.runs[0]!.key).toBe(runKey({ config: plain, split: "split-budget-1", code: CODE }));
-    expect(plan.runs[0]!.key).not.toBe(planSpec(spec, { code: CODE }).runs[0]!.key);
+    expect(plan.runs[0]!.key).toBe(runKey({ config: plain, split: "split-budget-1", code: "d".repeat(64) }));
+    expect(plan.runs[0]!.key).not.toBe(planSpec(spec, CODE).runs[0]!.key);
     // Check once, then key with the hashes: the same plan.
     const { expansion } = checkSweep(spec);
     const later = keyExpansion(spec, expansion!, {
-      code: CODE,
+      ...CODE,
       splitHash: (c) => `split-${c.labels.protocol}-${c.labels.fold}`,
     });
     expect(later.runs.map((r) => r.key)).toEqual(plan.runs.map((r) => r.key));

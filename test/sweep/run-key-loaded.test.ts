@@ -7,18 +7,12 @@ import { stringify, type ToStringOptions } from "yaml";
 import { loadSpec } from "../../src/spec/load.js";
 import type { JsonValue } from "../../src/spec/types.js";
 import { planSpec } from "../../src/sweep/plan.js";
-import type { CodeVersion } from "../../src/sweep/run-key.js";
+import { fixedIdentity } from "./spec-fixture.js";
 
 // Run keys of specs read from YAML files by the real loader: equal configs
 // written differently key alike; cosmetic fields never enter the key.
 
-const CODE: CodeVersion = {
-  commit: "e".repeat(40),
-  tree: "t".repeat(64),
-  dirty: false,
-  dirtyHash: null,
-  version: "0.0.0",
-};
+const CODE = { code: { commit: "e".repeat(40), dirty: false }, codeIdentity: fixedIdentity("e") };
 const dir = mkdtempSync(join(tmpdir(), "sweep-keys-"));
 let n = 0;
 
@@ -26,7 +20,7 @@ function keysOf(doc: JsonValue, style: ToStringOptions = {}, comment = ""): stri
   const file = join(dir, `spec-${n++}.yaml`);
   writeFileSync(file, `${comment}${stringify(doc, style)}`);
   const { spec, locate } = loadSpec(file);
-  return planSpec(spec, { code: CODE, locate }).runs.map((r) => r.key);
+  return planSpec(spec, { ...CODE, locate }).runs.map((r) => r.key);
 }
 
 type Doc = { [k: string]: JsonValue };

@@ -4,17 +4,11 @@ import { parse, stringify } from "yaml";
 import type { JsonValue, RunConfig, Spec } from "../../src/spec/types.js";
 import { SEMANTIC_KEYS } from "../../src/spec/types.js";
 import { expandSweep } from "../../src/sweep/expand.js";
-import { type CodeVersion, KEY_VERSION, runKey, runKeyPayload, shortKey } from "../../src/sweep/run-key.js";
+import { KEY_VERSION, runKey, runKeyPayload, shortKey } from "../../src/sweep/run-key.js";
 import { canonicalJson } from "../../src/util/canonical-json.js";
 import { specWith } from "./spec-fixture.js";
 
-const CODE: CodeVersion = {
-  commit: "a".repeat(40),
-  tree: "t".repeat(64),
-  dirty: false,
-  dirtyHash: null,
-  version: "0.1.0",
-};
+const CODE = "a".repeat(64);
 const key = (config: RunConfig, split: string | null = null, code = CODE) => runKey({ config, split, code });
 
 // Keys that are plain data (never "__proto__"), including ones YAML must quote.
@@ -108,7 +102,7 @@ describe("run key", () => {
       canonicalJson({
         config: semantic,
         split: "f".repeat(64),
-        code: { tree: CODE.tree, dirtyHash: CODE.dirtyHash, version: CODE.version },
+        code: CODE,
         keyVersion: KEY_VERSION,
       }),
     );
@@ -162,11 +156,7 @@ describe("run key", () => {
     const spec = specWith();
     const base = key(spec);
     expect(key(spec, "0".repeat(64))).not.toBe(base);
-    expect(key(spec, null, { ...CODE, tree: "b".repeat(64) })).not.toBe(base);
-    // A new commit that leaves the code's content alone (results, docs) keeps every key.
-    expect(key(spec, null, { ...CODE, commit: "b".repeat(40) })).toBe(base);
-    expect(key(spec, null, { ...CODE, dirty: true, dirtyHash: "c".repeat(64) })).not.toBe(base);
-    expect(key(spec, null, { ...CODE, version: "0.2.0" })).not.toBe(base);
+    expect(key(spec, null, "b".repeat(64))).not.toBe(base);
     const cosmetic: Spec = {
       ...spec,
       name: "other",

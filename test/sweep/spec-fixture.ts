@@ -1,4 +1,5 @@
 import type { Spec, SweepSpec } from "../../src/spec/types.js";
+import type { CodeIdentity } from "../../src/sweep/code-identity.js";
 
 /** A small loaded spec (defaults written out, as the loader leaves them) with the given sweep. */
 export function specWith(sweep?: SweepSpec, over: Partial<Spec> = {}): Spec {
@@ -16,4 +17,14 @@ export function specWith(sweep?: SweepSpec, over: Partial<Spec> = {}): Spec {
     ...(sweep ? { sweep } : {}),
     ...over,
   };
+}
+
+/** A code identity whose hash is `c` repeated (tests that key plans without reading any code). */
+export function fixedIdentity(c: string): () => CodeIdentity {
+  const identity: CodeIdentity = {
+    hash: c.repeat(64),
+    manifest: { engine: "tfjs", labelsweep: "0.0.0", files: {}, packages: {} },
+    notes: [],
+  };
+  return () => identity;
 }

@@ -16,6 +16,8 @@ export interface Derivation {
   kept: Int32Array;
   /** single-positive: the one observed positive category index per labeled image (parallel to `labeled`). */
   observed?: Int32Array;
+  /** Images held out for validation with their full labels (Cole et al.'s split), ascending. */
+  holdout?: Int32Array;
   /** Protocol facts for the manifest: requested vs. actual sizes, rules applied. */
   details: { [key: string]: JsonValue };
 }

@@ -87,6 +87,51 @@ export function renderScene(scene: Scene): Uint8Array {
   return img;
 }
 
+/**
+ * Which class owns each pixel, as fractions: height × width × numClasses,
+ * row-major. Each pixel's 2×2 sub-samples (those renderScene blends) go to
+ * the topmost object containing them — the one painted last, as
+ * renderScene paints larger objects first — so a class's value is the share
+ * of the pixel its visible silhouette covers (0 everywhere for background).
+ * RichSem's oracle teacher reads class-area shares of boxes from it.
+ */
+export function renderCoverage(scene: Scene, numClasses: number): Float32Array {
+  const size = scene.size;
+  const out = new Float32Array(size * size * numClasses);
+  const owner = new Int32Array(size * size * 4).fill(-1);
+  const order = scene.objects
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => b.o.frame[2] * b.o.frame[3] - a.o.frame[2] * a.o.frame[3] || a.i - b.i);
+  const sub = [0.25, 0.75];
+  for (const { o } of order) {
+    const [fx, fy, fw, fh] = o.frame;
+    const x0 = Math.max(0, Math.floor(fx));
+    const y0 = Math.max(0, Math.floor(fy));
+    const x1 = Math.min(size, Math.ceil(fx + fw));
+    const y1 = Math.min(size, Math.ceil(fy + fh));
+    for (let py = y0; py < y1; py++) {
+      for (let px = x0; px < x1; px++) {
+        sub.forEach((sy, j) => {
+          const v = (py + sy - fy) / fh;
+          if (v < 0 || v > 1) return;
+          sub.forEach((sx, i) => {
+            const u = (px + sx - fx) / fw;
+            if (u >= 0 && u <= 1 && insideShape(o.kind, u, v))
+              owner[(py * size + px) * 4 + j * 2 + i] = o.classIndex;
+          });
+        });
+      }
+    }
+  }
+  for (let p = 0; p < size * size; p++) {
+    for (let k = 0; k < 4; k++) {
+      const c = owner[p * 4 + k]!;
+      if (c >= 0) out[p * numClasses + c]! += 0.25;
+    }
+  }
+  return out;
+}
+
 function paintBackground(scene: Scene, img: Uint8Array): void {
   const size = scene.size;
   const rng = new Xoshiro128(...scene.noiseSeed);

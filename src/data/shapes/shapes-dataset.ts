@@ -7,7 +7,7 @@ import {
   IMAGE_LEVEL,
 } from "../detection-dataset.js";
 import { kindOf } from "./classes.js";
-import { renderScene } from "./render.js";
+import { renderCoverage, renderScene } from "./render.js";
 import { type Scene, SceneMaker, type ShapesSplit } from "./scene.js";
 import type { ResolvedShapesSpec } from "./shapes-spec.js";
 
@@ -39,13 +39,24 @@ function frequencyOf(imageCount: number): FrequencyGroup {
   return imageCount <= RARE_MAX ? "r" : imageCount <= COMMON_MAX ? "c" : "f";
 }
 
-/** The train or eval split's ground truth. Train categories carry LVIS-style frequency groups from image counts. */
+/**
+ * Version of what shapes annotations contain beyond the scenes (part of the
+ * shapes input's identity, so a split cache never serves files of an older
+ * layout): 2 — categories carry the training split's `image_count`.
+ */
+export const SHAPES_ANNOTATION_VERSION = 2;
+
+/**
+ * The train or eval split's ground truth. Categories carry, as LVIS's do, the
+ * number of training images showing each class (`image_count`) and the
+ * frequency group it gives with LVIS's thresholds.
+ */
 export function shapesDataset(spec: ResolvedShapesSpec, split: "train" | "eval"): DetectionDataset {
   const maker = new SceneMaker(spec);
   const count = split === "train" ? spec.train_images : spec.eval_images;
   const cats = categories(spec);
-  // Frequency groups always come from the training split, so train and eval agree.
-  const groups = split === "train" ? undefined : frequencyGroups(spec);
+  // Image counts (and so frequency groups) always come from the training split, so train and eval agree.
+  const trainCounts = split === "train" ? undefined : trainImageCounts(spec);
   const builder = new DatasetBuilder("coco", `shapes:${split}`, cats);
   const imagesPerClass = new Int32Array(cats.length);
   for (let i = 0; i < count; i++) {
@@ -59,14 +70,21 @@ export function shapesDataset(spec: ResolvedShapesSpec, split: "train" | "eval")
     for (const c of present) (imagesPerClass[c] as number)++;
   }
   cats.forEach((c, i) => {
-    c.frequency = groups ? (groups[i] as FrequencyGroup) : frequencyOf(imagesPerClass[i] as number);
+    const n = trainCounts ? (trainCounts[i] as number) : (imagesPerClass[i] as number);
+    c.frequency = frequencyOf(n);
+    c.image_count = n;
   });
   return builder.build();
 }
 
+/** Training images showing each class. */
+function trainImageCounts(spec: ResolvedShapesSpec): number[] {
+  return shapesDataset(spec, "train").categories.map((c) => c.image_count as number);
+}
+
 /** LVIS-style group of every class, from the number of training images showing it. */
 export function frequencyGroups(spec: ResolvedShapesSpec): FrequencyGroup[] {
-  return shapesDataset(spec, "train").categories.map((c) => c.frequency as FrequencyGroup);
+  return trainImageCounts(spec).map(frequencyOf);
 }
 
 /** Class indices an `extra` selector admits: all, rare (r), or tail (r + c). */
@@ -150,5 +168,10 @@ export class ShapesImages {
   /** 8-bit RGB, image_size × image_size × 3, row-major. */
   render(fileName: string): Uint8Array {
     return renderScene(this.scene(fileName));
+  }
+
+  /** Per-pixel class coverage, image_size × image_size × classes (see renderCoverage). */
+  coverage(fileName: string): Float32Array {
+    return renderCoverage(this.scene(fileName), this.spec.classes.length);
   }
 }

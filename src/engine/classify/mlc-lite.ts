@@ -44,6 +44,12 @@ export interface MlcOutputs {
   patches: Tensor3D;
 }
 
+/**
+ * Where forward reads its weights by name: the model's ParamStore, or a view
+ * that takes some names from elsewhere (Scob's momentum key encoder).
+ */
+export type ParamSource = Pick<ParamStore, "get">;
+
 export class MlcLite {
   readonly arch = "mlc-lite";
   readonly numClasses: number;
@@ -92,14 +98,23 @@ export class MlcLite {
    * be pooled and 0 where it is masked out (Scob's key-padding mask). An image
    * whose patches are all masked is pooled over all of them.
    */
-  forward(params: ParamStore, images: Tensor4D, patchMask?: Tensor2D): MlcOutputs {
+  forward(params: ParamSource, images: Tensor4D, patchMask?: Tensor2D): MlcOutputs {
+    return this.head(params, this.featureMap(params, images), patchMask);
+  }
+
+  /** The backbone's stride-16 feature map [B, h, w, ch] (the layer a Grad-CAM reads). */
+  featureMap(params: ParamSource, images: Tensor4D): Tensor4D {
+    return backbone(params, "backbone", this.cfg.backbone, normalise(images))[1]!;
+  }
+
+  /** Everything after the feature map: patch tokens, (masked) pooling, classifier. */
+  head(params: ParamSource, featureMap: Tensor4D, patchMask?: Tensor2D): MlcOutputs {
     const c = this.cfg;
-    const feats = backbone(params, "backbone", c.backbone, normalise(images));
-    const grid = conv2d(feats[1]!, params.get("tokens.w") as Tensor4D, params.get("tokens.b") as Tensor1D, {
+    const grid = conv2d(featureMap, params.get("tokens.w") as Tensor4D, params.get("tokens.b") as Tensor1D, {
       pad: "valid",
       activation: "relu",
     });
-    const bs = images.shape[0];
+    const bs = featureMap.shape[0];
     const tokens = tf.add(tf.reshape(grid, [bs, this.numPatches, c.dim]), params.get("pool.pos")) as Tensor3D;
     const mask = patchMask ?? (tf.ones([bs, this.numPatches]) as Tensor2D);
     let values: Tensor3D;
@@ -134,7 +149,7 @@ export class MlcLite {
    * Class-activation maps [B, C, h, w]: the classifier applied to each patch
    * value, min–max normalised to [0, 1] per image and class.
    */
-  cam(params: ParamStore, outputs: MlcOutputs): Tensor4D {
+  cam(params: ParamSource, outputs: MlcOutputs): Tensor4D {
     return tf.tidy(() => {
       const [bs, n, d] = outputs.patches.shape;
       const perPatch = tf.matMul(

@@ -1,9 +1,9 @@
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { execa } from "execa";
 import type { CommandEngineSpec } from "../../spec/types.js";
 import type { RunRecord } from "../../sweep/run-record.js";
-import { RUN_FILES } from "../../sweep/run-store.js";
+import { appendNoFollow, RUN_FILES } from "../../sweep/run-store.js";
 import { writeJsonAtomic } from "../../util/atomic-write.js";
 import { UserError } from "../../util/errors.js";
 import {
@@ -13,6 +13,7 @@ import {
   parseMmengineScalars,
   parsePycocotools,
 } from "./metrics-parsers.js";
+import { describeScale, type ScaleReport, toFractions } from "./metrics-scale.js";
 import { lineSplitter, type ProgressLine, progressFromLine } from "./progress-lines.js";
 import { expandTemplate } from "./template.js";
 
@@ -34,6 +35,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Progress events from the trainer's JSON lines (progress-lines.ts). */
   onProgress?: (event: ProgressLine) => void;
+  /** Called once the trainer's process has started. */
+  onSpawn?: () => void;
 }
 
 function stderrTail(text: string): string {
@@ -46,7 +49,7 @@ function stderrTail(text: string): string {
 }
 
 export type CommandOutcome =
-  | { kind: "metrics"; metrics: Metrics; source: string }
+  | { kind: "metrics"; metrics: Metrics; source: string; scale: ScaleReport }
   | { kind: "predictions"; file: string }
   | { kind: "stopped" };
 
@@ -68,6 +71,10 @@ export async function runCommandEngine(
     extra: files.extra ?? "",
     extra_images: files.extra_images ?? "",
     multilabel: files.multilabel ?? "",
+    unlabeled_extra: files.unlabeled_extra ?? "",
+    holdout: files.holdout ?? "",
+    mmdet_labeled: files.mmdet_labeled ?? "",
+    mmdet_unlabeled: files.mmdet_unlabeled ?? "",
     out,
     seed: String(ctx.record.config.seed),
     fold: String((ctx.record.config.labels as { fold?: number }).fold ?? ""),
@@ -84,7 +91,7 @@ export async function runCommandEngine(
   const [file, ...args] = argv;
   if (!file) throw new UserError("engine.command expands to an empty argv");
   const log = join(ctx.dir, RUN_FILES.log);
-  appendFileSync(log, `labelsweep worker: running ${JSON.stringify([file, ...args])}\n`);
+  appendNoFollow(log, `labelsweep worker: running ${JSON.stringify([file, ...args])}\n`);
   // The spec's folder, as the README's `python tools/train.py …` example assumes; run.json
   // records it (records written before it existed fall back to the run's out/).
   const base = ctx.record.specDir ?? out;
@@ -112,6 +119,7 @@ export async function runCommandEngine(
     child.stdout.on("data", (chunk: string) => lines.push(chunk));
     child.stdout.on("end", () => lines.end());
   }
+  child.once("spawn", () => ctx.onSpawn?.());
   const result = await child;
   if (ctx.signal.aborted) return { kind: "stopped" };
   const stderr = typeof result.stderr === "string" ? result.stderr : "";
@@ -136,28 +144,17 @@ export async function runCommandEngine(
       throw new UserError(`the trainer finished but wrote no ${path} (engine.metrics.file)`, 1);
     }
   };
-  switch (source.from) {
-    case "predictions":
-      return { kind: "predictions", file: isAbsolute(source.file) ? source.file : join(out, source.file) };
-    case "pycocotools":
-      return {
-        kind: "metrics",
-        metrics: parsePycocotools(source.file ? readOut(source.file) : output),
-        source: "pycocotools",
-      };
-    case "detectron2":
-      return {
-        kind: "metrics",
-        metrics: parseDetectron2(source.file ? readOut(source.file) : output, source.task ?? "bbox"),
-        source: "detectron2",
-      };
-    case "mmengine":
-      return { kind: "metrics", metrics: parseMmengineScalars(readOut(source.file)), source: "mmengine" };
-    case "jsonl":
-      return {
-        kind: "metrics",
-        metrics: parseJsonLines(source.file ? readOut(source.file) : output),
-        source: "jsonl",
-      };
-  }
+  if (source.from === "predictions")
+    return { kind: "predictions", file: isAbsolute(source.file) ? source.file : join(out, source.file) };
+  const parsed =
+    source.from === "pycocotools"
+      ? parsePycocotools(source.file ? readOut(source.file) : output)
+      : source.from === "detectron2"
+        ? parseDetectron2(source.file ? readOut(source.file) : output, source.task ?? "bbox")
+        : source.from === "mmengine"
+          ? parseMmengineScalars(readOut(source.file))
+          : parseJsonLines(source.file ? readOut(source.file) : output);
+  const { metrics, scale } = toFractions(parsed, source.scale);
+  appendNoFollow(log, `labelsweep worker: ${describeScale(scale)}\n`);
+  return { kind: "metrics", metrics, source: source.from, scale };
 }

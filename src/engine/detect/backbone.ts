@@ -67,7 +67,7 @@ export function normalise(images: Tensor4D): Tensor4D {
 
 /** Features per level (strides 8, 16, …) for normalised images [B, H, W, 3]. */
 export function backbone(
-  params: ParamStore,
+  params: Pick<ParamStore, "get">,
   prefix: string,
   config: BackboneConfig,
   x: Tensor4D,

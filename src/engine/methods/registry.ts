@@ -18,6 +18,11 @@ const METHODS: Partial<Record<MethodName, () => Promise<MethodModule>>> = {
   sed: () => import("./sed.js"),
   "mean-teacher": () => import("./mean-teacher.js"),
   "pseudo-label": () => import("./pseudo-label.js"),
+  "co-mining": () => import("./co-mining.js"),
+  richsem: () => import("./richsem.js"),
+  an: () => import("./an.js"),
+  role: () => import("./role.js"),
+  scob: () => import("./scob.js"),
 };
 
 /** Names of the methods the tfjs engine trains. */

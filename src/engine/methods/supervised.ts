@@ -7,13 +7,11 @@
 import type { DetectionSample, MultiLabelSample, SampleSource } from "../samples.js";
 import { classifierTask } from "../train/classifier-task.js";
 import { detectionTask } from "../train/detection-task.js";
-import { trainBatchOptions } from "./shared/options.js";
-import type { MethodInputs, MethodSetup } from "./types.js";
+import { batchOptions, type MethodInputs, type MethodSetup } from "./types.js";
 
 export function create(inputs: MethodInputs): MethodSetup {
-  const { config, model, params, seed } = inputs;
-  const { batchSize, augment } = trainBatchOptions(config);
-  const options = { batchSize, seed, augment };
+  const { model, params } = inputs;
+  const options = batchOptions(inputs);
   const task =
     model.kind === "detector"
       ? detectionTask(model.model, params, inputs.data.labelled as SampleSource<DetectionSample>, options)

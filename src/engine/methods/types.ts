@@ -6,13 +6,23 @@
 // the choices it made where a paper and its code differ, for provenance.
 // A method never copies the loop (src/engine/train/loop.ts).
 
-import type { JsonObject, RunConfig } from "../../spec/types.js";
+import type { JsonObject, JsonValue, RunConfig } from "../../spec/types.js";
 import type { MlcLite } from "../classify/mlc-lite.js";
 import type { Detector } from "../detect/detector.js";
 import type { EngineModel } from "../models.js";
 import type { ParamStore } from "../nn/params.js";
-import type { DetectionSample, ImageMeta, MultiLabelSample, SampleSource } from "../samples.js";
+import type {
+  DetectionSample,
+  ImageMeta,
+  MultiLabelSample,
+  ObservedLabels,
+  SampleSource,
+} from "../samples.js";
+import type { ClassifierTaskOptions } from "../train/classifier-task.js";
+import type { AuxChannels } from "../train/detection-task.js";
 import type { TrainHook, TrainTask } from "../train/loop.js";
+import type { OptimizerConfig } from "../train/optimizer.js";
+import { trainBatchOptions } from "./shared/options.js";
 
 /** Images without labels (their annotations never reach the engine). */
 export type UnlabelledSample = ImageMeta & { image: Float32Array };
@@ -25,6 +35,13 @@ export interface MethodData {
   unlabelled?: SampleSource<UnlabelledSample>;
   /** Extra images with image-level labels only, as whole-image boxes (labels.extra). */
   extra?: SampleSource<DetectionSample>;
+  /**
+   * Per-pixel class coverage (one channel per class) of the labelled and
+   * extra images, where the scene is known (`shapes`): RichSem's oracle teacher.
+   */
+  classCoverage?: AuxChannels;
+  /** The labelled images' observed labels, row by row (single-positive splits). */
+  observed?: ObservedLabels;
 }
 
 export interface MethodInputs {
@@ -56,6 +73,11 @@ export interface MethodSetup {
   inferenceParams?(): ParamStore;
   /** Frees what the method allocated beside the model (a teacher's parameters). */
   dispose?(): void;
+  /**
+   * Optimiser parameter groups by name prefix (first match wins), e.g. a label
+   * estimator's own rate: put before the run's own groups.
+   */
+  optimizerGroups?: OptimizerConfig["groups"];
 }
 
 export interface MethodModule {
@@ -79,4 +101,27 @@ export function classifierOf(inputs: MethodInputs): MlcLite {
     );
   }
   return inputs.model.model;
+}
+
+/** Batch size, seed and augmentation of the run's labelled batches (train.batch, train.augment). */
+export function batchOptions(inputs: MethodInputs): ClassifierTaskOptions {
+  const { batchSize, augment } = trainBatchOptions(inputs.config);
+  return { batchSize, seed: inputs.seed, augment };
+}
+
+/** The labelled images' observed labels, or a clear error when the split has none. */
+export function observedOf(inputs: MethodInputs): ObservedLabels {
+  const observed = inputs.data.observed;
+  if (!observed) {
+    throw new Error(
+      `method '${inputs.config.method.name}' needs observed image-level labels (labels.protocol single-positive)`,
+    );
+  }
+  return observed;
+}
+
+/** A method parameter (schema-validated), or its default. */
+export function methodParam<T extends JsonValue>(inputs: MethodInputs, key: string, fallback: T): T {
+  const v = inputs.config.method[key];
+  return (v === undefined || v === null ? fallback : v) as T;
 }

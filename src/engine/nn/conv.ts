@@ -10,6 +10,7 @@
 
 import type { GradSaveFunc, NamedAttrMap, Tensor, Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
 import { tf } from "../tf.js";
+import { canFuse, fused } from "../webgpu/fused.js";
 
 export type Activation = "linear" | "relu";
 
@@ -49,8 +50,14 @@ export function conv2d(x: Tensor4D, w: Tensor4D, b: Tensor1D, options: ConvOptio
       gradFunc: (dy: Tensor4D, saved: Tensor[]) => {
         const [xs, ws, ys] = saved as [Tensor4D, Tensor4D, Tensor4D];
         const g = dy;
-        // relu'(z) = [z > 0] = [y > 0]: the mask comes from the saved output.
-        const dz = activation === "relu" ? tf.mul(g, tf.step(ys)) : g;
+        // relu'(z) = [z > 0] = [y > 0]: the mask comes from the saved output
+        // (on webgpu one dispatch instead of two; see webgpu/fused.ts).
+        const dz =
+          activation !== "relu"
+            ? g
+            : canFuse()
+              ? fused("g * select(0.0, 1.0, y > 0.0)", { g, y: ys })
+              : tf.mul(g, tf.step(ys));
         const dx = inputGrad
           ? (tf.engine().runKernel("Conv2DBackpropInput", { dy: dz, filter: ws }, {
               ...convAttrs,

@@ -8,6 +8,7 @@ import { type AugmentOptions, augmentBatch } from "../augment.js";
 import type { AnchorTargets, Detector, DetectorOutputs, ImageTargets } from "../detect/detector.js";
 import type { ParamStore } from "../nn/params.js";
 import { type DetectionSample, type ImageMeta, loadDetectionBatch, type SampleSource } from "../samples.js";
+import { tf } from "../tf.js";
 import type { TrainContext, TrainTask } from "./loop.js";
 import { epochBatch, stepRng } from "./sampling.js";
 
@@ -17,6 +18,8 @@ export interface DetectionBatch {
   metas: ImageMeta[];
   targets: ImageTargets[];
   anchorTargets: AnchorTargets;
+  /** Extra per-pixel channels [B, S, S, C] moved with the images (see AuxChannels). */
+  aux?: Tensor4D;
 }
 
 export interface DetectionTaskOptions {
@@ -24,6 +27,31 @@ export interface DetectionTaskOptions {
   augment?: AugmentOptions;
   /** Seed of the data order and augmentation streams (usually the run seed). */
   seed: number;
+}
+
+/**
+ * Per-pixel channels that travel with a sample through resizing and the
+ * geometric augmentations (e.g. class-coverage maps for an oracle teacher).
+ */
+export interface AuxChannels {
+  channels: number;
+  /** height × width × channels, row-major, in the sample's own pixels. */
+  of(meta: ImageMeta): Float32Array | Promise<Float32Array>;
+}
+
+/** The aux channels of a batch at the model's input size, [B, S, S, C]. */
+export async function loadAux(aux: AuxChannels, metas: ImageMeta[], size: number): Promise<Tensor4D> {
+  const maps = await Promise.all(metas.map((m) => aux.of(m)));
+  return tf.tidy(
+    () =>
+      tf.stack(
+        maps.map((data, i) => {
+          const m = metas[i]!;
+          const t = tf.tensor3d(data, [m.height, m.width, aux.channels]);
+          return m.height === size && m.width === size ? t : tf.image.resizeBilinear(t, [size, size]);
+        }),
+      ) as Tensor4D,
+  );
 }
 
 /** Loads, augments and assigns targets for the images `indices` of `source`. */
@@ -34,14 +62,23 @@ export async function composeDetectionBatch(
   augment: AugmentOptions | undefined,
   seed: number,
   iter: number,
+  aux?: AuxChannels,
 ): Promise<DetectionBatch> {
   const input = await loadDetectionBatch(source, indices, detector.imageSize);
+  const auxIn = aux ? await loadAux(aux, input.metas, detector.imageSize) : undefined;
   const aug = augment
-    ? augmentBatch(input, augment, stepRng(seed, iter, "augment"))
-    : { images: input.images, boxes: input.boxes, classes: input.classes };
+    ? augmentBatch(input, augment, stepRng(seed, iter, "augment"), auxIn)
+    : { images: input.images, boxes: input.boxes, classes: input.classes, aux: auxIn };
   if (aug.images !== input.images) input.images.dispose();
+  if (auxIn && aug.aux !== auxIn) auxIn.dispose();
   const targets = aug.boxes.map((boxes, i) => ({ boxes, classes: aug.classes[i]! }));
-  return { images: aug.images, metas: input.metas, targets, anchorTargets: detector.assignTargets(targets) };
+  return {
+    images: aug.images,
+    metas: input.metas,
+    targets,
+    anchorTargets: detector.assignTargets(targets),
+    ...(aug.aux ? { aux: aug.aux } : {}),
+  };
 }
 
 /** Scratch key under which the task leaves the main forward pass's outputs for hooks. */

@@ -3,7 +3,8 @@
 // A TrainTask says what one step trains on (its batch composer and its base
 // losses); hooks plug the methods in at named points without copying the
 // loop: extra loss terms computed inside the same gradient tape (a flipped or
-// rescaled forward pass, a consistency term, teacher targets), work after
+// rescaled forward pass, a consistency term, teacher targets), a second
+// optimiser step within the iteration (Scob's contrastive update), work after
 // each step (an EMA teacher update), and state that rides along in
 // checkpoints. The loop owns seeding, the schedule, the optimiser,
 // checkpoint/resume, periodic evaluation, progress events and a graceful stop
@@ -65,6 +66,12 @@ export interface HookState {
   arrays?: NamedArray[];
 }
 
+/** A second gradient step of one iteration (see TrainHook.extraStep). */
+export interface ExtraStep {
+  /** Its loss terms (already weighted), computed inside its own gradient tape. */
+  losses(): Record<string, Scalar>;
+}
+
 export interface TrainHook<B> {
   readonly name: string;
   /**
@@ -77,6 +84,16 @@ export interface TrainHook<B> {
   beforeIter?(ctx: TrainContext, batch: B): void | Promise<void>;
   /** Extra loss terms for this batch (already weighted), inside the gradient tape. */
   losses?(ctx: TrainContext, batch: B, base: Record<string, Scalar>): Record<string, Scalar>;
+  /**
+   * A second optimiser step in the same iteration, after the main step has
+   * been applied (so it sees the updated parameters): Scob's contrastive
+   * update (METHODS.md §5a: backward, step, then CAM and a second
+   * forward/backward/step). Parameters its losses do not reach get no
+   * gradient and are left alone, as PyTorch's optimisers skip parameters
+   * whose grad is None. Return null to skip it this iteration. Its terms join
+   * the iteration's record.
+   */
+  extraStep?(ctx: TrainContext, batch: B): ExtraStep | null | Promise<ExtraStep | null>;
   afterStep?(ctx: TrainContext, record: IterRecord): void | Promise<void>;
   afterRun?(ctx: TrainContext, result: TrainResult): void | Promise<void>;
   saveState?(): HookState;
@@ -87,6 +104,7 @@ export interface IterRecord {
   /** Iterations completed (1-based). */
   iter: number;
   total: number;
+  /** The iteration's loss: the main step's, plus any extra step's. */
   loss: number;
   terms: Record<string, number>;
   lr: number;
@@ -200,6 +218,47 @@ export async function train<B>(
     emit({ type: "checkpoint", iter, path: saveCheckpoint(cfg.checkpointDir, data) });
   };
 
+  /**
+   * One gradient tape over `lossTerms`, then one optimiser update at the current rate.
+   * The loss and its terms come back in one read, after the update has been issued: on a
+   * GPU backend a read waits for all queued work, so one read per term would stall once per
+   * term, and reading before the update would leave the GPU idle while it is encoded.
+   */
+  const gradientStep = async (
+    lossTerms: () => Record<string, Scalar>,
+  ): Promise<{ loss: number; terms: Record<string, number> }> => {
+    const kept: Record<string, Scalar> = {};
+    const { value, grads } = tf.variableGrads(() => {
+      const terms = lossTerms();
+      for (const [k, v] of Object.entries(terms)) kept[k] = tf.keep(v);
+      return tf.addN(Object.values(terms)) as Scalar;
+    }, params.trainable());
+    const termNames = Object.keys(kept);
+    const packed = tf.tidy(() => tf.stack([value, ...termNames.map((k) => kept[k]!)]));
+    value.dispose();
+    tf.dispose(Object.values(kept));
+    const names = new Map(params.trainableNames().map((n) => [params.get(n).name, n]));
+    let byName = new Map<string, Tensor>();
+    for (const [varName, g] of Object.entries(grads)) byName.set(names.get(varName) ?? varName, g);
+    if (cfg.gradClipNorm) byName = globalNormClip(byName, cfg.gradClipNorm);
+    optimizer.apply(byName, ctx.lr);
+    tf.dispose([...byName.values()]);
+    const read = await packed.data();
+    packed.dispose();
+    const loss = read[0]!;
+    const terms: Record<string, number> = {};
+    termNames.forEach((k, n) => {
+      terms[k] = read[n + 1]!;
+    });
+    if (!Number.isFinite(loss)) {
+      // The update above used non-finite gradients; the run ends here and no checkpoint holds them.
+      throw new Error(
+        `training diverged at iteration ${ctx.iter + 1}: loss ${loss} (${JSON.stringify(terms)})`,
+      );
+    }
+    return { loss, terms };
+  };
+
   let lastLoss: number | null = null;
   let metrics: Record<string, number> | null = null;
   let iter = start;
@@ -215,39 +274,31 @@ export async function train<B>(
       const t0 = performance.now();
       const batch = await task.nextBatch(ctx);
       for (const h of hooks) await h.beforeIter?.(ctx, batch);
-      const kept: Record<string, Scalar> = {};
-      const { value, grads } = tf.variableGrads(() => {
-        const terms = { ...task.losses(ctx, batch) };
+      let loss: number;
+      let terms: Record<string, number>;
+      try {
+        const main = await gradientStep(() => {
+          const all = { ...task.losses(ctx, batch) };
+          for (const h of hooks) {
+            const extra = h.losses?.(ctx, batch, all);
+            if (extra) Object.assign(all, extra);
+          }
+          return all;
+        });
+        loss = main.loss;
+        terms = main.terms;
         for (const h of hooks) {
-          const extra = h.losses?.(ctx, batch, terms);
-          if (extra) Object.assign(terms, extra);
+          const extra = await h.extraStep?.(ctx, batch);
+          if (!extra) continue;
+          const more = await gradientStep(() => extra.losses());
+          loss += more.loss;
+          Object.assign(terms, more.terms);
         }
-        for (const [k, v] of Object.entries(terms)) kept[k] = tf.keep(v);
-        return tf.addN(Object.values(terms)) as Scalar;
-      }, params.trainable());
-      const loss = value.dataSync()[0]!;
-      value.dispose();
-      const terms: Record<string, number> = {};
-      for (const [k, v] of Object.entries(kept)) {
-        terms[k] = v.dataSync()[0]!;
-        v.dispose();
-      }
-      if (!Number.isFinite(loss)) {
-        tf.dispose(Object.values(grads));
+      } finally {
         task.disposeBatch?.(batch);
-        throw new Error(
-          `training diverged at iteration ${iter + 1}: loss ${loss} (${JSON.stringify(terms)})`,
-        );
+        for (const v of ctx.scratch.values()) if (v instanceof tf.Tensor) v.dispose();
+        ctx.scratch.clear();
       }
-      const names = new Map(params.trainableNames().map((n) => [params.get(n).name, n]));
-      let byName = new Map<string, Tensor>();
-      for (const [varName, g] of Object.entries(grads)) byName.set(names.get(varName) ?? varName, g);
-      if (cfg.gradClipNorm) byName = globalNormClip(byName, cfg.gradClipNorm);
-      optimizer.apply(byName, ctx.lr);
-      tf.dispose([...byName.values()]);
-      task.disposeBatch?.(batch);
-      for (const v of ctx.scratch.values()) if (v instanceof tf.Tensor) v.dispose();
-      ctx.scratch.clear();
       lastLoss = loss;
       const record: IterRecord = {
         iter: iter + 1,
