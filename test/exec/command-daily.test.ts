@@ -69,7 +69,7 @@ describe("external trainers, daily use", () => {
     // "status", shows metrics, time and log per run, and exits 1 because a run failed.
     const status = await runCli(["status", "ext.yaml"], { cwd: join(dir, "experiments") });
     expect(status.code).toBe(1);
-    expect(status.stdout).toMatch(/^status ext {2}code /);
+    expect(status.stdout).toMatch(/^status ext {2}commit /);
     expect(status.stdout).toMatch(
       /^key\s+params\.noise\s+engine\.cwd\s+params\.script\s+params\.tag\s+status\s+AP\s+time\s+log$/m,
     );
