@@ -128,6 +128,7 @@ sweep:
       level: "easy",
       fold: 2,
       keep_at_least_one: true,
+      crowd: "keep",
     });
     write(
       dir,
