@@ -6,7 +6,7 @@
 //   {extra} {extra_images} {multilabel} {unlabeled_extra} {holdout}
 //   {mmdet_labeled} {mmdet_unlabeled} (budget compat mmdet: split_coco.py's files)
 //   {out} {seed} {fold} {gpus} {num_gpus} {resume} {config}
-//   {method.lambda_u}, {train.lr}, …  any dotted path into the run config
+//   {method.lambda_u}, {train.lr}, {params.noise}, …  any dotted path into the run config
 //
 // A placeholder whose value is empty for a run (no unlabelled images, no
 // checkpoint yet, no GPU) is an error, never a silently vanished argument
@@ -50,6 +50,7 @@ export const CONFIG_SECTIONS: readonly string[] = [
   "train",
   "engine",
   "eval",
+  "params",
 ];
 
 /** `{name}` or `{name?}`; group 1 the name, group 2 the optional mark. */
