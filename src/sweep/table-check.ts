@@ -1,21 +1,20 @@
 import { headlineMetric, runMetrics } from "../spec/metric-names.js";
 import { didYouMean } from "../spec/suggest.js";
 import { type JsonValue, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
-import { FOLD_PATH, SEED_PATH } from "./axes.js";
 import type { Expansion } from "./expand.js";
 import { getAt, splitPath } from "./paths.js";
 import { problem, type SweepProblem } from "./problems.js";
 import { canonicalOf } from "./sections.js";
-import { show } from "./show.js";
 import { unknownPath, type Vocabulary } from "./vocabulary.js";
 
 // The table and the references are read after every run has trained; a
 // mistake in them must not wait that long. Each row and column path must be
 // a path of the run config that some run sets (a typo gives a table of "—"),
-// no path may be both a row and a column, runs that differ in anything but
-// their seed and fold must not share a cell (they would be averaged into one
-// number), and every metric a table or reference names must be one the runs
-// report (`mAP` of a COCO evaluation is never there).
+// no path may be both a row and a column, and every metric a table or
+// reference names must be one the runs report (`mAP` of a COCO evaluation is
+// never there). Runs that differ in a swept key the table does not show are
+// averaged into one cell, as the table has always done: an ad hoc
+// `--sweep`/positional axis on `plan` relies on that.
 
 type Obj = { [k: string]: JsonValue };
 const isSemantic = (section: string) => (SEMANTIC_KEYS as readonly string[]).includes(section);
@@ -82,8 +81,6 @@ export function checkTable(spec: Spec, expansion: Expansion, vocab: Vocabulary):
           problem(["table", "columns", j], "value", `${path} is both a row and a column of the table`),
         );
     });
-    // A path already refused would make every run look merged: that follows from it, not a second problem.
-    if (usable.length === paths.length) problems.push(...mergedRuns(expansion, table.rows, table.columns));
     if (reported) {
       const metrics = Array.isArray(table.metric) ? table.metric : [table.metric];
       metrics.forEach((name, i) => {
@@ -117,46 +114,4 @@ export function checkTable(spec: Spec, expansion: Expansion, vocab: Vocabulary):
     }
   });
   return problems;
-}
-
-/**
- * Runs that differ in a swept value other than the seed and the fold but land
- * in the same cell would be averaged into one number: name the first such
- * path, once.
- */
-function mergedRuns(
-  expansion: Expansion,
-  rows: readonly string[],
-  columns: readonly string[],
-): SweepProblem[] {
-  const shownParts = [...rows, ...columns].map(splitPath);
-  const swept = expansion.columns
-    .map((c, k) => ({ c, k }))
-    .filter(({ c }) => c !== SEED_PATH && c !== FOLD_PATH && !rows.includes(c) && !columns.includes(c));
-  if (swept.length === 0) return [];
-  const firstInCell = new Map<string, number>();
-  for (let n = 0; n < expansion.cells.length; n++) {
-    const cell = expansion.cells[n]!;
-    const id = shownParts.map((p) => canonicalOf(getAt(cell.config, p) ?? null)).join("\u0000");
-    const first = firstInCell.get(id);
-    if (first === undefined) {
-      firstInCell.set(id, n);
-      continue;
-    }
-    const other = expansion.cells[first]!;
-    for (const { c, k } of swept) {
-      const a = other.values[k];
-      const b = cell.values[k];
-      if (canonicalOf(a ?? null) === canonicalOf(b ?? null)) continue;
-      return [
-        problem(
-          ["table"],
-          "key",
-          `runs with ${c} = ${show(a)} and ${c} = ${show(b)} fall into the same table cell and would be ` +
-            `averaged into one number; add ${c} (or the key that tells them apart) to table.rows or table.columns`,
-        ),
-      ];
-    }
-  }
-  return [];
 }
