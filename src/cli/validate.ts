@@ -2,6 +2,7 @@ import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { SpecError } from "../spec/diagnostics.js";
 import { loadSpec } from "../spec/load.js";
+import { runCount } from "../sweep/chains.js";
 import { checkSweep } from "../sweep/plan.js";
 import { EXIT, UserError } from "../util/errors.js";
 import { collect, positiveInt } from "./options.js";
@@ -27,7 +28,7 @@ export function registerValidate(program: Command): void {
             ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
           });
           if (checked.diagnostics.length > 0) throw new SpecError(checked.diagnostics);
-          const runs = checked.expansion?.cells.length ?? 0;
+          const runs = runCount(checked.expansion?.cells ?? []);
           process.stdout.write(`ok  ${file}  (${loaded.spec.name}: ${runs} run${runs === 1 ? "" : "s"})\n`);
         } catch (err) {
           if (!(err instanceof UserError)) throw err;

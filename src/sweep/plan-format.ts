@@ -48,7 +48,7 @@ function columnRenderer(values: readonly (JsonValue | undefined)[]): (v: JsonVal
 }
 
 /** Statuses named in the counts only when some run has them. */
-const RARE = new Set<RunStatus>(["interrupted", "corrupt", "unknown"]);
+const RARE = new Set<RunStatus>(["interrupted", "corrupt", "unknown", "blocked"]);
 
 export function formatPlanTable(plan: Plan, statuses: readonly RunStatus[]): string {
   const runs = plan.runs;
@@ -63,12 +63,18 @@ export function formatPlanTable(plan: Plan, statuses: readonly RunStatus[]): str
     ...plan.columns.map((path, c) => texts[c]!.reduce((w, t) => Math.max(w, t.length), path.length)),
   ];
   const pad = (text: string, c: number) => text.padEnd(widths[c]!);
+  // Dependent runs (chains.ts): the parent each run waits for.
+  const parents = runs.some((r) => r.parents && r.parents.length > 0);
+  const parentText = (r: PlannedRun) =>
+    (r.parents?.length ? r.parents.map(shortKey).join(",") : "-").padEnd(SHORT_KEY_LENGTH);
   let header = pad("key", 0);
   for (let c = 0; c < columns; c++) header += `  ${pad(plan.columns[c]!, c + 1)}`;
+  if (parents) header += `  ${"parent".padEnd(SHORT_KEY_LENGTH)}`;
   const lines: string[] = new Array(runs.length);
   for (let i = 0; i < runs.length; i++) {
     let line = shortKey(runs[i]!.key);
     for (let c = 0; c < columns; c++) line += `  ${pad(texts[c]![i]!, c + 1)}`;
+    if (parents) line += `  ${parentText(runs[i]!)}`;
     lines[i] = `${line}  ${statuses[i]}`;
   }
   const counts = countStatuses(statuses);
@@ -96,7 +102,9 @@ export function formatPlanJson(plan: Plan, statuses: readonly RunStatus[]): stri
     parts.push(
       `{"key":"${run.key}","short":"${shortKey(run.key)}","status":"${statuses[i]}",` +
         `"values":${JSON.stringify(values)},"split":${JSON.stringify(run.split)},` +
-        `"code":"${run.code}","source":${JSON.stringify(run.source)},"config":${canonicalRunConfig(run.config)}}`,
+        `"code":"${run.code}","source":${JSON.stringify(run.source)},` +
+        (run.parents ? `"parents":${JSON.stringify(run.parents)},"cycle":${run.cycle ?? null},` : "") +
+        `"config":${canonicalRunConfig(run.config)}}`,
     );
   });
   const head = JSON.stringify({

@@ -1,6 +1,7 @@
 import { type Diagnostic, type Locator, SpecError } from "../spec/diagnostics.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
 import { readSweep } from "./axes.js";
+import { expandChains } from "./chains.js";
 import {
   type CellCheckOptions,
   checkCells,
@@ -33,6 +34,12 @@ export interface PlannedRun {
   code: string;
   /** "product", or the index of the sweep.include entry that added the run. */
   source: Cell["source"];
+  /** Keys of the runs whose outputs this run consumes (chains.ts); absent or empty: none. */
+  parents?: string[];
+  /** Active learning: the run's cycle in its chain. */
+  cycle?: number;
+  /** A run with parents: its key before chaining (runKey of its config, split, code). */
+  own?: string;
 }
 
 export interface Plan {
@@ -140,5 +147,13 @@ export function keyExpansion(
     const key = hasher.key(cell.sections, split, code.hash);
     runs[n] = { key, config: cell.config, values: cell.values, split, code: code.hash, source: cell.source };
   });
-  return { experiment: spec.name, code: options.code, identities, columns: expansion.columns, runs };
+  // Active-learning cells become chains of cycle runs (dependent runs, chains.ts).
+  const chained = expandChains(runs, expansion.columns);
+  return {
+    experiment: spec.name,
+    code: options.code,
+    identities,
+    columns: chained.columns,
+    runs: chained.runs,
+  };
 }
