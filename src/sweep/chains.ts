@@ -33,7 +33,7 @@ export function chainedKey(own: string, parents: readonly string[]): string {
 /** The keys of one chain from its runs' own keys: each chained to the one before. */
 export function chainKeys(owns: readonly string[]): string[] {
   const keys: string[] = [];
-  owns.forEach((own, i) => keys.push(chainedKey(own, i === 0 ? [] : [keys[i - 1]!])));
+  for (const [i, own] of owns.entries()) keys.push(chainedKey(own, i === 0 ? [] : [keys[i - 1]!]));
   return keys;
 }
 
