@@ -5,6 +5,7 @@ import { type SummaryWrite, writeSummary } from "../results/summary.js";
 import { guardMessage } from "../results/summary-guard.js";
 import { summaryInputOf } from "../results/summary-input.js";
 import type { LoadOptions } from "../spec/load.js";
+import { startable } from "../sweep/chains.js";
 import type { Plan, PlannedRun } from "../sweep/plan.js";
 import { label } from "../sweep/plan-format.js";
 import { recordedProcessAlive } from "../sweep/process-identity.js";
@@ -14,6 +15,7 @@ import type { RunStatus } from "../sweep/run-status.js";
 import { FORCE_STALE_AFTER_MS, lastHeartbeat, RUN_FILES, readState, runDir } from "../sweep/run-store.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { describeFsFault } from "../util/fs-faults.js";
+import { chainRecord } from "./chain-record.js";
 import { discoverGpus } from "./gpus.js";
 import { executeLocal, type TaskResult } from "./local-executor.js";
 import { createProgress } from "./progress.js";
@@ -73,7 +75,7 @@ export function selectRuns(
   statuses: readonly RunStatus[],
   opts: { force?: boolean; retryFailed?: boolean; resultsDir?: string },
 ): PlannedRun[] {
-  return plan.runs.filter((run, i) => {
+  const picked = plan.runs.filter((run, i) => {
     const s = statuses[i]!;
     // --force re-runs everything but a run a live process holds; a "running" run on another
     // host whose heartbeat stopped 90 s ago is taken to be gone (its lock is broken).
@@ -82,8 +84,13 @@ export function selectRuns(
         s !== "running" ||
         (opts.resultsDir !== undefined && holderGone(runDir(opts.resultsDir, plan.experiment, run.key)))
       );
-    return s === "new" || s === "interrupted" || (opts.retryFailed === true && s === "failed");
+    // --retry-failed also re-runs what a failed run blocked (its descendants: chains.ts).
+    return (
+      s === "new" || s === "interrupted" || (opts.retryFailed === true && (s === "failed" || s === "blocked"))
+    );
   });
+  // Dependent runs start only after their parents (chains.ts).
+  return startable(plan.runs, statuses, picked);
 }
 
 function holderGone(dir: string): boolean {
@@ -137,9 +144,10 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       split: { hash: run.split, files: splits?.filesFor(run.config) ?? {} },
       code: { commit: code.commit, dirty: code.dirty, identity: run.code },
       needs: metricList(summaryInput.table),
+      ...chainRecord(run, plan, { resultsDir, specPath }),
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), record);
-    tasks.push({ key: run.key, dir });
+    tasks.push({ key: run.key, dir, ...(run.parents?.length ? { after: run.parents } : {}) });
   }
 
   const labels = new Map(selected.map((r) => [r.key, label(plan, r)]));

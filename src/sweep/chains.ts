@@ -124,3 +124,22 @@ export function chainStatuses(runs: readonly PlannedRun[], statuses: readonly Ru
   });
   return out;
 }
+
+/**
+ * The selected runs that can start in this sweep: a run with a parent that is
+ * neither done nor selected itself (running elsewhere, blocked, not retried)
+ * waits, and so do its descendants. Plan order: parents before children.
+ */
+export function startable(
+  runs: readonly PlannedRun[],
+  statuses: readonly RunStatus[],
+  selected: readonly PlannedRun[],
+): PlannedRun[] {
+  const status = new Map(runs.map((r, i) => [r.key, statuses[i]!]));
+  const keep = new Set<string>();
+  for (const run of selected) {
+    const ok = (run.parents ?? []).every((p) => keep.has(p) || status.get(p) === "done");
+    if (ok) keep.add(run.key);
+  }
+  return selected.filter((r) => keep.has(r.key));
+}
