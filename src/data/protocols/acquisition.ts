@@ -73,6 +73,14 @@ export function selectImages(
   if (!Number.isInteger(o.budget) || o.budget < 0)
     throw new UserError(`acquisition: budget must be a whole number ≥ 0, got ${o.budget}`);
   const budget = Math.min(o.budget, pool.length);
+  // Every image must carry the scores its function reads (a partial file is an error, not a 0).
+  const needs: ("entropy" | "consistency")[] =
+    o.acquisition === "combined"
+      ? ["entropy", "consistency"]
+      : o.acquisition === "random"
+        ? []
+        : [o.acquisition];
+  for (const s of pool) for (const which of needs) scoreOf(s, which);
   let ranked: ImageScore[];
   switch (o.acquisition) {
     case "random": {
