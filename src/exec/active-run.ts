@@ -81,19 +81,20 @@ export async function prepareActiveRun(
   record: RunRecord,
   dir: string,
 ): Promise<{ record: RunRecord; restart: boolean }> {
-  if (!record.active || record.active.cycle === 0) return { record, restart: false };
+  if (!record.active) return { record, restart: false };
   const runsDir = dirname(dir);
-  const parent = record.active.ancestors.at(-1)!;
-  const selection = readSelection(runsDir, parent);
+  const parent = record.active.ancestors.at(-1);
+  const selection = parent === undefined ? undefined : readSelection(runsDir, parent);
+  // Cycle 0 too: its split is the initial set, the same artifact the runner prepared (cached).
   const artifact = await cycleArtifact(record, runsDir);
   const before = record.parents?.find((p) => p.key === parent)?.selection_sha256;
   const updated: RunRecord = {
     ...record,
     split: { hash: artifact.key, files: splitPaths(artifact) },
-    parents: [{ key: parent, selection_sha256: selection.sha256 }],
+    parents: parent && selection ? [{ key: parent, selection_sha256: selection.sha256 }] : [],
   };
   await writeJsonAtomic(join(dir, RUN_FILES.run), updated);
-  return { record: updated, restart: before !== undefined && before !== selection.sha256 };
+  return { record: updated, restart: before !== undefined && before !== selection?.sha256 };
 }
 
 /** Whether this run must score its pool after training (every cycle but the last). */
