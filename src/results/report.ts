@@ -5,6 +5,7 @@ import { dataSplits } from "../data/index.js";
 import { resolveSweep } from "../sweep/resolve.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
+import { activeChart } from "./active-curve.js";
 import { buildDiff, type DiffRequest } from "./diff-report.js";
 import { summariesInDir } from "./diff-sources.js";
 import { budgetChart, type Chart, diffChart, lossChart, perClassChart, renderSvg } from "./report-charts.js";
@@ -55,7 +56,11 @@ async function render(charts: (Chart | null)[]): Promise<RenderedChart[]> {
 export async function writeReport(options: ReportOptions): Promise<ReportResult> {
   const summaries = await loadSummaries(options.input, options.resultsDir);
   const sections: ExperimentSection[] = [];
-  for (const s of summaries) sections.push({ summary: s, charts: await render([budgetChart(s), perClassChart(s), lossChart(s)]) });
+  for (const s of summaries) {
+    // Active learning: metric vs labelled images with the annotation cost (active-curve.ts) instead of vs budget.
+    const budget = activeChart(s) ?? budgetChart(s);
+    sections.push({ summary: s, charts: await render([budget, perClassChart(s), lossChart(s)]) });
+  }
   let diff: Parameters<typeof renderReportHtml>[1];
   if (options.diff) {
     const request: DiffRequest = {
