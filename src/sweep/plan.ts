@@ -1,6 +1,7 @@
 import { type Diagnostic, type Locator, SpecError } from "../spec/diagnostics.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
 import { readSweep } from "./axes.js";
+import { checkChains } from "./chain-checks.js";
 import { expandChains } from "./chains.js";
 import {
   type CellCheckOptions,
@@ -92,6 +93,7 @@ export function checkSweep(
     ...expansion.problems,
     ...checkCells(spec, expansion, { ...options, maxRuns }),
     ...checkEngines(expansion, options.specDir === undefined ? {} : { specDir: options.specDir }),
+    ...checkChains(expansion),
   ];
   return { expansion, diagnostics: toDiagnostics(problems, options.locate) };
 }

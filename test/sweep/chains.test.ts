@@ -8,7 +8,7 @@ import {
   chainStatuses,
   runCount,
 } from "../../src/sweep/chains.js";
-import { planSpec } from "../../src/sweep/plan.js";
+import { checkSweep, planSpec } from "../../src/sweep/plan.js";
 import { runKey } from "../../src/sweep/run-key.js";
 import type { RunStatus } from "../../src/sweep/run-store.js";
 import { fixedIdentity, specWith } from "./spec-fixture.js";
@@ -98,5 +98,25 @@ describe("active-learning chains in the plan", () => {
       "new",
       "new",
     ]);
+  });
+
+  it("validate refuses chains the engine cannot run: a classifier, a dataset labelsweep does not read, pseudo-labels", () => {
+    const messages = (over: Parameters<typeof specWith>[1]) =>
+      checkSweep(specWith(undefined, { labels: ACTIVE, ...over }), { baseChecked: false }).diagnostics.map(
+        (d) => d.message,
+      );
+    expect(messages({})).toEqual([]);
+    expect(messages({ detector: { arch: "mlc-lite" } }).join("\n")).toMatch(
+      /mlc-lite is a multi-label classifier/,
+    );
+    expect(
+      messages({
+        dataset: { name: "my-data" },
+        engine: { command: ["train", "{out}"], metrics: { from: "pycocotools" } },
+      }).join("\n"),
+    ).toMatch(/dataset "my-data" is not one labelsweep reads/);
+    expect(
+      messages({ labels: { ...ACTIVE, pseudo_labels: { threshold: 0.99 } } as ActiveLabels }).join("\n"),
+    ).toMatch(/not implemented yet: labels.pseudo_labels/);
   });
 });
