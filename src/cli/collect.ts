@@ -1,38 +1,52 @@
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { dataSplits } from "../data/index.js";
-import { readSubmissions } from "../exec/slurm-executor.js";
-import { followSweep } from "../exec/slurm-run.js";
-import { writeSummary } from "../results/summary.js";
-import { guardMessage } from "../results/summary-guard.js";
-import { summaryInputOf } from "../results/summary-input.js";
-import { label } from "../sweep/plan-format.js";
-import { resolveSweep } from "../sweep/resolve.js";
 import { EXIT } from "../util/errors.js";
-import { collect as collectOpt } from "./options.js";
-import { afterInterrupt } from "./slurm-report.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
 
 export function registerCollect(program: Command): void {
-  program
-    .command("collect")
-    .description("follow a detached Slurm sweep until its tasks end, then write its summary and table")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collectOpt, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collectOpt, [])
-    .option("--results <dir>", "results directory", "results")
+  specArguments(
+    program
+      .command("collect")
+      .description("follow a detached Slurm sweep until its tasks end, then write its summary and table"),
+  )
     .option("--no-wait", "do not follow running jobs: write the summary from what has finished")
     .option("--cancel-on-interrupt", "scancel the jobs on Ctrl-C without asking")
     .action(
       async (
         file: string,
-        opts: { set: string[]; sweep: string[]; results: string; wait: boolean; cancelOnInterrupt?: boolean },
+        positional: string[],
+        opts: SpecFlags & { wait: boolean; cancelOnInterrupt?: boolean },
       ) => {
-        const r = await resolveSweep(file, {
-          set: opts.set,
-          sweep: opts.sweep,
-          resultsDir: opts.results,
-          splits: dataSplits(dirname(resolve(file))),
-        });
+        const input = specInput(file, positional, opts);
+        const [
+          { dataSplits },
+          { readSubmissions },
+          { followSweep },
+          { writeSummary },
+          { summaryInputOf },
+          { namesByKey },
+          { resolveSweep },
+          { afterInterrupt },
+          { metricDisplay },
+          { claimExperiment },
+          { guardMessage },
+        ] = await Promise.all([
+          import("../data/split-provider.js"),
+          import("../exec/slurm-executor.js"),
+          import("../exec/slurm-run.js"),
+          import("../results/summary.js"),
+          import("../results/summary-input.js"),
+          import("../sweep/plan-format.js"),
+          import("../sweep/resolve.js"),
+          import("./slurm-report.js"),
+          import("../exec/run-sweep.js"),
+          import("../sweep/experiment-owner.js"),
+          import("../results/summary-guard.js"),
+        ]);
+        const splits = dataSplits(dirname(resolve(file)));
+        const r = await resolveSweep(file, { ...input, splits });
+        printNotes(r.notes);
+        await claimExperiment(r.resultsDir, r.plan.experiment, r.specFile);
         const submission = readSubmissions(r.resultsDir, r.plan.experiment).at(-1);
         let stop: (() => void) | undefined;
         const onSigint = () => {
@@ -40,16 +54,16 @@ export function registerCollect(program: Command): void {
           stop?.();
         };
         process.on("SIGINT", onSigint);
-        const input = summaryInputOf(r);
+        const summaryInput = summaryInputOf(r);
         let failed = 0;
         try {
           if (submission && opts.wait) {
-            const labels = new Map(r.plan.runs.map((run) => [run.key, label(r.plan, run)]));
             const followed = await followSweep(submission, {
               plan: r.plan,
-              labels,
+              labels: namesByKey(r.plan),
               resultsDir: r.resultsDir,
               out: process.stdout,
+              metrics: metricDisplay(r.spec),
               onStopHandle: (s) => {
                 stop = s;
               },
@@ -78,16 +92,11 @@ export function registerCollect(program: Command): void {
         } finally {
           process.off("SIGINT", onSigint);
         }
-        const table = await writeSummary(input);
+        const table = await writeSummary(summaryInput);
         process.stdout.write(`\n${table.md}`);
         if (table.kept)
           process.stdout.write(`\nsummary not replaced: ${guardMessage(table.kept, table.file)}`);
-        const fresh = await resolveSweep(file, {
-          set: opts.set,
-          sweep: opts.sweep,
-          resultsDir: opts.results,
-          splits: dataSplits(dirname(resolve(file))),
-        });
+        const fresh = await resolveSweep(file, { ...input, splits });
         const count = (s: string) => fresh.statuses.filter((x) => x === s).length;
         process.stdout.write(
           `\n${fresh.plan.runs.length} runs: ${count("done")} done, ${count("failed")} failed, ${count("running")} running, ${count("interrupted")} interrupted, ${count("new")} new. Results in ${r.resultsDir}/${r.plan.experiment}/\n`,

@@ -1,22 +1,13 @@
 import { dirname, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import {
-  describeProtocol,
-  type ExportLayout,
-  exportShapes,
-  exportSplit,
-  formatClassTable,
-  formatSplitTable,
-  inspectSplit,
-  prepareSplitsForRuns,
-  resolveShapesSpec,
-} from "../data/index.js";
-import { SpecError } from "../spec/diagnostics.js";
-import { loadSpec } from "../spec/load.js";
+import type { ExportLayout } from "../data/index.js";
 import type { ShapesDatasetSpec } from "../spec/types.js";
-import { checkSweep } from "../sweep/plan.js";
 import { EXIT, UserError } from "../util/errors.js";
 import { collect } from "./options.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
+
+// The data stage loads on first use: `labelsweep --help` never pays for it.
+const dataStage = () => import("../data/index.js");
 
 // `labelsweep data …`: parse arguments, call the data stage, print.
 
@@ -26,34 +17,44 @@ function positiveInt(text: string): number {
   return n;
 }
 
-interface SpecOptions {
-  set: string[];
-  sweep: string[];
-}
-
 export function registerData(program: Command): void {
   const data = program
     .command("data")
     .description("prepare, inspect and export label-protocol split artifacts");
 
-  data
-    .command("prepare")
-    .description("build every split a spec's runs need (cached by content) and print their counts")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
-    .option("--results <dir>", "results directory", "results")
+  specArguments(
+    data
+      .command("prepare")
+      .description("build every split a spec's runs need (cached by content) and print their counts"),
+  )
     .option("--cache <dir>", "split cache folder (default: <results>/<experiment>/splits)")
     .option("--max-runs <n>", "allow sweeps above the 10,000-run cap", positiveInt)
     .action(
-      async (file: string, opts: SpecOptions & { cache?: string; results: string; maxRuns?: number }) => {
-        const { spec, locate } = loadSpec(file, opts);
+      async (file: string, positional: string[], opts: SpecFlags & { cache?: string; maxRuns?: number }) => {
+        const input = specInput(file, positional, opts);
+        const [
+          { loadSpec },
+          { checkSweep },
+          { SpecError },
+          { defaultResultsDir },
+          { prepareSplitsForRuns, formatSplitTable },
+        ] = await Promise.all([
+          import("../spec/load.js"),
+          import("../sweep/plan.js"),
+          import("../spec/diagnostics.js"),
+          import("../sweep/project.js"),
+          dataStage(),
+        ]);
+        const { spec, locate, notes } = loadSpec(file, input);
+        printNotes(notes);
         const { expansion, diagnostics } = checkSweep(spec, {
           locate,
           ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
         });
         if (!expansion || diagnostics.length > 0) throw new SpecError(diagnostics);
-        const cacheDir = resolve(opts.cache ?? join(opts.results, spec.name, "splits"));
+        const cacheDir = resolve(
+          opts.cache ?? join(input.resultsDir ?? defaultResultsDir(file), spec.name, "splits"),
+        );
         const runs = expansion.cells.map((c) => c.config);
         const prepared = await prepareSplitsForRuns(runs, cacheDir, { baseDir: dirname(resolve(file)) });
         const rows = prepared.artifacts.map((a) => ({
@@ -77,6 +78,7 @@ export function registerData(program: Command): void {
     .option("--classes", "print per-class counts")
     .option("--json", "print the manifest and the checks as JSON")
     .action(async (path: string, opts: { classes?: boolean; json?: boolean }) => {
+      const { inspectSplit, describeProtocol, formatClassTable } = await dataStage();
       const report = await inspectSplit(path);
       const m = report.manifest;
       const bad = report.checks.filter((c) => c.status === "changed" || c.status === "missing");
@@ -132,26 +134,34 @@ export function registerData(program: Command): void {
       "split files as: coco (every role as COCO JSON under annotations/, VOC converted) or mmdet " +
         "(split_coco.py's instances_train2017.{fold}@{percent}[-unlabeled].json; budget compat mmdet)",
     )
-    .option("--results <dir>", "results directory", "results")
+    .option("--results <dir>", "results directory (default: results/ of the spec's project)")
     .option("--cache <dir>", "split cache folder (default: <results>/<experiment>/splits)")
     .action(
       async (
         file: string,
-        opts: SpecOptions & {
+        opts: SpecFlags & {
           out: string;
           split: string;
           run?: string;
           layout?: string;
-          results: string;
           cache?: string;
         },
       ) => {
+        const [{ loadSpec }, { checkSweep }, { SpecError }, { defaultResultsDir }, stage] = await Promise.all(
+          [
+            import("../spec/load.js"),
+            import("../sweep/plan.js"),
+            import("../spec/diagnostics.js"),
+            import("../sweep/project.js"),
+            dataStage(),
+          ],
+        );
         const { spec, locate } = loadSpec(file, { set: opts.set, sweep: opts.sweep });
         if (opts.layout !== undefined && opts.layout !== "coco" && opts.layout !== "mmdet") {
           throw new UserError(`--layout: expected coco or mmdet, got ${JSON.stringify(opts.layout)}`);
         }
         if (spec.dataset.name === "shapes" && opts.run === undefined && opts.layout === undefined) {
-          const shapes = resolveShapesSpec(spec.dataset as ShapesDatasetSpec);
+          const shapes = stage.resolveShapesSpec(spec.dataset as ShapesDatasetSpec);
           const splits = opts.split.split(",").map((s) => s.trim());
           for (const s of splits) {
             if (s !== "train" && s !== "eval")
@@ -160,7 +170,7 @@ export function registerData(program: Command): void {
           const chosen = (splits as ("train" | "eval")[]).filter(
             (s) => s === "train" || shapes.eval_images > 0,
           );
-          const result = await exportShapes(shapes, resolve(opts.out), { splits: chosen });
+          const result = await stage.exportShapes(shapes, resolve(opts.out), { splits: chosen });
           for (const a of result.annotations) process.stdout.write(`wrote ${a}\n`);
           process.stdout.write(`wrote ${result.images} PNG image(s) under ${resolve(opts.out)}\n`);
           return;
@@ -174,14 +184,20 @@ export function registerData(program: Command): void {
             `--run ${opts.run}: the plan has ${expansion.cells.length} run(s) (indices 0–${expansion.cells.length - 1})`,
           );
         }
-        const cacheDir = resolve(opts.cache ?? join(opts.results, spec.name, "splits"));
-        const prepared = await prepareSplitsForRuns([cell.config], cacheDir, {
+        const cacheDir = resolve(
+          opts.cache ?? join(opts.results ?? defaultResultsDir(file), spec.name, "splits"),
+        );
+        const prepared = await stage.prepareSplitsForRuns([cell.config], cacheDir, {
           baseDir: dirname(resolve(file)),
         });
         const artifact = prepared.artifacts[0]!;
-        const files = await exportSplit(artifact, resolve(opts.out), (opts.layout ?? "coco") as ExportLayout);
+        const files = await stage.exportSplit(
+          artifact,
+          resolve(opts.out),
+          (opts.layout ?? "coco") as ExportLayout,
+        );
         process.stdout.write(
-          `split ${artifact.hash.slice(0, 12)} of run ${index} (${describeProtocol(artifact.manifest)})\n`,
+          `split ${artifact.hash.slice(0, 12)} of run ${index} (${stage.describeProtocol(artifact.manifest)})\n`,
         );
         for (const f of files) {
           process.stdout.write(

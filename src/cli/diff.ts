@@ -1,8 +1,4 @@
 import { type Command, Option } from "commander";
-import { regressions } from "../results/diff.js";
-import { cellLabel, formatDiffMarkdown, formatDiffText } from "../results/diff-format.js";
-import { buildDiff } from "../results/diff-report.js";
-import { resolveCommit } from "../results/diff-sources.js";
 import { EXIT, UserError } from "../util/errors.js";
 
 interface DiffOpts {
@@ -41,6 +37,17 @@ export function registerDiff(program: Command): void {
     .option("--results <dir>", "results directory inside the repository", "results")
     .option("--alpha <p>", "significance level for 'beyond noise'", "0.05")
     .action(async (args: string[], opts: DiffOpts) => {
+      const [
+        { regressions },
+        { cellLabel, formatDiffMarkdown, formatDiffText },
+        { buildDiff },
+        { resolveCommit },
+      ] = await Promise.all([
+        import("../results/diff.js"),
+        import("../results/diff-format.js"),
+        import("../results/diff-report.js"),
+        import("../results/diff-sources.js"),
+      ]);
       const alpha = number("--alpha", opts.alpha);
       if (!(alpha > 0 && alpha < 1))
         throw new UserError(`--alpha ${opts.alpha}: expected a number in (0, 1)`);

@@ -1,12 +1,6 @@
 import type { Command } from "commander";
-import {
-  BACKEND_CHOICES,
-  type BackendChoice,
-  type DoctorChoice,
-  type EngineDoctorReport,
-  engineDoctor,
-} from "../engine/index.js";
-import { discoverGpus, slotGpu } from "../exec/gpus.js";
+import type { DoctorChoice, EngineDoctorReport } from "../engine/index.js";
+import { BACKEND_CHOICES, type BackendChoice } from "../spec/types.js";
 import { EXIT, UserError } from "../util/errors.js";
 
 interface DoctorOptions {
@@ -81,6 +75,11 @@ export function registerDoctor(program: Command): void {
       if (opts.backend && !BACKEND_CHOICES.includes(opts.backend as BackendChoice)) {
         throw new UserError(`--backend ${opts.backend}: expected one of ${BACKEND_CHOICES.join(", ")}`);
       }
+      // Loaded here, not at startup: the engine brings TensorFlow.js.
+      const [{ engineDoctor }, { discoverGpus, slotGpu }] = await Promise.all([
+        import("../engine/index.js"),
+        import("../exec/gpus.js"),
+      ]);
       const gpus = await discoverGpus();
       const gpu = opts.gpus ? slotGpu(opts.gpus, gpus) : undefined;
       if (opts.gpus && !gpu) {

@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { vocGroundTruth } from "../data/index.js";
-import { evaluateFiles, formatReport } from "../eval/index.js";
 import type { EvalCompat, EvalSpec, EvalType } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
 
@@ -82,6 +80,10 @@ export function registerEval(program: Command): void {
     .option("--crowd <rule>", "multilabel: a crowd annotation makes its class positive (default) or ignore")
     .option("--per-category", "also print per-category AP (text output)")
     .action(async (flags: EvalFlags) => {
+      const [{ evaluateFiles, formatReport }, { vocGroundTruth }] = await Promise.all([
+        import("../eval/index.js"),
+        import("../data/index.js"),
+      ]);
       const spec: EvalSpec = { type: flags.type as EvalType };
       if (flags.compat !== undefined) spec.compat = flags.compat as EvalCompat;
       if (flags.crowd !== undefined) {

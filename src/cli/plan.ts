@@ -1,48 +1,47 @@
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { dataSplits } from "../data/index.js";
-import { explainKey } from "../sweep/explain-key.js";
-import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
-import { resolveSweep } from "../sweep/resolve.js";
-import { stateNotes } from "../sweep/state-notes.js";
-import { collect, positiveInt } from "./options.js";
+import { positiveInt } from "./options.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
 
 export function registerPlan(program: Command): void {
-  program
-    .command("plan")
-    .description("expand a spec into runs with run keys and status (new, done, failed, running, interrupted)")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
-    .option("--results <dir>", "results directory", "results")
+  specArguments(
+    program
+      .command("plan")
+      .description(
+        "expand a spec into runs with run keys and status (new, done, failed, running, interrupted)",
+      ),
+  )
     .option("--max-runs <n>", "allow plans above the 10,000-run cap", positiveInt)
-    .option("--json", "print the plan as JSON (full keys, configs, swept values, status)")
+    .option("--json", "print the plan as JSON (full keys, names, configs, swept values, status)")
     .option("--explain-key <key>", "print what went into one run key (config, split, code files, packages)")
     .action(
       async (
         file: string,
-        opts: {
-          set: string[];
-          sweep: string[];
-          results: string;
-          maxRuns?: number;
-          json?: boolean;
-          explainKey?: string;
-        },
+        positional: string[],
+        opts: SpecFlags & { maxRuns?: number; json?: boolean; explainKey?: string },
       ) => {
+        const input = specInput(file, positional, opts);
+        const [{ resolveSweep }, { dataSplits }, format, { epochWarnings }, { explainKey }, { stateNotes }] =
+          await Promise.all([
+            import("../sweep/resolve.js"),
+            import("../data/split-provider.js"),
+            import("../sweep/plan-format.js"),
+            import("../sweep/epochs.js"),
+            import("../sweep/explain-key.js"),
+            import("../sweep/state-notes.js"),
+          ]);
         const r = await resolveSweep(file, {
-          set: opts.set,
-          sweep: opts.sweep,
-          resultsDir: opts.results,
+          ...input,
           splits: dataSplits(dirname(resolve(file))),
           ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
         });
+        printNotes(r.notes);
         if (opts.explainKey !== undefined) {
           process.stdout.write(explainKey(r.plan, opts.explainKey));
           return;
         }
         process.stdout.write(
-          opts.json ? formatPlanJson(r.plan, r.statuses) : formatPlanTable(r.plan, r.statuses),
+          opts.json ? format.formatPlanJson(r.plan, r.statuses) : format.formatPlanTable(r.plan, r.statuses),
         );
         if (!opts.json)
           for (const note of stateNotes(r.plan, r.statuses, r.resultsDir)) process.stdout.write(`${note}\n`);
@@ -51,6 +50,7 @@ export function registerPlan(program: Command): void {
             `note: ${p}\n  keys above leave this split out; \`labelsweep run\` needs the file\n`,
           );
         }
+        for (const w of epochWarnings(r.plan)) process.stderr.write(`warning: ${w}\n`);
       },
     );
 }

@@ -1,18 +1,12 @@
 import { dirname, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { dataSplits } from "../data/index.js";
-import { runSweep } from "../exec/run-sweep.js";
-import { formatPlanTable } from "../sweep/plan-format.js";
-import { stateNotes } from "../sweep/state-notes.js";
 import { EXIT } from "../util/errors.js";
 import { EXIT_IO } from "../util/fs-faults.js";
 import { collect, nonNegativeInt, positiveInt } from "./options.js";
-import { afterInterrupt, printAlreadyQueued } from "./slurm-report.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
 
-interface RunOptions {
-  set: string[];
-  sweep: string[];
-  results: string;
+interface RunOptions extends SpecFlags {
+  json?: boolean;
   jobs?: number;
   gpus?: string;
   force?: boolean;
@@ -39,13 +33,14 @@ function executorChoice(text: string): "local" | "slurm" {
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command("run")
-    .description("plan a spec, prepare its label splits, execute every run not done yet, and write its table")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
-    .option("--results <dir>", "results directory", "results")
+  specArguments(
+    program
+      .command("run")
+      .description(
+        "plan a spec, prepare its label splits, execute every run not done yet, and write its table",
+      ),
+  )
+    .option("--json", "print the event stream as JSON lines (for scripts), then a summary object")
     .option(
       "--jobs <n>",
       "concurrent runs on a machine without GPUs (default: executor.jobs or 1)",
@@ -76,7 +71,27 @@ export function registerRun(program: Command): void {
     .option("--sbatch-arg <arg>", "slurm: extra sbatch argument (repeatable)", collect, [])
     .option("--detach", "slurm: return after submission (follow later with `labelsweep collect`)")
     .option("--cancel-on-interrupt", "slurm: scancel the jobs on Ctrl-C without asking")
-    .action(async (file: string, opts: RunOptions) => {
+    .action(async (file: string, positional: string[], opts: RunOptions) => {
+      const input = specInput(file, positional, opts);
+      const [
+        { runSweep },
+        { dataSplits },
+        { formatPlanTable },
+        { afterInterrupt, printAlreadyQueued },
+        { epochWarnings },
+        { stateNotes },
+      ] = await Promise.all([
+        import("../exec/run-sweep.js"),
+        import("../data/split-provider.js"),
+        import("../sweep/plan-format.js"),
+        import("./slurm-report.js"),
+        import("../sweep/epochs.js"),
+        import("../sweep/state-notes.js"),
+      ]);
+      const json = opts.json === true;
+      const say = (text: string) => {
+        if (!json) process.stdout.write(text);
+      };
       let stop: (() => void) | undefined;
       let interrupts = 0;
       let slurmFollowing = false;
@@ -95,15 +110,18 @@ export function registerRun(program: Command): void {
       process.on("SIGTERM", onSigint);
       try {
         const r = await runSweep(file, {
-          set: opts.set,
-          sweep: opts.sweep,
-          resultsDir: opts.results,
+          ...input,
+          ...(json ? { json: true } : {}),
           splits: dataSplits(dirname(resolve(file))),
           onStopHandle: (s) => {
             stop = s;
           },
           onSlurmFollow: () => {
             slurmFollowing = true;
+          },
+          onPlanned: (planned) => {
+            printNotes(planned.notes);
+            for (const w of epochWarnings(planned.plan)) process.stderr.write(`warning: ${w}\n`);
           },
           ...(opts.jobs === undefined ? {} : { jobs: opts.jobs }),
           ...(opts.gpus === undefined ? {} : { gpus: opts.gpus }),
@@ -132,10 +150,10 @@ export function registerRun(program: Command): void {
           );
           return;
         }
-        if (r.slurm) printAlreadyQueued(r.slurm.alreadyQueued);
+        if (r.slurm && !json) printAlreadyQueued(r.slurm.alreadyQueued);
         if (r.slurm?.detached) {
           const ids = r.slurm.submission?.arrays.map((a) => a.jobId).join(", ");
-          process.stdout.write(
+          say(
             ids
               ? `detached: follow with \`labelsweep collect ${file}\` (or \`labelsweep status ${file}\`); jobs ${ids}\n`
               : "detached: nothing to submit\n",
@@ -143,16 +161,22 @@ export function registerRun(program: Command): void {
           return;
         }
         if (opts.dryRun) {
-          process.stdout.write(formatPlanTable(r.plan, r.statuses));
-          process.stdout.write(`dry run: ${r.selected.length} run(s) would execute; nothing was run\n`);
+          if (json) {
+            const chosen = new Set(r.selected.map((x) => x.key));
+            process.stdout.write(
+              `${JSON.stringify({ type: "dry-run", experiment: r.plan.experiment, runs: r.plan.runs.filter((x) => chosen.has(x.key)).map((x) => x.key) })}\n`,
+            );
+          } else {
+            process.stdout.write(formatPlanTable(r.plan, r.statuses));
+            process.stdout.write(`dry run: ${r.selected.length} run(s) would execute; nothing was run\n`);
+          }
           return;
         }
         const failed = r.results.filter((x) => x.outcome === "failed");
         const interrupted = r.results.filter((x) => x.outcome === "interrupted");
         const locked = r.results.filter((x) => x.outcome === "locked");
         const blocked = r.results.filter((x) => x.outcome === "blocked");
-        for (const l of locked)
-          process.stdout.write(`skipped ${l.key.slice(0, 12)}: ${l.error ?? "run elsewhere"}\n`);
+        for (const l of locked) say(`skipped ${l.key.slice(0, 12)}: ${l.error ?? "run elsewhere"}\n`);
         if (r.slurm?.stoppedFollowing)
           await afterInterrupt(r.slurm, {
             spec: file,
@@ -160,13 +184,13 @@ export function registerRun(program: Command): void {
             ...(opts.cancelOnInterrupt ? { cancelOnInterrupt: true } : {}),
           });
         for (const f of failed) {
-          process.stdout.write(`\nFAILED ${f.key.slice(0, 12)}: ${f.error ?? "see its log"}\n`);
-          for (const line of f.logTail) process.stdout.write(`  | ${line}\n`);
+          say(`\nFAILED ${f.key.slice(0, 12)}: ${f.error ?? "see its log"}\n`);
+          for (const line of f.logTail) say(`  | ${line}\n`);
         }
-        for (const b of blocked) process.stdout.write(`BLOCKED ${b.key.slice(0, 12)}: ${b.error}\n`);
-        if (r.table) process.stdout.write(`\n${r.table}`);
-        if (r.summaryKept) process.stdout.write(`\nsummary not replaced: ${r.summaryKept}`);
-        for (const p of r.metricProblems ?? []) process.stdout.write(`note: ${p}\n`);
+        for (const b of blocked) say(`BLOCKED ${b.key.slice(0, 12)}: ${b.error}\n`);
+        if (r.table) say(`\n${r.table}`);
+        if (r.summaryKept) say(`\nsummary not replaced: ${r.summaryKept}`);
+        for (const p of r.metricProblems ?? []) say(`note: ${p}\n`);
         const done = r.results.filter((x) => x.outcome === "done").length;
         const before = { done: 0, failed: 0, running: 0, corrupt: 0, unknown: 0, blocked: 0 };
         const chosen = new Set(r.selected.map((x) => x.key));
@@ -188,10 +212,27 @@ export function registerRun(program: Command): void {
             parts.push(
               `${before[s]} with a${s === "unknown" ? "n unknown" : " corrupt"} state, not run (see below)`,
             );
-        process.stdout.write(
-          `\n${r.plan.runs.length} runs: ${parts.join(", ")}. Results in ${r.resultsDir}/${r.plan.experiment}/\n`,
-        );
-        for (const note of stateNotes(r.plan, r.statuses, r.resultsDir)) process.stdout.write(`${note}\n`);
+        const where = `${r.resultsDir}/${r.plan.experiment}/`;
+        const notes = stateNotes(r.plan, r.statuses, r.resultsDir);
+        if (json) {
+          process.stdout.write(
+            `${JSON.stringify({
+              type: "summary",
+              experiment: r.plan.experiment,
+              runs: r.plan.runs.length,
+              now: { done, failed: failed.length, interrupted: interrupted.length, locked: locked.length },
+              before,
+              results: where,
+              table: r.table === null ? null : `${where}table.md`,
+              ...(r.summaryKept ? { summaryKept: r.summaryKept } : {}),
+              ...(notes.length > 0 ? { notes } : {}),
+              ...(r.diskFull ? { diskFull: r.diskFull } : {}),
+            })}\n`,
+          );
+        } else {
+          process.stdout.write(`\n${r.plan.runs.length} runs: ${parts.join(", ")}. Results in ${where}\n`);
+          for (const note of notes) process.stdout.write(`${note}\n`);
+        }
         if (r.diskFull) {
           process.stderr.write(
             `labelsweep run: ${/^disk full/.test(r.diskFull) ? r.diskFull : `disk full — ${r.diskFull}`}. ` +

@@ -16,7 +16,7 @@ export function printAlreadyQueued(q: Map<string, string>): void {
 /** After Ctrl-C while following: scancel (asked on a terminal, or --cancel-on-interrupt), or say how to follow. */
 export async function afterInterrupt(
   outcome: SlurmSweepOutcome,
-  opts: { cancelOnInterrupt?: boolean; spec: string; results: string },
+  opts: { cancelOnInterrupt?: boolean; spec: string; results?: string | undefined },
 ): Promise<void> {
   const ids = outcome.submission?.arrays.map((a) => a.jobId) ?? [];
   if (ids.length === 0) return;
@@ -34,7 +34,7 @@ export async function afterInterrupt(
     );
   } else {
     process.stdout.write(
-      `Slurm job(s) ${ids.join(", ")} keep running. Follow them with \`labelsweep collect ${opts.spec}${opts.results === "results" ? "" : ` --results ${opts.results}`}\`; stop them with \`scancel ${ids.join(" ")}\`\n`,
+      `Slurm job(s) ${ids.join(", ")} keep running. Follow them with \`labelsweep collect ${opts.spec}${opts.results === undefined ? "" : ` --results ${opts.results}`}\`; stop them with \`scancel ${ids.join(" ")}\`\n`,
     );
   }
 }

@@ -1,44 +1,63 @@
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { dataSplits } from "../data/index.js";
-import { slurmQueueLines } from "../exec/slurm-executor.js";
-import { formatPlanJson, formatPlanTable } from "../sweep/plan-format.js";
-import { resolveSweep } from "../sweep/resolve.js";
-import { readState } from "../sweep/run-store.js";
-import { stateNotes } from "../sweep/state-notes.js";
-import { collect } from "./options.js";
+import { EXIT } from "../util/errors.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
 
 export function registerStatus(program: Command): void {
-  program
-    .command("status")
-    .description("show which runs of a spec are done, failed, running, interrupted or new")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
-    .option("--results <dir>", "results directory", "results")
-    .option("--json", "print the plan with statuses as JSON")
-    .action(
-      async (file: string, opts: { set: string[]; sweep: string[]; results: string; json?: boolean }) => {
-        const r = await resolveSweep(file, {
-          ...opts,
-          resultsDir: opts.results,
-          splits: dataSplits(dirname(resolve(file))),
-        });
-        if (opts.json) {
-          process.stdout.write(formatPlanJson(r.plan, r.statuses));
-          return;
-        }
-        process.stdout.write(formatPlanTable(r.plan, r.statuses));
-        r.plan.runs.forEach((run, i) => {
-          if (r.statuses[i] !== "failed") return;
-          const state = readState(join(r.resultsDir, r.plan.experiment, "runs", run.key));
-          process.stdout.write(
-            `failed ${run.key.slice(0, 12)} (attempt ${state?.attempt ?? "?"}): ${state?.error ?? "no error recorded"}\n`,
-          );
-        });
-        for (const note of stateNotes(r.plan, r.statuses, r.resultsDir)) process.stdout.write(`${note}\n`);
-        for (const line of await slurmQueueLines(r.resultsDir, r.plan.experiment))
-          process.stdout.write(`${line}\n`);
-      },
-    );
+  specArguments(
+    program
+      .command("status")
+      .description("show each run's status (done, failed, running, interrupted, new), metrics, time and log"),
+  )
+    .option("--json", "print the runs with status, metrics, time and log path as JSON")
+    .action(async (file: string, positional: string[], opts: SpecFlags & { json?: boolean }) => {
+      const input = specInput(file, positional, opts);
+      const [
+        { resolveSweep },
+        { dataSplits },
+        format,
+        { readRunLines },
+        { slurmQueueLines },
+        { stateNotes },
+      ] = await Promise.all([
+        import("../sweep/resolve.js"),
+        import("../data/split-provider.js"),
+        import("../sweep/plan-format.js"),
+        import("../sweep/run-details.js"),
+        import("../exec/slurm-executor.js"),
+        import("../sweep/state-notes.js"),
+      ]);
+      const r = await resolveSweep(file, { ...input, splits: dataSplits(dirname(resolve(file))) });
+      printNotes(r.notes);
+      const details = readRunLines(r.plan, r.statuses, r.resultsDir);
+      // Failed runs, and runs whose state cannot be read (corrupt, unknown): something needs a look.
+      const bad = r.statuses.filter((s) => s === "failed" || s === "corrupt" || s === "unknown").length;
+      if (bad > 0) process.exitCode = EXIT.failure;
+      if (opts.json) {
+        process.stdout.write(format.formatPlanJson(r.plan, r.statuses, details));
+        return;
+      }
+      const table = r.spec.table;
+      const metrics = table
+        ? {
+            names: Array.isArray(table.metric) ? table.metric : [table.metric],
+            scale: table.scale ?? 100,
+            precision: table.precision ?? 1,
+          }
+        : undefined;
+      process.stdout.write(
+        format.formatPlanTable(r.plan, r.statuses, {
+          title: "status",
+          details,
+          ...(metrics ? { metrics } : {}),
+        }),
+      );
+      r.plan.runs.forEach((run, i) => {
+        if (r.statuses[i] !== "failed") return;
+        process.stdout.write(`failed ${run.key.slice(0, 12)}: ${details[i]?.error ?? "no error recorded"}\n`);
+      });
+      for (const note of stateNotes(r.plan, r.statuses, r.resultsDir)) process.stdout.write(`${note}\n`);
+      for (const line of await slurmQueueLines(r.resultsDir, r.plan.experiment))
+        process.stdout.write(`${line}\n`);
+    });
 }

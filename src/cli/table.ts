@@ -1,42 +1,48 @@
 import { dirname, join, resolve } from "node:path";
 import { type Command, Option } from "commander";
-import { dataSplits } from "../data/index.js";
-import { renderCsv, renderLatex, renderMarkdown } from "../results/render-table.js";
-import { buildSummary, collectOutcomes, type SummaryWrite, writeSummary } from "../results/summary.js";
-import { guardMessage } from "../results/summary-guard.js";
-import { summaryInputOf } from "../results/summary-input.js";
-import { resolveSweep } from "../sweep/resolve.js";
 import { EXIT } from "../util/errors.js";
-import { describeFsFault } from "../util/fs-faults.js";
-import { collect } from "./options.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
 
 export function registerTable(program: Command): void {
-  program
-    .command("table")
-    .description("write results/<experiment>/summary.json and the table files, and print the table")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
-    .option("--results <dir>", "results directory", "results")
+  specArguments(
+    program
+      .command("table")
+      .description("write results/<experiment>/summary.json and the table files, and print the table"),
+  )
     .option("--force", "write the summary even when the one on disk has more finished runs")
     .addOption(
       new Option("--format <format>", "what to print").choices(["md", "csv", "latex", "json"]).default("md"),
     )
     .action(
-      async (
-        file: string,
-        opts: { set: string[]; sweep: string[]; results: string; format: string; force?: boolean },
-      ) => {
-        const r = await resolveSweep(file, {
-          ...opts,
-          resultsDir: opts.results,
-          splits: dataSplits(dirname(resolve(file))),
-        });
-        const input = summaryInputOf(r);
-        let written: SummaryWrite | null = null;
+      async (file: string, positional: string[], opts: SpecFlags & { format: string; force?: boolean }) => {
+        const input = specInput(file, positional, opts);
+        const [
+          { resolveSweep },
+          { dataSplits },
+          render,
+          summary,
+          { summaryInputOf },
+          { claimExperiment },
+          { guardMessage },
+          { describeFsFault },
+        ] = await Promise.all([
+          import("../sweep/resolve.js"),
+          import("../data/split-provider.js"),
+          import("../results/render-table.js"),
+          import("../results/summary.js"),
+          import("../results/summary-input.js"),
+          import("../sweep/experiment-owner.js"),
+          import("../results/summary-guard.js"),
+          import("../util/fs-faults.js"),
+        ]);
+        const r = await resolveSweep(file, { ...input, splits: dataSplits(dirname(resolve(file))) });
+        printNotes(r.notes);
+        const summaryInput = summaryInputOf(r);
+        let written: Awaited<ReturnType<typeof summary.writeSummary>> | null = null;
         let unwritable: string | null = null;
         try {
-          written = await writeSummary(input, { force: opts.force === true });
+          await claimExperiment(r.resultsDir, r.plan.experiment, r.specFile);
+          written = await summary.writeSummary(summaryInput, { force: opts.force === true });
         } catch (err) {
           // A read-only (or full) results directory: the table is still printed.
           unwritable = describeFsFault(err);
@@ -48,16 +54,19 @@ export function registerTable(program: Command): void {
           process.exitCode = EXIT.failure;
           return;
         }
-        const { summary, agg, md } =
-          written ??
-          (() => {
-            const built = buildSummary(input, collectOutcomes(input));
-            return { ...built, md: renderMarkdown(built.agg, input.table, built.refs) };
-          })();
+        const {
+          summary: built,
+          agg,
+          md,
+        } = written ??
+        (() => {
+          const b = summary.buildSummary(summaryInput, summary.collectOutcomes(summaryInput));
+          return { ...b, md: render.renderMarkdown(b.agg, summaryInput.table, b.refs) };
+        })();
         if (opts.format === "md") process.stdout.write(md);
-        else if (opts.format === "json") process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-        else if (opts.format === "csv") process.stdout.write(renderCsv(agg, input.table));
-        else process.stdout.write(renderLatex(agg, input.table));
+        else if (opts.format === "json") process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
+        else if (opts.format === "csv") process.stdout.write(render.renderCsv(agg, summaryInput.table));
+        else process.stdout.write(render.renderLatex(agg, summaryInput.table));
         if (unwritable)
           process.stderr.write(`note: summary.json and the table files were not written: ${unwritable}\n`);
         else if (opts.format !== "md")

@@ -1,15 +1,12 @@
 import type { Command } from "commander";
 import type { TrainEvent } from "../engine/index.js";
-import { formatReport } from "../eval/index.js";
 import { EXIT_INTERRUPTED } from "../exec/worker-events.js";
 import { BACKEND_CHOICES, type BackendChoice } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
-import { collect, positiveInt } from "./options.js";
+import { positiveInt } from "./options.js";
+import { printNotes, type SpecFlags, specArguments, specInput } from "./spec-args.js";
 
-interface TrainOptions {
-  set: string[];
-  sweep: string[];
-  results: string;
+interface TrainOptions extends SpecFlags {
   run?: string;
   backend?: string;
   threads?: number;
@@ -34,24 +31,19 @@ function line(e: TrainEvent, every: number): string | null {
 }
 
 export function registerTrain(program: Command): void {
-  program
-    .command("train")
-    .description("train one run of a spec in this process on the tfjs engine (debugging) and evaluate it")
-    .argument("<spec>", "experiment spec file (YAML)")
-    .option("--set <path=value>", "override a value (repeatable)", collect, [])
-    .option("--sweep <path=v1,v2>", "add a sweep.grid axis (repeatable)", collect, [])
+  specArguments(
+    program
+      .command("train")
+      .description("train one run of a spec in this process on the tfjs engine (debugging) and evaluate it"),
+  )
     .option("--run <index|key>", "which run of the plan: index (default 0) or key prefix")
-    .option(
-      "--results <dir>",
-      "results directory (the run goes to <results>/<experiment>/train/<key>)",
-      "results",
-    )
     .option("--backend <name>", `override engine.backend: ${BACKEND_CHOICES.join(", ")}`)
     .option("--threads <n>", "wasm threads (default 1)", positiveInt)
     .option("--resume", "continue from the run's last checkpoint")
     .option("--every <n>", "print progress every n iterations", positiveInt, 10)
     .option("--json", "print events as JSON lines, then the metrics as JSON")
-    .action(async (file: string, opts: TrainOptions) => {
+    .action(async (file: string, positional: string[], opts: TrainOptions) => {
+      const input = specInput(file, positional, opts);
       if (opts.backend && !BACKEND_CHOICES.includes(opts.backend as BackendChoice)) {
         throw new UserError(`--backend ${opts.backend}: expected one of ${BACKEND_CHOICES.join(", ")}`);
       }
@@ -61,11 +53,15 @@ export function registerTrain(program: Command): void {
       process.on("SIGTERM", onSignal);
       try {
         // Loaded here, not at startup: the engine brings TensorFlow.js.
-        const { trainOne } = await import("../engine/index.js");
+        const [{ trainOne }, { formatReport }] = await Promise.all([
+          import("../engine/index.js"),
+          import("../eval/index.js"),
+        ]);
         const r = await trainOne(file, {
-          set: opts.set,
-          sweep: opts.sweep,
-          resultsDir: opts.results,
+          set: input.set,
+          sweep: input.sweep,
+          ...(input.resultsDir === undefined ? {} : { resultsDir: input.resultsDir }),
+          onNotes: printNotes,
           signal: stop.signal,
           onEvent: (e) => {
             const text = opts.json ? JSON.stringify(e) : line(e, opts.every);

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 
 export function registerWorker(program: Command): void {
   program
-    .command("worker")
+    .command("worker", { hidden: true })
     .description("execute one run directory (started by the executors; useful for debugging a run)")
     .argument("<run-dir>", "results/<experiment>/runs/<key>")
     .option("--gpus <ids>", "GPU ids pinned to this run (default: $CUDA_VISIBLE_DEVICES)")

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import sharp from "sharp";
+import type sharpType from "sharp";
 import { UserError } from "../util/errors.js";
 import type { ImageLocation } from "./dataset-source.js";
 import { ShapesImages } from "./shapes/shapes-dataset.js";
@@ -34,9 +34,17 @@ export function imageSource(location: ImageLocation): ImageSource {
   return { read: (fileName) => decodeImageFile(join(location.root, fileName)) };
 }
 
+// sharp (libvips) loads only when an image is decoded or encoded: `plan`,
+// `validate` and the other commands that never touch pixels start without it.
+let sharpModule: typeof sharpType | undefined;
+async function sharp(...args: Parameters<typeof sharpType>): Promise<ReturnType<typeof sharpType>> {
+  sharpModule ??= (await import("sharp")).default;
+  return sharpModule(...args);
+}
+
 export async function decodeImageFile(path: string): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(path)
+    const { data, info } = await (await sharp(path))
       .removeAlpha()
       .toColourspace("srgb")
       .raw()
@@ -63,7 +71,7 @@ export interface TensorOptions {
 export async function toTensor(image: RgbImage, options: TensorOptions = {}): Promise<ImageTensor> {
   let { data, width, height } = image;
   if ((options.size && (options.size !== width || options.size !== height)) || options.flip) {
-    let pipeline = sharp(data, { raw: { width, height, channels: 3 } });
+    let pipeline = await sharp(data, { raw: { width, height, channels: 3 } });
     if (options.size)
       pipeline = pipeline.resize(options.size, options.size, { fit: "fill", kernel: "linear" });
     if (options.flip) pipeline = pipeline.flop();
@@ -78,8 +86,9 @@ export async function toTensor(image: RgbImage, options: TensorOptions = {}): Pr
 }
 
 /** Encodes RGB bytes as PNG (used by `data export`). */
-export function encodePng(image: RgbImage): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .png({ compressionLevel: 6 })
-    .toBuffer();
+export async function encodePng(image: RgbImage): Promise<Buffer> {
+  const pipeline = await sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  });
+  return pipeline.png({ compressionLevel: 6 }).toBuffer();
 }

@@ -16,7 +16,7 @@ export {
   selectBackend,
 } from "./backend.js";
 export { MLC_LITE_DEFAULTS, MlcLite, type MlcLiteConfig, type MlcOutputs } from "./classify/mlc-lite.js";
-export { type CommandContext, type CommandOutcome, runCommandEngine } from "./command/run-command.js";
+export { type CommandContext, type CommandOutcome, runCommandEngine } from "./command/index.js";
 export {
   type ColumnarDataset,
   detectionSamples,

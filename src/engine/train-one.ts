@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { dataSplits, prepareSplitsForRuns } from "../data/index.js";
 import type { EvalReport } from "../eval/types.js";
 import type { RunConfig } from "../spec/types.js";
+import { pickRun } from "../sweep/pick-run.js";
 import { resolveSweep } from "../sweep/resolve.js";
 import { UserError } from "../util/errors.js";
 import type { BackendChoice } from "./backend.js";
@@ -28,6 +29,8 @@ export interface TrainOneOptions {
   resume?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: TrainEvent) => void;
+  /** What the overrides did beyond setting values (pinned sweep axes). */
+  onNotes?: (notes: readonly string[]) => void;
 }
 
 export interface TrainOneResult {
@@ -45,24 +48,12 @@ export async function trainOne(specFile: string, options: TrainOneOptions = {}):
   const resolved = await resolveSweep(specFile, {
     set: options.set ?? [],
     sweep: options.sweep ?? [],
-    resultsDir: options.resultsDir ?? "results",
+    ...(options.resultsDir === undefined ? {} : { resultsDir: options.resultsDir }),
     splits: dataSplits(baseDir),
   });
+  options.onNotes?.(resolved.notes);
   const runs = resolved.plan.runs;
-  const pick = options.run ?? "0";
-  // A short number is an index (never a key prefix: "7" must not pick a key that happens to start with 7).
-  const asIndex = /^\d{1,5}$/.test(pick);
-  const index = asIndex
-    ? Number(pick) < runs.length
-      ? Number(pick)
-      : -1
-    : runs.findIndex((r) => r.key.startsWith(pick));
-  if (index < 0 || !runs[index]) {
-    throw new UserError(
-      `--run ${pick}: the plan has ${runs.length} run(s) (indices 0–${runs.length - 1})` +
-        (asIndex ? "" : " and no key starting with it"),
-    );
-  }
+  const index = pickRun(resolved.plan, options.run);
   const run = runs[index]!;
   let config = run.config;
   if ("command" in config.engine) {

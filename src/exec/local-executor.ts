@@ -7,8 +7,7 @@ import { EXIT_IO } from "../util/fs-faults.js";
 import { runDagPool } from "./dag-pool.js";
 import { runPool } from "./pool.js";
 import type { Slot } from "./slots.js";
-import type { WorkerEvent } from "./worker-events.js";
-import { EXIT_INTERRUPTED, EXIT_LOCKED } from "./worker-events.js";
+import { EXIT_INTERRUPTED, EXIT_LOCKED, type WorkerEvent } from "./worker-events.js";
 
 // The local executor: one `labelsweep worker` process per run, pinned to a
 // slot, in its own process group. Stopping: stop dispatching, SIGTERM every

@@ -1,15 +1,18 @@
 import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { metricList } from "../results/aggregate.js";
 import { type SummaryWrite, writeSummary } from "../results/summary.js";
 import { guardMessage } from "../results/summary-guard.js";
 import { summaryInputOf } from "../results/summary-input.js";
 import type { LoadOptions } from "../spec/load.js";
+import type { Spec } from "../spec/types.js";
 import { startable } from "../sweep/chains.js";
+import { claimExperiment } from "../sweep/experiment-owner.js";
 import type { Plan, PlannedRun } from "../sweep/plan.js";
-import { label } from "../sweep/plan-format.js";
+import { namesByKey } from "../sweep/plan-format.js";
 import { recordedProcessAlive } from "../sweep/process-identity.js";
-import { resolveSweep, type SplitProvider } from "../sweep/resolve.js";
+import { type ResolvedSweep, resolveSweep, type SplitProvider } from "../sweep/resolve.js";
+import { linkRunName } from "../sweep/run-links.js";
 import type { RunRecord } from "../sweep/run-record.js";
 import type { RunStatus } from "../sweep/run-status.js";
 import { FORCE_STALE_AFTER_MS, lastHeartbeat, RUN_FILES, readState, runDir } from "../sweep/run-store.js";
@@ -18,7 +21,7 @@ import { describeFsFault } from "../util/fs-faults.js";
 import { chainRecord } from "./chain-record.js";
 import { discoverGpus } from "./gpus.js";
 import { executeLocal, type TaskResult } from "./local-executor.js";
-import { createProgress } from "./progress.js";
+import { createProgress, type MetricDisplay } from "./progress.js";
 import { makeSlots, selectGpus } from "./slots.js";
 import { readUserConfig, type SlurmFlags, slurmSettings } from "./slurm-config.js";
 import { activeKeys, previewSlurm } from "./slurm-executor.js";
@@ -51,6 +54,10 @@ export interface RunSweepOptions extends LoadOptions {
   onSlurmFollow?: () => void;
   /** Slurm: return once submitted. */
   detach?: boolean;
+  /** Progress as JSON lines (`run --json`). */
+  json?: boolean;
+  /** Called once the sweep is planned, before anything runs (notes and warnings for the user). */
+  onPlanned?: (resolved: ResolvedSweep) => void;
 }
 
 export interface RunSweepResult {
@@ -68,6 +75,16 @@ export interface RunSweepResult {
   resultsDir: string;
   /** Slurm executor: the submission and what happened to it; with --dry-run, the script preview. */
   slurm?: SlurmSweepOutcome & { preview?: string };
+}
+
+/** The metrics a finished run's progress line shows, as the table prints them. */
+export function metricDisplay(spec: Pick<Spec, "table">): MetricDisplay {
+  const t = spec.table;
+  return {
+    names: t ? (Array.isArray(t.metric) ? t.metric : [t.metric]) : [],
+    scale: t?.scale ?? 100,
+    precision: t?.precision ?? 1,
+  };
 }
 
 export function selectRuns(
@@ -103,6 +120,7 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
   const out = options.out ?? process.stdout;
   const resolved = await resolveSweep(specPath, { ...options, prepare: !options.dryRun });
   const { spec, plan, statuses, resultsDir, code, splits } = resolved;
+  options.onPlanned?.(resolved);
   const user = readUserConfig();
   const executor = options.executor ?? spec.executor?.type ?? user.executor ?? "local";
   const settings = executor === "slurm" ? slurmSettings(options.slurm ?? {}, spec.executor, user) : undefined;
@@ -132,6 +150,9 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
     return { ...base, results: [], table: null, slurm };
   }
 
+  const names = namesByKey(plan);
+  const experimentDir = join(resultsDir, plan.experiment);
+  await claimExperiment(resultsDir, plan.experiment, resolved.specFile);
   const tasks = [];
   for (const run of selected) {
     const dir = join(resultsDir, plan.experiment, "runs", run.key);
@@ -141,16 +162,20 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       experiment: plan.experiment,
       config: run.config,
       cell: Object.fromEntries(plan.columns.map((c, i) => [c, run.values[i] ?? null])),
+      name: names.get(run.key) ?? "",
+      specDir: dirname(resolved.specFile),
       split: { hash: run.split, files: splits?.filesFor(run.config) ?? {} },
       code: { commit: code.commit, dirty: code.dirty, identity: run.code },
       needs: metricList(summaryInput.table),
       ...chainRecord(run, plan, { resultsDir, specPath }),
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), record);
+    linkRunName(experimentDir, record.name!, run.key);
     tasks.push({ key: run.key, dir, ...(run.parents?.length ? { after: run.parents } : {}) });
   }
 
-  const labels = new Map(selected.map((r) => [r.key, label(plan, r)]));
+  const labels = new Map(selected.map((r) => [r.key, names.get(r.key) ?? ""]));
+  const metrics = metricDisplay(spec);
   // After every finished run; a summary on disk with more finished runs is kept (summary-guard.ts)
   // until this sweep has caught up with it, and the last verdict is reported at the end.
   let summaries: Promise<SummaryWrite | null> = Promise.resolve(null);
@@ -183,6 +208,8 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       resultsDir,
       out,
       settings,
+      metrics,
+      ...(options.json ? { json: true } : {}),
       detach: options.detach === true,
       alreadyQueued,
       onFinished: refresh,
@@ -201,7 +228,14 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
     gpusPerRun: spec.executor?.gpus_per_run ?? 1,
     jobs: options.jobs ?? spec.executor?.jobs ?? 1,
   });
-  const progress = createProgress({ total: tasks.length, labels, out });
+  const progress = createProgress({
+    total: tasks.length,
+    labels,
+    out,
+    metrics,
+    slots: slots.length,
+    ...(options.json ? { json: true } : {}),
+  });
   const execution = executeLocal(tasks, {
     slots,
     ...(options.timeoutSec === undefined ? {} : { timeoutSec: options.timeoutSec }),

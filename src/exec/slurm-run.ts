@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Plan, PlannedRun } from "../sweep/plan.js";
 import type { ExecTask, TaskResult } from "./local-executor.js";
-import { createProgress } from "./progress.js";
+import { createProgress, type MetricDisplay } from "./progress.js";
 import type { SlurmSettings } from "./slurm-config.js";
 import { followSlurm, type SlurmSubmission, submitSlurm } from "./slurm-executor.js";
 
@@ -23,6 +23,9 @@ export interface FollowSweepOptions {
   labels: Map<string, string>;
   resultsDir: string;
   out: NodeJS.WriteStream;
+  /** Metrics shown in each finished run's line (the table's, at its scale). */
+  metrics?: MetricDisplay;
+  json?: boolean;
   onStopHandle?: (stop: () => void) => void;
   /** Called after each finished task (refresh the summary). */
   onFinished?: () => void;
@@ -30,7 +33,14 @@ export interface FollowSweepOptions {
 
 export async function followSweep(submission: SlurmSubmission, opts: FollowSweepOptions) {
   const total = submission.arrays.reduce((n, a) => n + a.keys.length, 0);
-  const progress = createProgress({ total, labels: opts.labels, out: opts.out });
+  const progress = createProgress({
+    total,
+    labels: opts.labels,
+    out: opts.out,
+    slots: submission.arrays.reduce((n, a) => n + a.keys.length, 0),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.json ? { json: true } : {}),
+  });
   let stoppedFollowing = false;
   const follow = followSlurm(submission, (key) => join(opts.resultsDir, opts.plan.experiment, "runs", key), {
     observer: {

@@ -1,16 +1,11 @@
 import { readdirSync } from "node:fs";
 import { cpus, hostname } from "node:os";
-import { join } from "node:path";
-import {
-  type BackendSelection,
-  runCommandEngine,
-  runTfjsEngine,
-  scorePredictions,
-  splitInputs,
-} from "../engine/index.js";
+import { basename, dirname, join, resolve } from "node:path";
+import type { BackendSelection } from "../engine/index.js";
 import type { EvalReport } from "../eval/types.js";
 import type { CommandEngineSpec, JsonObject } from "../spec/types.js";
 import { selfIdentity } from "../sweep/process-identity.js";
+import { linkLatest } from "../sweep/run-links.js";
 import { type Metrics, type MetricsFile, type RunRecord, readRunRecord } from "../sweep/run-record.js";
 import {
   appendNoFollow,
@@ -79,6 +74,8 @@ async function execute(
 > {
   const engine = record.config.engine;
   if ("command" in engine) {
+    // The command engine's own door: an external trainer's worker never loads TensorFlow.js.
+    const { runCommandEngine, scorePredictions } = await import("../engine/command/index.js");
     const outcome = await runCommandEngine(engine as CommandEngineSpec, {
       dir,
       record,
@@ -86,6 +83,8 @@ async function execute(
       gpus,
       signal,
       onSpawn: () => emit({ type: "trainer" }),
+      // JSON progress lines of the trainer: bars, ETA and loss curves as for the built-in engine.
+      onProgress: (e) => emit(e),
     });
     if (outcome.kind === "stopped") return "stopped";
     if (outcome.kind === "predictions") {
@@ -102,6 +101,7 @@ async function execute(
     return { metrics: outcome.metrics, source: outcome.source, scale: outcome.scale };
   }
   // The built-in engine trains in this process; its progress becomes the runner's progress bars.
+  const { runTfjsEngine, splitInputs, scorePredictions } = await import("../engine/index.js");
   emit({ type: "trainer" });
   const acquire = wantsAcquisition(record)
     ? {
@@ -216,6 +216,8 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
       restarts: state.restarts,
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), { ...record, provenance });
+    // results/<experiment>/latest → this run (only for a run dir inside a results store).
+    if (basename(dirname(resolve(dir))) === "runs") linkLatest(dirname(dirname(resolve(dir))), record.key);
     emit({ type: "start", attempt: state.attempt, resume });
     const t0 = Date.now();
     const result = await execute(record, dir, resume, gpus, stop.signal, emit);

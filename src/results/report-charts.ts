@@ -4,6 +4,9 @@ import type { JsonValue } from "../spec/types.js";
 import type { ExperimentDiff } from "./diff.js";
 import { cellLabel } from "./diff-format.js";
 import type { Summary } from "./summary.js";
+import { metricList } from "./aggregate.js";
+
+const metricsOf = (s: Summary) => metricList(s.table);
 
 // The report's plots as Vega-Lite specs, rendered to SVG by Vega in Node
 // (no browser, no network), so the HTML carries finished SVG and the same
@@ -21,48 +24,133 @@ const GROUP_NAME: Record<string, string> = { r: "rare", c: "common", f: "frequen
 const text = (v: JsonValue): string => (typeof v === "string" ? v : JSON.stringify(v));
 const labelOf = (values: Record<string, JsonValue>) => Object.values(values).map(text).join(" · ");
 
-function metricOf(s: Summary): string {
-  return Array.isArray(s.table.metric) ? s.table.metric[0]! : s.table.metric;
-}
+/** Budgets spanning more than this ratio are drawn on a log axis (1 %, 5 %, 100 % stay readable). */
+export const LOG_AXIS_SPAN = 10;
 
-/** Metric vs label budget per method: mean line with a ±std band (first column path on x). */
+/**
+ * Every metric of the table vs label budget (the first column path), one line
+ * per row value: mean with a ±std band; one panel per metric. The x axis is
+ * logarithmic when the budgets span more than LOG_AXIS_SPAN×.
+ */
 export function budgetChart(s: Summary): Chart | null {
-  const metric = metricOf(s);
+  const metrics = metricsOf(s);
   const scale = s.table.scale ?? 100;
   const xPath = s.table.columns[0];
   if (!xPath) return null;
-  const values = s.cells.flatMap((c) => {
-    const st = c.stats[metric];
-    const x = c.column[xPath];
-    if (!st || st.mean === null || typeof x !== "number") return [];
-    const std = st.std ?? 0;
-    return [{ method: labelOf(c.row), budget: x, mean: st.mean * scale, lo: (st.mean - std) * scale, hi: (st.mean + std) * scale, n: st.n }];
-  });
+  const values = s.cells.flatMap((c) =>
+    metrics.flatMap((metric) => {
+      const st = c.stats[metric];
+      const x = c.column[xPath];
+      if (!st || st.mean === null || typeof x !== "number") return [];
+      const std = st.std ?? 0;
+      return [{ metric, method: labelOf(c.row), budget: x, mean: st.mean * scale, lo: (st.mean - std) * scale, hi: (st.mean + std) * scale, n: st.n }];
+    }),
+  );
   if (values.length === 0) return null;
+  const budgets = values.map((v) => v.budget);
+  const lo = Math.min(...budgets);
+  const log = lo > 0 && Math.max(...budgets) / lo > LOG_AXIS_SPAN;
   const color = { field: "method", type: "nominal", title: s.table.rows.join(" · ") } as const;
+  const x = { field: "budget", type: "quantitative", title: `${xPath}${log ? " (log scale)" : ""}`, scale: log ? { type: "log" } : { zero: false } };
+  const layers = {
+    width: 300,
+    height: 220,
+    encoding: { x, color },
+    layer: [
+      {
+        mark: { type: "area", opacity: 0.18 },
+        encoding: { y: { field: "lo", type: "quantitative", title: metrics.length > 1 ? `×${scale}` : `${metrics[0]} (×${scale})`, scale: { zero: false } }, y2: { field: "hi" } },
+      },
+      {
+        mark: { type: "line", point: true },
+        encoding: {
+          y: { field: "mean", type: "quantitative" },
+          tooltip: [{ field: "metric" }, { field: "method" }, { field: "budget" }, { field: "mean", format: ".2f" }, { field: "n" }],
+        },
+      },
+    ],
+  };
   return {
     name: `${s.experiment}-budget`,
-    title: `${metric} vs label budget (mean ± std over seeds)`,
-    spec: {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      width: 420,
-      height: 260,
-      data: { values },
-      encoding: { x: { field: "budget", type: "quantitative", title: xPath }, color },
-      layer: [
+    title: `${metrics.join(", ")} vs label budget (mean ± std over seeds)`,
+    spec: (metrics.length > 1
+      ? {
+          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+          data: { values },
+          facet: { column: { field: "metric", type: "nominal", sort: metrics, title: null } },
+          resolve: { scale: { y: "independent" } },
+          spec: layers,
+        }
+      : { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values }, ...layers, width: 420, height: 260 }) as unknown as vl.TopLevelSpec,
+  };
+}
+
+/**
+ * With `table.baseline`: each cell's Δ to its baseline cell per metric and
+ * budget, ±1.96·SE of the difference (SE = Δ / Welch's t), zero marked — the
+ * answer to "did my method help, at which budget?".
+ */
+export function baselineChart(s: Summary): Chart | null {
+  if (!s.table.baseline) return null;
+  const metrics = metricsOf(s);
+  const scale = s.table.scale ?? 100;
+  const xPath = s.table.columns[0];
+  const values = s.cells.flatMap((c) =>
+    metrics.flatMap((metric) => {
+      const vs = c.vsBaseline?.[metric];
+      if (!vs || vs.status === "baseline" || vs.status === "no-baseline" || vs.delta === null) return [];
+      const x = xPath ? c.column[xPath] : undefined;
+      const se = vs.t !== null && vs.t !== 0 ? Math.abs(vs.delta / vs.t) : null;
+      const delta = vs.delta * scale;
+      return [
         {
-          mark: { type: "area", opacity: 0.18 },
-          encoding: { y: { field: "lo", type: "quantitative", title: `${metric} (×${scale})` }, y2: { field: "hi" } },
+          metric,
+          method: labelOf(c.row),
+          budget: typeof x === "number" ? x : labelOf(c.column),
+          delta,
+          lo: se === null ? delta : delta - 1.96 * se * scale,
+          hi: se === null ? delta : delta + 1.96 * se * scale,
+          status: vs.status,
         },
-        {
-          mark: { type: "line", point: true },
-          encoding: {
-            y: { field: "mean", type: "quantitative" },
-            tooltip: [{ field: "method" }, { field: "budget" }, { field: "mean", format: ".2f" }, { field: "n" }],
-          },
+      ];
+    }),
+  );
+  if (values.length === 0) return null;
+  const numeric = values.every((v) => typeof v.budget === "number");
+  const budgets = numeric ? values.map((v) => v.budget as number) : [];
+  const log = numeric && Math.min(...budgets) > 0 && Math.max(...budgets) / Math.min(...budgets) > LOG_AXIS_SPAN;
+  const x = numeric
+    ? { field: "budget", type: "quantitative", title: `${xPath}${log ? " (log scale)" : ""}`, scale: log ? { type: "log" } : { zero: false } }
+    : { field: "budget", type: "nominal", title: xPath ?? null };
+  const which = Object.entries(s.table.baseline).map(([k, v]) => `${k} = ${text(v)}`).join(", ");
+  const layers = {
+    width: 300,
+    height: 220,
+    encoding: { x, color: { field: "method", type: "nominal", title: s.table.rows.join(" · ") } },
+    layer: [
+      { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 0 }, x: null, color: null } },
+      { mark: "rule", encoding: { y: { field: "lo", type: "quantitative", title: `Δ (×${scale})` }, y2: { field: "hi" } } },
+      {
+        mark: { type: "line", point: { filled: true, size: 50 } },
+        encoding: {
+          y: { field: "delta", type: "quantitative" },
+          tooltip: [{ field: "metric" }, { field: "method" }, { field: "budget" }, { field: "delta", format: ".2f" }, { field: "status" }],
         },
-      ],
-    } as vl.TopLevelSpec,
+      },
+    ],
+  };
+  return {
+    name: `${s.experiment}-baseline`,
+    title: `Δ vs baseline (${which}) per label budget, ±1.96·SE`,
+    spec: (metrics.length > 1
+      ? {
+          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+          data: { values },
+          facet: { column: { field: "metric", type: "nominal", sort: metrics, title: null } },
+          resolve: { scale: { y: "independent" } },
+          spec: layers,
+        }
+      : { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values }, ...layers, width: 420, height: 260 }) as unknown as vl.TopLevelSpec,
   };
 }
 

@@ -187,6 +187,16 @@ export function checkCompatibility(config: Obj, locate?: Locator): Diagnostic[] 
       );
     }
   }
+  const engine = config.engine;
+  if (
+    config.params !== undefined &&
+    !(engine !== null && typeof engine === "object" && "command" in engine)
+  ) {
+    add(
+      ["params"],
+      "params are read only by an external trainer ({params.x} in engine.command); the tfjs engine would ignore them — put tfjs settings under train, detector or method",
+    );
+  }
   const m = obj(config.method);
   if (method === "sed" && m.cross_scale !== false && m.scale_factor !== undefined && m.scale_factor !== 0.5) {
     add(

@@ -31,6 +31,8 @@ export interface Diagnostic {
   hint?: string;
   /** Whether the key or the value is at fault (where a later locator should point). */
   at?: "key" | "value";
+  /** Other places worth showing, e.g. the parent's line of an inherited key. */
+  context?: { location: SourceLocation; note: string }[];
 }
 
 /**
@@ -85,6 +87,13 @@ function sourceLine(file: string, line: number, cache: Map<string, string[] | nu
   return cache.get(file)?.[line - 1];
 }
 
+function excerpt(loc: SourceLocation, cache: Map<string, string[] | null>): string {
+  const text = sourceLine(loc.file, loc.line, cache);
+  if (text === undefined) return "";
+  const num = String(loc.line);
+  return `\n  ${num} | ${text}\n  ${" ".repeat(num.length)} | ${" ".repeat(Math.max(0, loc.column - 1))}^`;
+}
+
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   const fa = a.location?.file ?? "";
   const fb = b.location?.file ?? "";
@@ -105,12 +114,10 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
         : `${displayFile(d.location.file)}:${d.location.line}:${d.location.column}`;
     const hint = d.hint ? ` (${d.hint})` : "";
     let block = `${where}  ${formatKeyPath(d.path)}  ${d.message}${hint}`;
-    if (d.location && !isPseudoFile(d.location.file)) {
-      const text = sourceLine(d.location.file, d.location.line, cache);
-      if (text !== undefined) {
-        const num = String(d.location.line);
-        block += `\n  ${num} | ${text}\n  ${" ".repeat(num.length)} | ${" ".repeat(Math.max(0, d.location.column - 1))}^`;
-      }
+    if (d.location && !isPseudoFile(d.location.file)) block += excerpt(d.location, cache);
+    for (const c of d.context ?? []) {
+      block += `\n  ${c.note} ${displayFile(c.location.file)}:${c.location.line}:${c.location.column}`;
+      block += excerpt(c.location, cache);
     }
     return block;
   });

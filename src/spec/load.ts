@@ -1,9 +1,11 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UserError } from "../util/errors.js";
+import { explainAliases } from "./aliases.js";
 import { checkNames } from "./compat.js";
 import { type Diagnostic, type Locator, type SourceLocation, SpecError } from "./diagnostics.js";
-import { type LocatedMap, type LocatedNode, locate, mergeLocated, toValue } from "./located.js";
+import { mergeLayers, pointAtSwitches, type VariantSwitch } from "./inherit.js";
+import { type LocatedMap, type LocatedNode, locate, toValue } from "./located.js";
 import { applyOverrides, type Overrides } from "./overrides.js";
 import { validateSpecValue } from "./schema.js";
 import type { JsonObject, Spec } from "./types.js";
@@ -15,6 +17,8 @@ import { parseYamlSpec } from "./yaml-source.js";
 // file, line and column a person must edit.
 
 export interface LoadedSpec {
+  /** What the overrides did beyond setting values (a --set that pinned a sweep axis). */
+  notes: string[];
   spec: Spec;
   /** Key path → where it was written (key or value); defaults map to their nearest written ancestor. */
   locate: Locator;
@@ -28,6 +32,9 @@ interface Layer {
   root: LocatedNode | undefined;
   files: string[];
 }
+
+/** Variant switches found while merging `extends` layers (spec/inherit.ts). */
+type Switches = VariantSwitch[];
 
 function readText(
   file: string,
@@ -80,6 +87,7 @@ function readLayer(
   stack: string[],
   from: { loc: SourceLocation } | undefined,
   diagnostics: Diagnostic[],
+  switches: Switches,
 ): Layer {
   const text = readText(file, from, diagnostics);
   if (text === undefined) return { root: undefined, files: [] };
@@ -104,14 +112,18 @@ function readLayer(
       diagnostics.push({ location: entry.loc, path: ["extends"], message: `extends cycle: ${chain}` });
       continue;
     }
-    const base = readLayer(target, [...stack, real], { loc: entry.loc }, diagnostics);
+    const base = readLayer(target, [...stack, real], { loc: entry.loc }, diagnostics, switches);
+    if (base.root) {
+      merged = merged
+        ? mergeLayers(merged, base.root, { switches, baseFiles: [...files.slice(1)] })
+        : base.root;
+    }
     files.push(...base.files);
-    if (base.root) merged = merged ? mergeLocated(merged, base.root) : base.root;
   }
   const own: LocatedMap = { ...parsed.root, entries: new Map(parsed.root.entries) };
   own.entries.delete("extends");
   own.entries.delete("$schema");
-  return { root: merged ? mergeLocated(merged, own) : own, files };
+  return { root: merged ? mergeLayers(merged, own, { switches, baseFiles: files.slice(1) }) : own, files };
 }
 
 /** Sections whose name is already reported as unknown: their schema errors would only be noise. */
@@ -122,10 +134,12 @@ function noisySections(nameProblems: Diagnostic[]): Set<string> {
 export function loadSpec(path: string, options: LoadOptions = {}): LoadedSpec {
   const file = resolve(path);
   const diagnostics: Diagnostic[] = [];
-  const layer = readLayer(file, [], undefined, diagnostics);
+  const switches: Switches = [];
+  const layer = readLayer(file, [], undefined, diagnostics, switches);
   if (!layer.root || diagnostics.length > 0) throw new SpecError(diagnostics);
 
-  const root = applyOverrides(layer.root, options);
+  const notes: string[] = [];
+  const root = applyOverrides(layer.root, options, notes);
   const locator: Locator = (p, part) => locate(root, p, part);
   const value = toValue(root) as JsonObject;
 
@@ -138,7 +152,7 @@ export function loadSpec(path: string, options: LoadOptions = {}): LoadedSpec {
   const nameProblems = checkNames(value, locator);
   const skip = noisySections(nameProblems);
   const schemaProblems = validateSpecValue(value, locator).filter((d) => !skip.has(String(d.path[0])));
-  const all = [...nameProblems, ...schemaProblems];
+  const all = explainAliases(pointAtSwitches([...nameProblems, ...schemaProblems], switches), value);
   if (all.length > 0) throw new SpecError(all);
-  return { spec: value as unknown as Spec, locate: locator, files: [...new Set(layer.files)] };
+  return { spec: value as unknown as Spec, locate: locator, files: [...new Set(layer.files)], notes };
 }

@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { UserError } from "../util/errors.js";
 import type { SourceLocation } from "./diagnostics.js";
 import { fromValue, type LocatedNode, setLocated } from "./located.js";
+import { pinSweep } from "./override-pins.js";
 import type { JsonValue } from "./types.js";
 
 // Command-line overrides, Hydra-style:
@@ -13,11 +14,35 @@ export interface Overrides {
   sweep?: readonly string[];
 }
 
+/**
+ * Hydra-style positional overrides (`train.lr=0.02 labels.fraction=0.05,0.1`):
+ * a value with a top-level comma is a sweep axis (like --sweep), anything else
+ * one value (like --set). Brackets keep a list one value: `x=[1,2]`.
+ */
+export function positionalOverrides(args: readonly string[]): Required<Overrides> {
+  const set: string[] = [];
+  const sweep: string[] = [];
+  for (const arg of args) {
+    const { raw } = splitAssignment("override", arg);
+    (splitTopLevel(raw).length > 1 ? sweep : set).push(arg);
+  }
+  return { set, sweep };
+}
+
+/** Whether a command-line argument is a PATH=VALUE override rather than a file name. */
+export function looksLikeOverride(arg: string): boolean {
+  const eq = arg.indexOf("=");
+  return eq > 0 && PATH.test(arg.slice(0, eq).trim());
+}
+
 const PATH = /^[A-Za-z_$][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
 
 function splitAssignment(flag: string, text: string): { path: string; raw: string } {
   const eq = text.indexOf("=");
-  if (eq <= 0) throw new UserError(`${flag} ${text}: expected PATH=VALUE, e.g. ${flag} train.lr=0.01`);
+  if (eq <= 0) {
+    const example = flag === "override" ? "train.lr=0.01" : `${flag} train.lr=0.01`;
+    throw new UserError(`${flag} ${text}: expected PATH=VALUE, e.g. ${example}`);
+  }
   const path = text.slice(0, eq).trim();
   if (!PATH.test(path)) {
     throw new UserError(`${flag} ${text}: "${path}" is not a dotted key path (e.g. method.name, train.lr)`);
@@ -57,12 +82,17 @@ export function splitTopLevel(raw: string): string[] {
   return parts;
 }
 
-export function applyOverrides(root: LocatedNode, overrides: Overrides): LocatedNode {
+/** Applies --set then --sweep; a --set on a swept path pins that axis (override-pins.ts). */
+export function applyOverrides(root: LocatedNode, overrides: Overrides, notes: string[] = []): LocatedNode {
   let out = root;
   for (const text of overrides.set ?? []) {
     const { path, raw } = splitAssignment("--set", text);
     const loc: SourceLocation = { file: `(--set ${text})`, line: 1, column: 1 };
-    out = setLocated(out, path.split("."), fromValue(parseValue(raw), loc), loc);
+    const value = parseValue(raw);
+    out = setLocated(out, path.split("."), fromValue(value, loc), loc);
+    const pinned = pinSweep(out, path, value, loc, `--set ${text}`);
+    out = pinned.root;
+    for (const p of pinned.pins) notes.push(p.note);
   }
   for (const text of overrides.sweep ?? []) {
     const { path, raw } = splitAssignment("--sweep", text);

@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Ajv as AjvType, ErrorObject, ValidateFunction } from "ajv";
 import type { Diagnostic, Locator } from "./diagnostics.js";
 import { describeError } from "./schema-errors.js";
-import { type JsonObject, type RunConfig, SEMANTIC_KEYS } from "./types.js";
+import { type JsonObject, OPTIONAL_SEMANTIC_KEYS, type RunConfig, SEMANTIC_KEYS } from "./types.js";
 
 // JSON Schema validation with ajv (allErrors, so every problem is reported at
 // once). ajv also fills the schema's defaults, so a value left out and the same
@@ -11,6 +12,17 @@ import { type JsonObject, type RunConfig, SEMANTIC_KEYS } from "./types.js";
 
 export const SCHEMA_URL = new URL("../../schemas/experiment.schema.json", import.meta.url);
 const SCHEMA_ID = "https://labelsweep.dev/schemas/experiment.schema.json";
+const RUN_ID = "https://labelsweep.dev/schemas/run-config.schema.json";
+
+/**
+ * The validators precompiled by `npm run build` (ajv standalone code, see
+ * build-validators.ts) sit next to this file in dist/. Compiling the schema
+ * with ajv takes most of `labelsweep validate`'s start (≈1 s of a 1.5 s start
+ * on an idle 2-core machine); the generated module loads in milliseconds. It
+ * records the sha256 of the schema it was made from and is ignored when the
+ * schema has changed since (then ajv compiles as before).
+ */
+export const GENERATED_VALIDATORS = "validators.generated.cjs";
 
 /**
  * ajv fills a `default` only where it stands in a property's own schema, not
@@ -39,20 +51,57 @@ function hoistRefDefaults(schema: JsonObject): void {
 
 let compiled: { spec: ValidateFunction; run: ValidateFunction } | undefined;
 
-function validators(): { spec: ValidateFunction; run: ValidateFunction } {
-  if (compiled) return compiled;
-  const schema = JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as JsonObject;
+export function schemaText(): string {
+  return readFileSync(SCHEMA_URL, "utf8");
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** An ajv instance holding the experiment schema (defaults hoisted) and the run-config schema. */
+export function buildAjv(Ajv: typeof AjvType, options: { standalone?: boolean } = {}): AjvType {
+  const schema = JSON.parse(schemaText()) as JsonObject;
   hoistRefDefaults(schema);
-  const ajv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: false });
-  // ajv-formats ships CommonJS; under NodeNext its default export is the module object.
-  const addFormats = addFormatsModule as unknown as (a: Ajv) => void;
-  addFormats(ajv);
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    useDefaults: true,
+    strict: false,
+    ...(options.standalone ? { code: { source: true } } : {}),
+  });
   ajv.addSchema(schema);
-  const spec = ajv.getSchema(SCHEMA_ID);
-  if (!spec) throw new Error("experiment schema failed to compile");
   const properties: JsonObject = {};
   for (const key of SEMANTIC_KEYS) properties[key] = { $ref: `${SCHEMA_ID}#/properties/${key}` };
-  const run = ajv.compile({ type: "object", properties, required: [...SEMANTIC_KEYS] });
+  const required = SEMANTIC_KEYS.filter((k) => !OPTIONAL_SEMANTIC_KEYS.includes(k));
+  ajv.addSchema({ $id: RUN_ID, type: "object", properties, required });
+  return ajv;
+}
+
+export const VALIDATOR_IDS = { spec: SCHEMA_ID, run: RUN_ID } as const;
+
+function generated(): { spec: ValidateFunction; run: ValidateFunction } | undefined {
+  const file = new URL(GENERATED_VALIDATORS, import.meta.url);
+  if (!existsSync(file)) return undefined;
+  const mod = createRequire(import.meta.url)(`./${GENERATED_VALIDATORS}`) as {
+    schemaSha256?: string;
+    spec?: ValidateFunction;
+    run?: ValidateFunction;
+  };
+  if (mod.schemaSha256 !== sha256(schemaText()) || !mod.spec || !mod.run) return undefined;
+  return { spec: mod.spec, run: mod.run };
+}
+
+function validators(): { spec: ValidateFunction; run: ValidateFunction } {
+  if (compiled) return compiled;
+  compiled = generated();
+  if (compiled) return compiled;
+  // No (or a stale) precompiled module, e.g. under vitest from src/: compile now.
+  const { Ajv } = createRequire(import.meta.url)("ajv") as { Ajv: typeof AjvType };
+  const ajv = buildAjv(Ajv);
+  const spec = ajv.getSchema(SCHEMA_ID);
+  const run = ajv.getSchema(RUN_ID);
+  if (!spec || !run) throw new Error("experiment schema failed to compile");
   compiled = { spec, run };
   return compiled;
 }

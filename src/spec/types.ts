@@ -290,6 +290,8 @@ export interface Spec {
   eval: EvalSpec;
   /** Training seed of a single run; `sweep.seeds` overrides it per run. */
   seed: number;
+  /** Free-form hyperparameters of an external trainer ({params.x} in engine.command). */
+  params?: { [key: string]: JsonValue };
   sweep?: SweepSpec;
   table?: TableSpec;
   references?: ReferenceSpec[];
@@ -310,8 +312,15 @@ export const SEMANTIC_KEYS = [
   "engine",
   "eval",
   "seed",
+  "params",
 ] as const;
 export type SemanticKey = (typeof SEMANTIC_KEYS)[number];
+
+/**
+ * Semantic keys a spec may leave out. An absent one adds nothing to a run's
+ * key, so specs without `params` keep the keys they had before it existed.
+ */
+export const OPTIONAL_SEMANTIC_KEYS: readonly SemanticKey[] = ["params"];
 
 /** One cell of the expanded sweep: the resolved config of exactly one run. */
 export type RunConfig = Pick<Spec, SemanticKey>;

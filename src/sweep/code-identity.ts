@@ -34,14 +34,16 @@ export interface CodeIdentity {
 }
 
 const NATIVE_BACKENDS = ["@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"];
+const WEBGPU = ["webgpu", "@tensorflow/tfjs-backend-webgpu"];
 
 /** Packages a tfjs run may load by name at run time, by engine.backend (backend.ts). */
 function backendPackages(backend: string | undefined): string[] {
   const cpu = "@tensorflow/tfjs-backend-cpu";
   if (backend === "tensorflow") return NATIVE_BACKENDS;
   if (backend === "wasm" || backend === "cpu") return [cpu];
-  // auto: tfjs-node-gpu → tfjs-node → wasm → cpu; which one runs depends on what is installed.
-  return [cpu, ...NATIVE_BACKENDS];
+  if (backend === "webgpu") return WEBGPU;
+  // auto: tfjs-node-gpu → webgpu → tfjs-node → wasm → cpu; which one runs depends on what is installed.
+  return [cpu, ...WEBGPU, ...NATIVE_BACKENDS];
 }
 
 function identityOf(manifest: CodeManifest, notes: string[]): CodeIdentity {

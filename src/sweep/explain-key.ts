@@ -2,7 +2,7 @@ import { canonicalJson } from "../util/canonical-json.js";
 import { UserError } from "../util/errors.js";
 import { chainedKey } from "./chains.js";
 import type { Plan } from "./plan.js";
-import { describeIdentity, label } from "./plan-format.js";
+import { describeIdentity, runNames } from "./plan-format.js";
 import { canonicalRunConfig, KEY_VERSION, runKey, shortKey } from "./run-key.js";
 
 // `labelsweep plan <spec> --explain-key <key>`: everything that went into one
@@ -30,7 +30,7 @@ export function explainKey(plan: Plan, wanted: string): string {
   if (again !== run.key) throw new Error(`internal: key ${run.key} does not recompute (${again})`);
   const lines = [
     `run ${run.key}`,
-    `  plan index ${i}${label(plan, run) ? `: ${label(plan, run)}` : ""}`,
+    `  plan index ${i}${runNames(plan)[i] ? `: ${runNames(plan)[i]}` : ""}`,
     "",
     `key = sha256 of {"code":<code>,"config":<config>,"keyVersion":${KEY_VERSION},"split":<split>}`,
     `  keyVersion ${KEY_VERSION}`,

@@ -9,6 +9,7 @@ import { chainStatuses } from "./chains.js";
 import { type CodeIdentity, codeIdentities, codeRequest } from "./code-identity.js";
 import { type CodeVersion, codeVersion } from "./code-version.js";
 import { checkSweep, keyExpansion, type Plan } from "./plan.js";
+import { defaultResultsDir } from "./project.js";
 import { type RunStatus, readRunStatuses } from "./run-status.js";
 
 // spec → checked, keyed plan with its splits, and every run's status: what
@@ -44,6 +45,10 @@ export interface ResolvedSweep {
   splits?: Awaited<ReturnType<SplitProvider["prepare"]>>;
   /** Splits that could not be identified (e.g. dataset files not on this machine). */
   splitProblems: string[];
+  /** What the overrides did beyond setting values (e.g. a --set that pinned a sweep axis). */
+  notes: string[];
+  /** The spec file, absolute. */
+  specFile: string;
 }
 
 export interface ResolveOptions extends LoadOptions {
@@ -61,7 +66,7 @@ export interface ResolveOptions extends LoadOptions {
 export async function resolveSweep(specPath: string, options: ResolveOptions): Promise<ResolvedSweep> {
   const loaded = loadSpec(specPath, { set: options.set ?? [], sweep: options.sweep ?? [] });
   const spec = loaded.spec;
-  const resultsDir = resolve(options.resultsDir ?? "results");
+  const resultsDir = resolve(options.resultsDir ?? defaultResultsDir(specPath));
   checkResultsDir(resultsDir);
   const specDir = dirname(resolve(specPath));
   const code = await codeVersion(specDir, { exclude: [resultsDir] });
@@ -105,6 +110,8 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
     resultsDir,
     code,
     splitProblems: identified.problems,
+    notes: loaded.notes,
+    specFile: resolve(specPath),
     ...(splits ? { splits } : {}),
   };
 }

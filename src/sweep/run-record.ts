@@ -44,6 +44,10 @@ export interface RunRecord {
   config: RunConfig;
   /** The swept values that name this cell (path → value), seed and fold included. */
   cell: Record<string, JsonValue>;
+  /** The cell's readable name (`method.name=csd labels.fraction=0.1 seed=0`). */
+  name?: string;
+  /** The spec's folder: an external trainer's default working directory (engine.cwd resolves against it). */
+  specDir?: string;
   split: { hash: string | null; files: SplitFiles };
   code: RunCode;
   /** Metrics the experiment's table shows: a run whose metrics lack one fails. */

@@ -1,5 +1,6 @@
 import type { Diagnostic } from "../spec/diagnostics.js";
 import type { JsonValue, RunConfig, SemanticKey } from "../spec/types.js";
+import { DISCRIMINATORS } from "../spec/variants.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import type { Atom } from "./axes.js";
 import { frozenCopy, getAt, isJsonObject, SetBlocked, setAt } from "./paths.js";
@@ -12,21 +13,16 @@ import { problem, type SweepProblem } from "./problems.js";
 // object. This is what keeps `plan` under 2 s for 100k runs.
 
 /**
- * The key that says which variant a block is. Parameters belong to a variant:
- * csd's `weight` means nothing to `supervised` (and the schema rejects it). So
- * when a sweep sets `method.name` to a different method than the block it
- * changes, it starts that block afresh from `{name}` instead of keeping the
- * other method's parameters; the base block's parameters are kept only for
- * the method the base spec itself names. Sweeping whole blocks
+ * The key that says which variant a block is (spec/variants.ts). Parameters
+ * belong to a variant: csd's `weight` means nothing to `supervised` (and the
+ * schema rejects it). So when a sweep sets `method.name` to a different method
+ * than the block it changes, it starts that block afresh from `{name}` instead
+ * of keeping the other method's parameters; the base block's parameters are
+ * kept only for the method the base spec itself names. Sweeping whole blocks
  * (`method: [{name: supervised}, {name: csd, weight: 2}]`) is the way to give
  * each variant its own parameters.
  */
-export const DISCRIMINATORS: Readonly<Partial<Record<SemanticKey, string>>> = {
-  dataset: "name",
-  labels: "protocol",
-  detector: "arch",
-  method: "name",
-};
+export { DISCRIMINATORS };
 
 export interface SectionEntry {
   section: SemanticKey;

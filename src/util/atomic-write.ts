@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -39,4 +39,22 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
 
 export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
   await writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Points a symbolic link at `target` (relative to the link's folder), replacing
+ * any link there in one rename. Links are conveniences for people (readable
+ * run names, `latest`): a filesystem without them is not an error.
+ */
+export function linkAtomicSync(link: string, target: string): boolean {
+  const tmp = tempPathFor(link);
+  try {
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(target, tmp);
+    renameSync(tmp, link);
+    return true;
+  } catch {
+    rmSync(tmp, { force: true });
+    return false;
+  }
 }

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 //   cli → exec → {engine, results} → {sweep, data, eval} → util
 // Arrows only run down the flow (a room may skip levels, never go up or sideways);
 // any room may import spec, and spec imports only util; other rooms reach the
-// engine through src/engine/index.ts or the light src/engine/methods/registry.ts;
+// engine through src/engine/index.ts, the light src/engine/methods/registry.ts or the light
+// src/engine/command/index.ts (external trainers, no TensorFlow.js);
 // and no file imports itself back through a cycle. Type-only imports count: a
 // type that two rooms share belongs to the lower one.
 
@@ -24,7 +25,7 @@ const LEVEL: Record<string, number> = {
   spec: 4,
   util: 5,
 };
-const ENGINE_DOORS = new Set(["engine/index.ts", "engine/methods/registry.ts"]);
+const ENGINE_DOORS = new Set(["engine/index.ts", "engine/methods/registry.ts", "engine/command/index.ts"]);
 
 function sources(dir: string): string[] {
   const out: string[] = [];

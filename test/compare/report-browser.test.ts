@@ -123,9 +123,6 @@ describe("labelsweep report", () => {
         await page.goto(`file://${join(outDir, "report.html")}`);
         const shot = join(outDir, "report.png");
         await page.screenshot({ path: shot, fullPage: true });
-        // LABELSWEEP_REPORT_SCREENSHOT=docs/report.png refreshes the README's picture.
-        if (process.env.LABELSWEEP_REPORT_SCREENSHOT)
-          copyFileSync(shot, process.env.LABELSWEEP_REPORT_SCREENSHOT);
         expect(errors).toEqual([]);
         expect(requests).toEqual([]);
         expect(await page.locator("figure[data-chart] svg").count()).toBe(4);
@@ -173,11 +170,21 @@ describe("labelsweep report", () => {
         });
         page.on("pageerror", (e) => errors.push(String(e)));
         await page.goto(`file://${join(dir, "report.html")}`);
+        // The README's picture is this page, a real committed experiment (not a test fixture):
+        // LABELSWEEP_REPORT_SCREENSHOT=docs/report.png npx vitest run test/compare/report-browser.test.ts -t quickstart
+        const shot = join(dir, "report.png");
+        await page.screenshot({ path: shot, fullPage: true });
+        if (process.env.LABELSWEEP_REPORT_SCREENSHOT)
+          copyFileSync(shot, process.env.LABELSWEEP_REPORT_SCREENSHOT);
         expect(errors).toEqual([]);
         const summary = JSON.parse(readFileSync(join(dir, "results", "quickstart", "summary.json"), "utf8"));
         const budget = page.locator('figure[data-chart="quickstart-budget"]');
         expect(await budget.locator(".role-legend-label text").allTextContents()).toEqual(["supervised"]);
-        expect(await budget.locator(".mark-line path").count()).toBe(1);
+        // Every metric of the table gets its panel (issue 17 §7: AP is no longer dropped), one line each.
+        const metrics: string[] = summary.table.metric;
+        expect(metrics).toEqual(["AP50", "AP"]);
+        expect(await budget.locator(".role-column-header text").allTextContents()).toEqual(metrics);
+        expect(await budget.locator(".mark-line path").count()).toBe(metrics.length);
         // One bar per class of the shapes dataset at the largest budget.
         const classes = summary.cells.at(-1).perCategory.length;
         expect(await page.locator('figure[data-chart="quickstart-per-class"] .mark-rect path').count()).toBe(

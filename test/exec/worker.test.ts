@@ -26,7 +26,7 @@ describe("labelsweep worker (command engine)", () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(events.map((e) => e.type)).toEqual(["start", "done"]);
+    expect(events.map((e) => e.type)).toEqual(["start", "trainer", "done"]);
     expect(readJson(join(dir, "run.json")).provenance.seconds).toBeGreaterThan(0);
   });
 

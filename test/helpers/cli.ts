@@ -32,3 +32,14 @@ export function runCli(
     );
   });
 }
+
+/**
+ * stderr less the plan's "see each labelled image N times" warnings (issue 17 §8): tests that train
+ * a few iterations on purpose get them, and assert that nothing else was printed.
+ */
+export function withoutPassWarnings(stderr: string): string {
+  return stderr
+    .split("\n")
+    .filter((l) => !/^warning: .* see each labelled image [\d.]+ times \(/.test(l))
+    .join("\n");
+}

@@ -15,7 +15,7 @@ describe("experiments/*.yaml", () => {
     for (const name of ["quickstart", "csd-voc", "comining-coco", "sed-coco", "richsem-lvis", "scob-voc"])
       expect(specs).toContain(`${name}.yaml`);
     // The shapes analogue of each paper table (Co-mining's is the sparse-label one, RichSem's the long-tail one).
-    for (const name of ["csd-shapes", "sparse-shapes", "sed-shapes", "longtail-shapes", "scob-shapes"])
+    for (const name of ["csd-shapes", "sparse-shapes", "sed-shapes", "longtail-shapes", "spml-shapes"])
       expect(specs).toContain(`${name}.yaml`);
   });
 
@@ -28,7 +28,12 @@ describe("experiments/*.yaml", () => {
 
   it.each(specs)("%s plans", async (file) => {
     const r = await runCli(["plan", join("experiments", file)]);
-    expect(r.stderr).toBe("");
+    // The one warning allowed: a tfjs run that sees each labelled image fewer than 20 times (issue 17 §8).
+    // The committed experiments keep their iteration counts (their results were measured with them).
+    const other = r.stderr
+      .split("\n")
+      .filter((l) => l !== "" && !/^warning: .* see each labelled image [\d.]+ times \(/.test(l));
+    expect(other).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\d+ runs?: \d+ new/);
   });

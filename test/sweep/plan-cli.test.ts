@@ -27,17 +27,25 @@ describe("labelsweep plan", () => {
 
   it("prints the runs with short keys, swept values and status, then the counts", async () => {
     const r = await runCli(["plan", FIXTURE, "--results", results]);
-    expect(r.stderr).toBe("");
+    // 50 iterations of batch 8 are 2 passes over 200 labelled images: plan warns (issue 17 §8).
+    expect(r.stderr).toMatch(
+      /^warning: .* see each labelled image 2\.0 times \(50 iterations × batch 8 \/ 200 labelled images\)/m,
+    );
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toMatch(/^plan budget-sweep {2}commit /);
     expect(lines[1]).toMatch(
-      /^code [0-9a-f]{12} {2}built-in tfjs engine: labelsweep \d+\.\d+\.\d+ \(\d+ files\)/,
+      /^code [0-9a-f]{12} {2}built-in tfjs engine: labelsweep \d+\.\d+\.\d+ \(\d+ files, method supervised\)/,
     );
-    expect(lines[3]).toMatch(
+    // One code line per identity: each method's runs have their own (its method file is part of it).
+    const header = lines.findIndex((l) => l.startsWith("key "));
+    expect(
+      lines.slice(1, header - 1).every((l) => /^code [0-9a-f]{12} {2}built-in tfjs engine: /.test(l)),
+    ).toBe(true);
+    expect(lines[header]).toMatch(
       /^key\s+method\.name\s+labels\.fraction\s+labels\.protocol\s+labels\.fold\s+seed\s+status$/,
     );
-    expect(lines[4]).toMatch(/^[0-9a-f]{12}\s+supervised\s+0\.05\s+budget\s+1\s+0\s+new$/);
+    expect(lines[header + 1]).toMatch(/^[0-9a-f]{12}\s+supervised\s+0\.05\s+budget\s+1\s+0\s+new$/);
     expect(r.stdout).toContain("\n20 runs: 20 new, 0 done, 0 failed, 0 running\n");
   });
 
@@ -100,5 +108,37 @@ describe("labelsweep plan", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain('zip-length.yaml:6:7  sweep.zip[0]["train.iterations"]  zip group 0');
     expect(r.stderr).toContain("1 problem found; nothing was run or written.");
+  });
+
+  it("prints swept blocks as the keys that differ within their variant", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sweep-blocks-"));
+    writeFileSync(
+      join(dir, "blocks.yaml"),
+      `name: blocks
+dataset: { name: shapes, train_images: 40, eval_images: 10, image_size: 32, classes: 3 }
+labels: { protocol: budget, fraction: 0.1 }
+detector: { arch: ssd-lite, width: 8 }
+method: { name: supervised }
+train: { epochs: 30, batch: 4 }
+sweep:
+  grid:
+    method: [{ name: supervised }, { name: csd, ramp_up: 0.3 }, { name: csd, weight: 2 }]
+  include: [{ train.lr: 0.02 }]
+`,
+    );
+    const r = await runCli(["plan", "blocks.yaml"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout
+      .split("\n")
+      .filter((l) => /^[0-9a-f]{12} /.test(l))
+      .map((l) => l.slice(14).trim().split(/ {2,}/));
+    // An include run shows the values it resolves to (the base spec's method and lr); a path a run
+    // lacks altogether shows – (test/exec/command-daily.test.ts: engine.cwd).
+    expect(rows).toEqual([
+      ["supervised", "0.01", "new"],
+      ["csd(ramp_up=0.3,weight=1)", "0.01", "new"],
+      ["csd(weight=2,ramp_up=0.267)", "0.01", "new"],
+      ["supervised", "0.02", "new"],
+    ]);
   });
 });

@@ -14,11 +14,17 @@ import {
   parsePycocotools,
 } from "./metrics-parsers.js";
 import { describeScale, type ScaleReport, toFractions } from "./metrics-scale.js";
+import { lineSplitter, type ProgressLine, progressFromLine } from "./progress-lines.js";
 import { expandTemplate } from "./template.js";
 
 // Runs an external trainer for one run: expands its argv template, runs it
-// without a shell, tees its output into the run's log, forwards a stop request
-// as SIGTERM, and reads its metrics.
+// without a shell in the spec's folder (engine.cwd, relative to that folder,
+// when set), tees its output into the run's log, turns the JSON progress lines
+// it prints into progress events, forwards a stop request as SIGTERM, and
+// reads its metrics. A failure's message carries the tail of its stderr.
+
+/** Lines of the trainer's stderr quoted in a failure message. */
+export const STDERR_TAIL_LINES = 8;
 
 export interface CommandContext {
   dir: string;
@@ -27,8 +33,19 @@ export interface CommandContext {
   /** GPU ids assigned by the executor ("" on CPU). */
   gpus: string;
   signal: AbortSignal;
+  /** Progress events from the trainer's JSON lines (progress-lines.ts). */
+  onProgress?: (event: ProgressLine) => void;
   /** Called once the trainer's process has started. */
   onSpawn?: () => void;
+}
+
+function stderrTail(text: string): string {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  if (lines.length === 0) return "";
+  return `; its stderr ends:\n${lines
+    .slice(-STDERR_TAIL_LINES)
+    .map((l) => `  | ${l}`)
+    .join("\n")}`;
 }
 
 export type CommandOutcome =
@@ -75,8 +92,12 @@ export async function runCommandEngine(
   if (!file) throw new UserError("engine.command expands to an empty argv");
   const log = join(ctx.dir, RUN_FILES.log);
   appendNoFollow(log, `labelsweep worker: running ${JSON.stringify([file, ...args])}\n`);
+  // The spec's folder, as the README's `python tools/train.py …` example assumes; run.json
+  // records it (records written before it existed fall back to the run's out/).
+  const base = ctx.record.specDir ?? out;
+  const cwd = engine.cwd ? resolve(base, engine.cwd) : base;
   const child = execa(file, args, {
-    cwd: engine.cwd ? resolve(engine.cwd) : out,
+    cwd,
     env: { ...engine.env, LABELSWEEP_RUN_DIR: ctx.dir, LABELSWEEP_OUT: out },
     stdin: "ignore",
     stdout: ["pipe", { file: log, append: true }],
@@ -88,13 +109,30 @@ export async function runCommandEngine(
     killSignal: "SIGTERM",
     timeout: engine.timeout ? engine.timeout * 1000 : undefined,
   });
+  if (ctx.onProgress && child.stdout) {
+    const total = (ctx.record.config.train as { iterations?: number } | undefined)?.iterations;
+    const lines = lineSplitter((line) => {
+      const event = progressFromLine(line, total);
+      if (event) ctx.onProgress?.(event);
+    });
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => lines.push(chunk));
+    child.stdout.on("end", () => lines.end());
+  }
   child.once("spawn", () => ctx.onSpawn?.());
   const result = await child;
   if (ctx.signal.aborted) return { kind: "stopped" };
-  if (result.timedOut) throw new UserError(`external trainer timed out after ${engine.timeout} s`, 1);
+  const stderr = typeof result.stderr === "string" ? result.stderr : "";
+  if (result.timedOut)
+    throw new UserError(`external trainer timed out after ${engine.timeout} s${stderrTail(stderr)}`, 1);
   if (result.failed) {
+    if ((result as { code?: string }).code === "ENOENT")
+      throw new UserError(
+        `cannot start the external trainer: no program ${JSON.stringify(file)} (working directory ${cwd})`,
+        1,
+      );
     const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-    throw new UserError(`external trainer ${how} (its output is in the run's log)`, 1);
+    throw new UserError(`external trainer ${how}${stderrTail(stderr)} (full output in the run's log)`, 1);
   }
   const output = typeof result.all === "string" ? result.all : "";
   const source = engine.metrics;

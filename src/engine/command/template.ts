@@ -7,7 +7,7 @@ import { UserError } from "../../util/errors.js";
 //   {extra} {extra_images} {multilabel} {unlabeled_extra} {holdout}
 //   {mmdet_labeled} {mmdet_unlabeled} (budget compat mmdet: split_coco.py's files)
 //   {out} {seed} {fold} {gpus} {num_gpus} {resume} {config}
-//   {method.lambda_u}, {train.lr}, …  any dotted path into the run config
+//   {method.lambda_u}, {train.lr}, {params.noise}, …  any dotted path into the run config
 // An element that is exactly one placeholder whose value is empty (e.g.
 // {resume} on a first attempt, {unlabeled} for a full-label run) is dropped.
 // When the program is a shell run with -c (`[sh, -c, "…{x}…"]`), its script
@@ -44,7 +44,16 @@ export const NAMED_PLACEHOLDERS = [
   "config",
 ] as const;
 
-const CONFIG_SECTIONS = new Set(["dataset", "labels", "detector", "method", "train", "engine", "eval"]);
+const CONFIG_SECTIONS = new Set([
+  "dataset",
+  "labels",
+  "detector",
+  "method",
+  "train",
+  "engine",
+  "eval",
+  "params",
+]);
 
 /** Placeholder names a template uses that are neither named nor config paths (for spec validation). */
 export function unknownPlaceholders(template: readonly string[]): string[] {
