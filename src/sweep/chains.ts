@@ -2,7 +2,6 @@ import * as crypto from "node:crypto";
 import type { ActiveLabels, JsonValue, RunConfig } from "../spec/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import type { DottedPath } from "./paths.js";
-import type { PlannedRun } from "./plan.js";
 import { runKey } from "./run-key.js";
 import type { RunStatus } from "./run-store.js";
 
@@ -17,6 +16,18 @@ import type { RunStatus } from "./run-store.js";
 // known at plan time; the worker records its hash beside the parent's key in
 // run.json when it derives the cycle's split (exec/active-run.ts), and a run
 // whose parent's output changed since is started over.
+
+/** What chains read and add of a planned run (plan.ts PlannedRun, matched by shape: plan.ts imports this file). */
+export interface ChainRun {
+  key: string;
+  config: RunConfig;
+  values: (JsonValue | undefined)[];
+  split: string | null;
+  code: string;
+  parents?: string[];
+  cycle?: number;
+  own?: string;
+}
 
 /** The column the plan adds for chains: `labels.cycle`. */
 export const CYCLE_PATH = "labels.cycle" as DottedPath;
@@ -50,12 +61,12 @@ export function cycleConfig(config: RunConfig, cycle: number): RunConfig {
  * Expands the active cells of a keyed plan into chains. Runs of other
  * protocols are kept as they are (with no value in the cycle column).
  */
-export function expandChains(
-  runs: readonly PlannedRun[],
+export function expandChains<R extends ChainRun>(
+  runs: readonly R[],
   columns: readonly DottedPath[],
-): { runs: PlannedRun[]; columns: DottedPath[] } {
+): { runs: R[]; columns: DottedPath[] } {
   if (!runs.some((r) => isActiveChain(r.config))) return { runs: [...runs], columns: [...columns] };
-  const out: PlannedRun[] = [];
+  const out: R[] = [];
   for (const run of runs) {
     if (!isActiveChain(run.config)) {
       out.push({ ...run, values: [...run.values, undefined] });
@@ -89,7 +100,7 @@ export function runCount(cells: readonly { config: RunConfig }[]): number {
 }
 
 /** The keys of a run's ancestors, oldest first (cycle 0 … its parent). */
-export function ancestorsOf(run: PlannedRun, byKey: ReadonlyMap<string, PlannedRun>): string[] {
+export function ancestorsOf(run: ChainRun, byKey: ReadonlyMap<string, ChainRun>): string[] {
   const out: string[] = [];
   let parents = run.parents ?? [];
   while (parents.length > 0) {
@@ -105,7 +116,7 @@ export function ancestorsOf(run: PlannedRun, byKey: ReadonlyMap<string, PlannedR
  * whose parent failed (or is itself blocked) is `blocked` — it cannot start
  * until that parent is retried (`--retry-failed`).
  */
-export function chainStatuses(runs: readonly PlannedRun[], statuses: readonly RunStatus[]): RunStatus[] {
+export function chainStatuses(runs: readonly ChainRun[], statuses: readonly RunStatus[]): RunStatus[] {
   if (!runs.some((r) => r.parents && r.parents.length > 0)) return [...statuses];
   const index = new Map(runs.map((r, i) => [r.key, i]));
   const out = [...statuses];
@@ -130,11 +141,11 @@ export function chainStatuses(runs: readonly PlannedRun[], statuses: readonly Ru
  * neither done nor selected itself (running elsewhere, blocked, not retried)
  * waits, and so do its descendants. Plan order: parents before children.
  */
-export function startable(
-  runs: readonly PlannedRun[],
+export function startable<R extends ChainRun>(
+  runs: readonly ChainRun[],
   statuses: readonly RunStatus[],
-  selected: readonly PlannedRun[],
-): PlannedRun[] {
+  selected: readonly R[],
+): R[] {
   const status = new Map(runs.map((r, i) => [r.key, statuses[i]!]));
   const keep = new Set<string>();
   for (const run of selected) {
