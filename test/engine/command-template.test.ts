@@ -97,8 +97,10 @@ describe("shell -c templates", () => {
       "x;touch /tmp/pwned;#",
     ]);
     // ${NAME} is the shell's own expansion; a program that is no shell gets no quoting.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's own ${HOME}, not a JS template
     expect(expandTemplate(["sh", "-c", "echo ${HOME} {seed}"], v)[2]).toBe("echo ${HOME} '3'");
     expect(expandTemplate(["python", "-c", "print({seed})"], v)[2]).toBe("print(3)");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's own ${HOME}, not a JS template
     expect(unknownPlaceholders(["sh", "-c", "echo ${HOME} {nope}"])).toEqual(["nope"]);
   });
 

@@ -68,7 +68,21 @@ describe("labelsweep run", () => {
 
   it("survives kill -9 of the runner: completed runs stay, the next run resumes the rest", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ls-run-"));
-    const file = spec(dir, ["--steps", "30", "--step-ms", "40"]);
+    // The runs of fraction 0.5 hold after step 2 until the gate exists, so the moment "two runs done, one
+    // mid-way with a checkpoint" comes on any machine, however loaded (no race with the sweep's end).
+    const gate = join(dir, "gate");
+    const file = spec(dir, [
+      "--steps",
+      "30",
+      "--step-ms",
+      "40",
+      "--hold-at",
+      "2",
+      "--until",
+      gate,
+      "--hold-tag",
+      "0.5",
+    ]);
     const child = spawn(process.execPath, [CLI, "run", file, "--jobs", "2"], { cwd: dir, stdio: "ignore" });
     const doneCount = () => {
       if (!existsSync(runsOf(dir))) return 0;
@@ -110,6 +124,7 @@ describe("labelsweep run", () => {
     expect(doneBefore.length).toBeGreaterThanOrEqual(2);
     expect(doneBefore.length).toBeLessThan(8);
 
+    writeFileSync(gate, "");
     const resumed = await runCli(["run", file, "--jobs", "2"], { cwd: dir });
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`${doneBefore.length} done before`);
