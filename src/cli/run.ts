@@ -175,6 +175,7 @@ export function registerRun(program: Command): void {
         const failed = r.results.filter((x) => x.outcome === "failed");
         const interrupted = r.results.filter((x) => x.outcome === "interrupted");
         const locked = r.results.filter((x) => x.outcome === "locked");
+        const blocked = r.results.filter((x) => x.outcome === "blocked");
         for (const l of locked) say(`skipped ${l.key.slice(0, 12)}: ${l.error ?? "run elsewhere"}\n`);
         if (r.slurm?.stoppedFollowing)
           await afterInterrupt(r.slurm, {
@@ -186,11 +187,12 @@ export function registerRun(program: Command): void {
           say(`\nFAILED ${f.key.slice(0, 12)}: ${f.error ?? "see its log"}\n`);
           for (const line of f.logTail) say(`  | ${line}\n`);
         }
+        for (const b of blocked) say(`BLOCKED ${b.key.slice(0, 12)}: ${b.error}\n`);
         if (r.table) say(`\n${r.table}`);
         if (r.summaryKept) say(`\nsummary not replaced: ${r.summaryKept}`);
         for (const p of r.metricProblems ?? []) say(`note: ${p}\n`);
         const done = r.results.filter((x) => x.outcome === "done").length;
-        const before = { done: 0, failed: 0, running: 0, corrupt: 0, unknown: 0 };
+        const before = { done: 0, failed: 0, running: 0, corrupt: 0, unknown: 0, blocked: 0 };
         const chosen = new Set(r.selected.map((x) => x.key));
         r.plan.runs.forEach((run, i) => {
           const s = r.statuses[i]!;
@@ -199,6 +201,8 @@ export function registerRun(program: Command): void {
         const parts = [`${done} done now`, `${failed.length} failed`];
         if (locked.length > 0) parts.push(`${locked.length} held by another process`);
         if (r.slurm?.stoppedFollowing) parts.push(`${r.selected.length - r.results.length} still in Slurm`);
+        if (blocked.length + before.blocked > 0)
+          parts.push(`${blocked.length + before.blocked} blocked by a failed run they depend on`);
         if (interrupted.length > 0) parts.push(`${interrupted.length} interrupted (run again to resume)`);
         if (before.done > 0) parts.push(`${before.done} done before`);
         if (before.failed > 0) parts.push(`${before.failed} failed before (--retry-failed runs them again)`);

@@ -23,6 +23,7 @@ export function registerValidate(program: Command): void {
         { duplicateNames },
         { runnerCapabilities },
         { splitSpecProblems },
+        { runCount },
       ] = await Promise.all([
         import("../spec/load.js"),
         import("../sweep/plan.js"),
@@ -31,6 +32,7 @@ export function registerValidate(program: Command): void {
         import("../sweep/experiment-owner.js"),
         import("../exec/capabilities.js"),
         import("../data/split-check.js"),
+        import("../sweep/chains.js"),
       ]);
       const files = args.filter((a) => !looksLikeOverride(a));
       const extra = positionalOverrides(args.filter(looksLikeOverride));
@@ -53,7 +55,8 @@ export function registerValidate(program: Command): void {
             ...(opts.maxRuns === undefined ? {} : { maxRuns: opts.maxRuns }),
           });
           if (checked.diagnostics.length > 0) throw new SpecError(checked.diagnostics);
-          const runs = checked.expansion?.cells.length ?? 0;
+          // An active-learning cell plans a chain of cycles + 1 runs (sweep/chains.ts).
+          const runs = runCount(checked.expansion?.cells ?? []);
           named.push({ file, name: loaded.spec.name });
           process.stdout.write(`ok  ${file}  (${loaded.spec.name}: ${runs} run${runs === 1 ? "" : "s"})\n`);
         } catch (err) {

@@ -1,5 +1,6 @@
 // Public interface of the data stage. Other rooms import from here only.
 
+export { prepareChainSplit, splitImageIds } from "./active-chain.js";
 export { prepareActiveCycle } from "./active-split.js";
 export { parseCocoBytes, readCocoFile } from "./coco-reader.js";
 export { cocoBytes } from "./coco-writer.js";
@@ -64,6 +65,13 @@ export {
   type SplitArtifact,
   type SplitOutputPath,
 } from "./prepare-split.js";
+export {
+  type Acquisition,
+  compareIds,
+  DEFAULT_PREFILTER,
+  type ImageScore,
+  selectImages,
+} from "./protocols/acquisition.js";
 export { BUILTIN_CLASSES } from "./shapes/classes.js";
 export { type ExportResult, exportShapes } from "./shapes/export-shapes.js";
 export { ShapesImages, shapesDataset, shapesFileName } from "./shapes/shapes-dataset.js";

@@ -106,6 +106,10 @@ export function normalizeLabels(labels: LabelsSpec): JsonObject {
       out.per_cycle = size(labels.per_cycle);
       out.cycles = labels.cycles;
       out.acquisition = labels.acquisition;
+      // The acquisition's options change which images later cycles label, not the initial set,
+      // but they are part of the chain's protocol: recorded with it.
+      if (labels.prefilter !== undefined) out.prefilter = labels.prefilter;
+      if (labels.first_round !== undefined) out.first_round = labels.first_round;
       out.compat = labels.compat ?? "labelsweep";
       if (out.compat === "al-ssl") fixedSeed("al-ssl", 314);
       break;

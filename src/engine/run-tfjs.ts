@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { JsonObject, MethodName, RunConfig, TrainSpec } from "../spec/types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
+import { scorePool } from "./active/acquire.js";
 import { type BackendChoice, type BackendSelection, type SlotGpu, selectBackend } from "./backend.js";
 import type { MlcLite } from "./classify/mlc-lite.js";
 import { loadMethod } from "./methods/registry.js";
@@ -41,6 +42,12 @@ export interface TfjsRunContext {
   gpu?: SlotGpu;
   /** Scores predictions for periodic evaluation (train.eval_every); the final scoring is the caller's. */
   evaluate?: (predictions: unknown[]) => Record<string, number>;
+  /**
+   * Active learning: after training, score the unlabelled pool (engine/active/acquire.ts) and
+   * write the scores to `file`. `untrained`: with freshly initialised weights, as AL-SSL's code
+   * does in its first round (METHODS.md §1a ⚠ second quirk, `first_round: code`).
+   */
+  acquire?: { file: string; untrained?: boolean };
 }
 
 export type TfjsOutcome =
@@ -121,6 +128,24 @@ async function scoreImages(
   return out;
 }
 
+async function acquire(
+  built: ReturnType<typeof createModel>,
+  trained: ParamStore,
+  inputs: TfjsRunInputs,
+  request: NonNullable<TfjsRunContext["acquire"]>,
+  seed: number,
+): Promise<void> {
+  if (built.kind !== "detector") throw new UserError("active learning needs a detector (not mlc-lite)");
+  if (!inputs.unlabelled) throw new UserError("active learning: this run's split has no unlabelled pool");
+  const fresh = request.untrained ? built.model.createParams(new Rng(seed)) : undefined;
+  try {
+    const scores = await scorePool(built.model, fresh ?? trained, inputs.unlabelled);
+    await writeFileAtomic(request.file, `${JSON.stringify(scores)}\n`);
+  } finally {
+    fresh?.dispose();
+  }
+}
+
 export async function runTfjsEngine(
   config: RunConfig,
   inputs: TfjsRunInputs,
@@ -183,6 +208,7 @@ export async function runTfjsEngine(
     if (result.stopped) return { kind: "stopped", ...done };
     const file = join(ctx.dir, "predictions.json");
     await writeFileAtomic(file, `${JSON.stringify(await predict())}\n`);
+    if (ctx.acquire) await acquire(built, inference(), inputs, ctx.acquire, config.seed);
     return { kind: "predictions", file, ...done };
   } finally {
     dispose?.();

@@ -8,11 +8,12 @@ import type { Capabilities } from "../spec/capabilities.js";
 // implemented yet" before any work starts, never as failed runs.
 
 /**
- * Active-learning cycles need dependent runs (DESIGN.md "Dependent runs": a
- * cycle's acquisition reads the previous cycle's model); the runner plans
- * independent runs only, so it would train the initial set once and call it done.
+ * Active-learning cycles run as chains of dependent runs (sweep/chains.ts,
+ * exec/dag-pool.ts; DESIGN.md "Dependent runs"); what a chain cannot do yet
+ * (pseudo-labels, mlc-lite, datasets labelsweep does not read) is refused by
+ * sweep/chain-checks.ts.
  */
-const ACTIVE_CYCLES = false;
+const ACTIVE_CYCLES = true;
 
 export function runnerCapabilities(): Capabilities {
   return {

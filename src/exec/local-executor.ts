@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { plantedLinks, RUN_FILES, readState, writeState } from "../sweep/run-store.js";
 import { EXIT_IO } from "../util/fs-faults.js";
+import { runDagPool } from "./dag-pool.js";
 import { runPool } from "./pool.js";
 import type { Slot } from "./slots.js";
 import { EXIT_INTERRUPTED, EXIT_LOCKED, type WorkerEvent } from "./worker-events.js";
@@ -19,9 +20,12 @@ const BIN = fileURLToPath(new URL("../../bin/labelsweep.js", import.meta.url));
 export interface ExecTask {
   key: string;
   dir: string;
+  /** Dependent runs: keys of tasks that must finish well first (dag-pool.ts). */
+  after?: string[];
 }
 
-export type TaskOutcome = "done" | "failed" | "interrupted" | "locked";
+/** blocked: never started, because a run it depends on did not finish well. */
+export type TaskOutcome = "done" | "failed" | "interrupted" | "locked" | "blocked";
 
 export interface TaskResult {
   key: string;
@@ -217,6 +221,31 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
     options.observer?.finished?.(task, result);
   };
 
-  const done = runPool(tasks, options.slots, runOne, () => stopRequests > 0).then(() => results);
+  const stopped = () => stopRequests > 0;
+  const done = (
+    tasks.some((t) => t.after?.length)
+      ? runDagPool(
+          tasks,
+          options.slots,
+          async (task, slot) => {
+            await runOne(task, slot);
+            return results.find((r) => r.key === task.key)?.outcome === "done";
+          },
+          stopped,
+          (task, parent) => {
+            const result: TaskResult = {
+              key: task.key,
+              outcome: "blocked",
+              exitCode: null,
+              error: `blocked: run ${parent.slice(0, 12)}, which it depends on, did not finish`,
+              logTail: [],
+              seconds: 0,
+            };
+            results.push(result);
+            options.observer?.finished?.(task, result);
+          },
+        )
+      : runPool(tasks, options.slots, runOne, stopped)
+  ).then(() => results);
   return { results: done, stop };
 }

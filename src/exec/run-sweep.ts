@@ -6,6 +6,7 @@ import { guardMessage } from "../results/summary-guard.js";
 import { summaryInputOf } from "../results/summary-input.js";
 import type { LoadOptions } from "../spec/load.js";
 import type { Spec } from "../spec/types.js";
+import { startable } from "../sweep/chains.js";
 import { claimExperiment } from "../sweep/experiment-owner.js";
 import type { Plan, PlannedRun } from "../sweep/plan.js";
 import { namesByKey } from "../sweep/plan-format.js";
@@ -18,6 +19,7 @@ import { FORCE_STALE_AFTER_MS, lastHeartbeat, RUN_FILES, readState, runDir } fro
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { describeFsFault } from "../util/fs-faults.js";
 import { runnerCapabilities } from "./capabilities.js";
+import { chainRecord } from "./chain-record.js";
 import { discoverGpus } from "./gpus.js";
 import { checkGroundTruth } from "./ground-truth-check.js";
 import { executeLocal, type TaskResult } from "./local-executor.js";
@@ -92,7 +94,7 @@ export function selectRuns(
   statuses: readonly RunStatus[],
   opts: { force?: boolean; retryFailed?: boolean; resultsDir?: string },
 ): PlannedRun[] {
-  return plan.runs.filter((run, i) => {
+  const picked = plan.runs.filter((run, i) => {
     const s = statuses[i]!;
     // --force re-runs everything but a run a live process holds; a "running" run on another
     // host whose heartbeat stopped 90 s ago is taken to be gone (its lock is broken).
@@ -101,8 +103,13 @@ export function selectRuns(
         s !== "running" ||
         (opts.resultsDir !== undefined && holderGone(runDir(opts.resultsDir, plan.experiment, run.key)))
       );
-    return s === "new" || s === "interrupted" || (opts.retryFailed === true && s === "failed");
+    // --retry-failed also re-runs what a failed run blocked (its descendants: chains.ts).
+    return (
+      s === "new" || s === "interrupted" || (opts.retryFailed === true && (s === "failed" || s === "blocked"))
+    );
   });
+  // Dependent runs start only after their parents (chains.ts).
+  return startable(plan.runs, statuses, picked);
 }
 
 function holderGone(dir: string): boolean {
@@ -173,10 +180,11 @@ export async function runSweep(specPath: string, options: RunSweepOptions): Prom
       split: { hash: run.split, files: splits?.filesFor(run.config) ?? {} },
       code: { commit: code.commit, dirty: code.dirty, identity: run.code },
       needs: metricList(summaryInput.table),
+      ...chainRecord(run, plan, { resultsDir, specPath }),
     };
     await writeJsonAtomic(join(dir, RUN_FILES.run), record);
     linkRunName(experimentDir, record.name!, run.key);
-    tasks.push({ key: run.key, dir });
+    tasks.push({ key: run.key, dir, ...(run.parents?.length ? { after: run.parents } : {}) });
   }
 
   const labels = new Map(selected.map((r) => [r.key, names.get(r.key) ?? ""]));

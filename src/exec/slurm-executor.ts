@@ -10,6 +10,7 @@ import { lockHolder } from "./lock.js";
 import type { SlurmSettings } from "./slurm-config.js";
 import { clusterInfo, isActive, sbatch, scancel, showArrayJob, type TaskInfo } from "./slurm-query.js";
 import { batchScript, chunkSizes, SCRIPT_EXIT_LOCKED, sbatchArgs } from "./slurm-script.js";
+import { chainWaves } from "./slurm-waves.js";
 import type { WorkerEvent } from "./worker-events.js";
 
 // The Slurm executor: one job array per sweep (several above MaxArraySize),
@@ -26,6 +27,8 @@ export interface SlurmArray {
   jobId: string;
   indexFile: string;
   keys: string[];
+  /** Dependent runs: the index (in `arrays`) of the array whose task i this one's task i waits for. */
+  after?: number;
 }
 
 export interface SlurmSubmission {
@@ -110,23 +113,41 @@ export async function submitSlurm(tasks: readonly ExecTask[], opts: SubmitOption
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
   const id = `${stamp}-${process.pid.toString(16)}`;
   const submission: SlurmSubmission = { id, created: new Date().toISOString(), script, arrays: [] };
-  let offset = 0;
-  for (const [i, n] of chunkSizes(tasks.length, info.maxArraySize).entries()) {
-    const chunk = tasks.slice(offset, offset + n);
-    offset += n;
-    const indexFile = join(dir, `${id}-${i}.index`);
-    await writeFileAtomic(indexFile, `${chunk.map((t) => t.dir).join("\n")}\n`);
-    const args = sbatchArgs({
-      settings: opts.settings,
-      experiment: opts.experiment,
-      script,
-      logDir,
-      count: n,
-      clusterHasGpus: info.hasGpus,
-    });
-    const jobId = await sbatch(args, { LABELSWEEP_INDEX: indexFile }, opts.resultsDir);
-    submission.arrays.push({ jobId, indexFile, keys: chunk.map((t) => t.key) });
-    await writeJsonAtomic(join(dir, `${id}.json`), submission);
+  // Chains of dependent runs go in waves linked chain by chain (slurm-waves.ts); otherwise one wave.
+  const waves = tasks.some((t) => t.after?.length) ? chainWaves(tasks) : [tasks];
+  /** Per wave, the array index of each chunk (the next wave's chunk j waits on chunk j). */
+  let previous: number[] = [];
+  let i = 0;
+  for (const wave of waves) {
+    const current: number[] = [];
+    let offset = 0;
+    for (const [j, n] of chunkSizes(wave.length, info.maxArraySize).entries()) {
+      const chunk = wave.slice(offset, offset + n);
+      offset += n;
+      const indexFile = join(dir, `${id}-${i}.index`);
+      await writeFileAtomic(indexFile, `${chunk.map((t) => t.dir).join("\n")}\n`);
+      const after = previous[j];
+      const args = sbatchArgs({
+        settings: opts.settings,
+        experiment: opts.experiment,
+        script,
+        logDir,
+        count: n,
+        clusterHasGpus: info.hasGpus,
+        ...(after === undefined ? {} : { afterArray: submission.arrays[after]!.jobId }),
+      });
+      const jobId = await sbatch(args, { LABELSWEEP_INDEX: indexFile }, opts.resultsDir);
+      current.push(submission.arrays.length);
+      submission.arrays.push({
+        jobId,
+        indexFile,
+        keys: chunk.map((t) => t.key),
+        ...(after === undefined ? {} : { after }),
+      });
+      await writeJsonAtomic(join(dir, `${id}.json`), submission);
+      i++;
+    }
+    previous = current;
   }
   return submission;
 }
@@ -258,6 +279,7 @@ export function followSlurm(
     const started = new Map<string, number>();
     const finished = new Set<string>();
     const readers = new Map<string, () => Promise<WorkerEvent[]>>();
+    const outcomes = new Map<string, TaskOutcome>();
     const total = submission.arrays.reduce((n, a) => n + a.keys.length, 0);
     const t0 = Date.now();
     while (!stopped && finished.size < total) {
@@ -280,7 +302,17 @@ export function followSlurm(
           if (info && isActive(info.state)) continue;
           if (!started.has(key)) opts.observer?.started?.(task, { id: i, gpus: "", port: 0 });
           const seconds = (Date.now() - (started.get(key) ?? t0)) / 1000;
-          const r = await resultOf(task, info, where, join(logDir, `${arr.jobId}_${i}.out`), seconds);
+          let r = await resultOf(task, info, where, join(logDir, `${arr.jobId}_${i}.out`), seconds);
+          // A task Slurm cancelled because its chain's previous cycle failed was never run: blocked.
+          const parent = arr.after === undefined ? undefined : submission.arrays[arr.after]?.keys[i];
+          if (r.outcome !== "done" && parent !== undefined && !outcomes.get(parent)?.startsWith("done"))
+            r = {
+              ...r,
+              outcome: "blocked",
+              error: `blocked: run ${parent.slice(0, 12)}, which it depends on, did not finish`,
+              logTail: [],
+            };
+          outcomes.set(key, r.outcome);
           finished.add(key);
           results.push(r);
           opts.observer?.finished?.(task, r);

@@ -93,6 +93,8 @@ export interface SbatchInput {
   count: number;
   /** Whether the cluster has GPUs (gres gpu); --gres is only asked for then. */
   clusterHasGpus: boolean;
+  /** Dependent runs: the array job whose corresponding tasks must succeed first (slurm-waves.ts). */
+  afterArray?: string;
 }
 
 export function sbatchArgs(input: SbatchInput): string[] {
@@ -108,6 +110,7 @@ export function sbatchArgs(input: SbatchInput): string[] {
     "--requeue",
     `--signal=B:USR2@${s.requeueSignalSeconds}`,
   ];
+  if (input.afterArray) args.push(`--dependency=aftercorr:${input.afterArray}`, "--kill-on-invalid-dep=yes");
   if (s.partition) args.push(`--partition=${s.partition}`);
   if (s.account) args.push(`--account=${s.account}`);
   if (s.time) args.push(`--time=${s.time}`);

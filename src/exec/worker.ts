@@ -20,6 +20,14 @@ import {
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { describeFsFault, diskFull, EXIT_IO } from "../util/fs-faults.js";
+import {
+  activeOptions,
+  activeProvenance,
+  prepareActiveRun,
+  scoresFile,
+  selectAfterRun,
+  wantsAcquisition,
+} from "./active-run.js";
 import { discoverGpus, slotGpu } from "./gpus.js";
 import { acquireLock } from "./lock.js";
 import { EXIT_INTERRUPTED, EXIT_LOCKED, type WorkerEvent } from "./worker-events.js";
@@ -95,6 +103,13 @@ async function execute(
   // The built-in engine trains in this process; its progress becomes the runner's progress bars.
   const { runTfjsEngine, splitInputs, scorePredictions } = await import("../engine/index.js");
   emit({ type: "trainer" });
+  const acquire = wantsAcquisition(record)
+    ? {
+        file: scoresFile(record, dir),
+        // AL-SSL's code scores its first round with an untrained network (METHODS.md §1a ⚠).
+        untrained: record.active!.cycle === 0 && activeOptions(record).first_round === "code",
+      }
+    : undefined;
   // In a GPU slot, the webgpu backend is pinned to the slot's GPU (CUDA_VISIBLE_DEVICES means nothing to Vulkan).
   const gpu = gpus ? slotGpu(gpus, await discoverGpus()) : undefined;
   const outcome = await runTfjsEngine(record.config, await splitInputs(record.config, record.split.files), {
@@ -102,6 +117,7 @@ async function execute(
     resume,
     signal,
     ...(gpu ? { gpu } : {}),
+    ...(acquire ? { acquire } : {}),
     onEvent: (e) => {
       if (e.type === "progress")
         emit({ type: "progress", iter: e.iter, total: e.total, loss: e.loss, lr: e.lr });
@@ -123,7 +139,7 @@ async function execute(
 }
 
 export async function runWorker(dir: string, options: WorkerOptions = {}): Promise<number> {
-  const record = readRunRecord(dir);
+  let record = readRunRecord(dir);
   // A run directory's files are never written through a link someone planted there.
   const links = plantedLinks(dir);
   if (links.length > 0) {
@@ -169,7 +185,7 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
 
   const previous = readState(dir);
   // An interrupted run resumes; so does a failed one (--retry-failed) when it left a checkpoint.
-  const resume =
+  let resume =
     previous?.status === "interrupted" ||
     previous?.status === "running" ||
     (previous?.status === "failed" && hasCheckpoint(dir, record));
@@ -185,6 +201,10 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
   const gpus = options.gpus ?? "";
   try {
     await writeState(dir, state);
+    // A cycle of an active-learning chain: its split grows from its parents' selections (active-run.ts).
+    const active = await prepareActiveRun(record, dir);
+    record = active.record;
+    if (active.restart) resume = false;
     const provenance = {
       ...record.provenance,
       hostname: hostname(),
@@ -215,6 +235,8 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
       metricsFile.warnings = result.report.warnings.map((w) => JSON.stringify(w));
     }
     await writeJsonAtomic(join(dir, RUN_FILES.metrics), metricsFile);
+    // Active learning: choose the next cycle's images from this cycle's model (active-run.ts).
+    const selection = wantsAcquisition(record) ? await selectAfterRun(record, dir) : undefined;
     // A run without a metric its table shows is not done: the table would print "—" for it silently.
     const missing = (record.needs ?? []).filter((m) => !Object.hasOwn(result.metrics, m));
     if (missing.length > 0)
@@ -240,6 +262,7 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
           : {}),
         // The method's resolved options and code-vs-paper choices (METHODS.md).
         ...(result.method ? { method: result.method } : {}),
+        ...(record.active ? { active: activeProvenance(record, selection) } : {}),
       },
     });
     await writeState(dir, { ...state, status: "done", updated: ended, ended, exitCode: 0 });

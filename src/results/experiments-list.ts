@@ -46,7 +46,7 @@ export function listExperiments(resultsDir: string): ExperimentListing[] {
     const summary = join(dir, "summary.json");
     const runs = runsDir(resultsDir, experiment);
     if (!existsSync(summary) && !existsSync(runs)) continue;
-    const counts = { done: 0, failed: 0, running: 0, interrupted: 0, corrupt: 0, unknown: 0, total: 0 };
+    const counts = { done: 0, failed: 0, running: 0, interrupted: 0, corrupt: 0, unknown: 0, blocked: 0, total: 0 };
     let last = mtime(summary) ?? 0;
     let keys: string[] = [];
     try {

@@ -4,6 +4,7 @@ import { dataSplits } from "../data/index.js";
 import { resolveSweep } from "../sweep/resolve.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { EXIT, UserError } from "../util/errors.js";
+import { activeChart } from "./active-curve.js";
 import { buildDiff, type DiffRequest } from "./diff-report.js";
 import { summariesInDir } from "./diff-sources.js";
 import {
@@ -111,7 +112,8 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   for (const { summary: s, experimentDir } of ready) {
     sections.push({
       summary: s,
-      charts: await render([budgetChart(s), baselineChart(s), perClassChart(s), lossChart(s)]),
+      // Active learning: metric vs labelled images with the annotation cost (active-curve.ts) instead of vs budget.
+      charts: await render([activeChart(s) ?? budgetChart(s), baselineChart(s), perClassChart(s), lossChart(s)]),
       runs: reportRuns(s, experimentDir),
     });
   }

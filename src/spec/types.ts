@@ -103,6 +103,10 @@ export interface ActiveLabels extends ProtocolBase {
   per_cycle: { fraction?: number; count?: number };
   cycles: number;
   acquisition: "random" | "entropy" | "consistency" | "combined";
+  /** combined: how many times the budget the entropy prefilter keeps (default 3, AL-SSL's 3000 / 1000). */
+  prefilter?: number;
+  /** Which model scores cycle 0's pool: the trained one (paper, default) or an untrained one (AL-SSL's code). */
+  first_round?: "trained" | "code";
   /** `al-ssl`: AL-SSL's initial set (Python random.seed(314), shuffle, first `initial`). */
   compat?: "labelsweep" | "al-ssl";
 }

@@ -1,5 +1,6 @@
 import { canonicalJson } from "../util/canonical-json.js";
 import { UserError } from "../util/errors.js";
+import { chainedKey } from "./chains.js";
 import type { Plan } from "./plan.js";
 import { describeIdentity, runNames } from "./plan-format.js";
 import { canonicalRunConfig, KEY_VERSION, runKey, shortKey } from "./run-key.js";
@@ -24,7 +25,8 @@ export function explainKey(plan: Plan, wanted: string): string {
   const { r: run, i } = found[0]!;
   const code = plan.identities.get(run.code);
   // The key is recomputed here from the parts printed below: what is shown is what was hashed.
-  const again = runKey({ config: run.config, split: run.split, code: run.code });
+  const own = runKey({ config: run.config, split: run.split, code: run.code });
+  const again = chainedKey(own, run.parents ?? []);
   if (again !== run.key) throw new Error(`internal: key ${run.key} does not recompute (${again})`);
   const lines = [
     `run ${run.key}`,
@@ -52,6 +54,13 @@ export function explainKey(plan: Plan, wanted: string): string {
       `    manifest sha256 input: ${canonicalJson(code.manifest).length} bytes`,
     );
   }
+  if (run.parents && run.parents.length > 0)
+    lines.push(
+      "",
+      `dependent run (cycle ${run.cycle ?? "?"}): key = sha256 of {"own":<the key above>,"parents":[…]}`,
+      `  own        ${own}`,
+      ...run.parents.map((p) => `  parent     ${p}`),
+    );
   lines.push("", `short key ${shortKey(run.key)}`);
   return `${lines.join("\n")}\n`;
 }

@@ -105,7 +105,7 @@ export function valueTexts(plan: Plan): string[][] {
 }
 
 /** Statuses named in the counts only when some run has them. */
-const RARE = new Set<RunStatus>(["interrupted", "corrupt", "unknown"]);
+const RARE = new Set<RunStatus>(["interrupted", "corrupt", "unknown", "blocked"]);
 
 /** What `status` adds per run: metrics, duration, log, error (sweep/run-details.ts). */
 export interface RunLine {
@@ -163,8 +163,13 @@ export function formatPlanTable(
     );
     extra.push(runs.map((_, i) => options.details![i]?.log ?? ABSENT));
   }
-  const heads = ["key", ...plan.columns, "status", ...extraHeads];
-  const cols = [runs.map((r) => shortKey(r.key)), ...texts, [...statuses], ...extra];
+  // Dependent runs (chains.ts): the parent each run waits for.
+  const parents = runs.some((r) => r.parents && r.parents.length > 0);
+  const parentCol = parents
+    ? [runs.map((r) => (r.parents?.length ? r.parents.map(shortKey).join(",") : "-"))]
+    : [];
+  const heads = ["key", ...plan.columns, ...(parents ? ["parent"] : []), "status", ...extraHeads];
+  const cols = [runs.map((r) => shortKey(r.key)), ...texts, ...parentCol, [...statuses], ...extra];
   const widths = heads.map((h, c) =>
     cols[c]!.reduce((w, t) => Math.max(w, t.length), Math.max(h.length, c === 0 ? SHORT_KEY_LENGTH : 0)),
   );
@@ -206,7 +211,9 @@ export function formatPlanJson(
       `{"key":"${run.key}","short":"${shortKey(run.key)}","name":${JSON.stringify(names[i])},"status":"${statuses[i]}",` +
         (details?.[i] ? `"details":${JSON.stringify(details[i])},` : "") +
         `"values":${JSON.stringify(values)},"split":${JSON.stringify(run.split)},` +
-        `"code":"${run.code}","source":${JSON.stringify(run.source)},"config":${canonicalRunConfig(run.config)}}`,
+        `"code":"${run.code}","source":${JSON.stringify(run.source)},` +
+        (run.parents ? `"parents":${JSON.stringify(run.parents)},"cycle":${run.cycle ?? null},` : "") +
+        `"config":${canonicalRunConfig(run.config)}}`,
     );
   });
   const head = JSON.stringify({

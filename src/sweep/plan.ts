@@ -1,6 +1,8 @@
 import { type Diagnostic, type Locator, SpecError } from "../spec/diagnostics.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
 import { readSweep } from "./axes.js";
+import { checkChains } from "./chain-checks.js";
+import { expandChains } from "./chains.js";
 import {
   type CellCheckOptions,
   checkCells,
@@ -33,6 +35,12 @@ export interface PlannedRun {
   code: string;
   /** "product", or the index of the sweep.include entry that added the run. */
   source: Cell["source"];
+  /** Keys of the runs whose outputs this run consumes (chains.ts); absent or empty: none. */
+  parents?: string[];
+  /** Active learning: the run's cycle in its chain. */
+  cycle?: number;
+  /** A run with parents: its key before chaining (runKey of its config, split, code). */
+  own?: string;
 }
 
 export interface Plan {
@@ -85,6 +93,7 @@ export function checkSweep(
     ...expansion.problems,
     ...checkCells(spec, expansion, { ...options, maxRuns }),
     ...checkEngines(expansion, options.specDir === undefined ? {} : { specDir: options.specDir }),
+    ...checkChains(expansion),
   ];
   return { expansion, diagnostics: toDiagnostics(problems, options.locate) };
 }
@@ -140,5 +149,13 @@ export function keyExpansion(
     const key = hasher.key(cell.sections, split, code.hash);
     runs[n] = { key, config: cell.config, values: cell.values, split, code: code.hash, source: cell.source };
   });
-  return { experiment: spec.name, code: options.code, identities, columns: expansion.columns, runs };
+  // Active-learning cells become chains of cycle runs (dependent runs, chains.ts).
+  const chained = expandChains(runs, expansion.columns);
+  return {
+    experiment: spec.name,
+    code: options.code,
+    identities,
+    columns: chained.columns,
+    runs: chained.runs,
+  };
 }

@@ -6,6 +6,7 @@ import type { LoadOptions } from "../spec/load.js";
 import { loadSpec } from "../spec/load.js";
 import type { RunConfig, Spec, SplitFiles } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
+import { chainStatuses } from "./chains.js";
 import { type CodeIdentity, codeIdentities, codeRequest } from "./code-identity.js";
 import { type CodeVersion, codeVersion } from "./code-version.js";
 import { checkSweep, keyExpansion, type Plan } from "./plan.js";
@@ -105,10 +106,14 @@ export async function resolveSweep(specPath: string, options: ResolveOptions): P
     ? { hashFor: splits.hashFor, problems: [] as string[] }
     : await options.splits.identify(configs, ctx);
   const plan = keyExpansion(spec, expansion, { code, codeIdentity, splitHash: identified.hashFor });
-  const statuses = readRunStatuses(
-    resultsDir,
-    plan.experiment,
-    plan.runs.map((r) => r.key),
+  // A run whose parent failed is `blocked` (dependent runs, chains.ts).
+  const statuses = chainStatuses(
+    plan.runs,
+    readRunStatuses(
+      resultsDir,
+      plan.experiment,
+      plan.runs.map((r) => r.key),
+    ),
   );
   return {
     spec,

@@ -53,6 +53,23 @@ export interface RunRecord {
   /** Metrics the experiment's table shows: a run whose metrics lack one fails. */
   needs?: string[];
   provenance?: Provenance;
+  /** Dependent runs: the runs whose outputs this one consumes, with the hash of that output once read. */
+  parents?: { key: string; selection_sha256?: string }[];
+  /** Active learning: this run's place in its chain (exec/active-run.ts). */
+  active?: ActiveRunInfo;
+}
+
+export interface ActiveRunInfo {
+  cycle: number;
+  cycles: number;
+  /** Keys of the chain's earlier cycles, oldest first (their selections grow this cycle's split). */
+  ancestors: string[];
+  /** The split cache (results/<experiment>/splits). */
+  splits: string;
+  /** Relative dataset paths resolve against this folder. */
+  baseDir: string;
+  /** shapes images as files (external trainers) rather than rendered. */
+  shapesImages?: "files";
 }
 
 export interface MetricsFile {

@@ -15,6 +15,7 @@ export const RUN_STATUSES: readonly RunStatus[] = [
   "interrupted",
   "corrupt",
   "unknown",
+  "blocked",
 ];
 
 /** Status of one run key: "new" when its directory or state.json is missing. */

@@ -16,10 +16,19 @@ import { pidAlive, recordedProcessAlive } from "./process-identity.js";
  * JSON); unknown: its status is none this labelsweep knows. Neither is run
  * again on its own: their outputs are kept until a person looks.
  */
-export type RunStatus = "new" | "running" | "done" | "failed" | "interrupted" | "corrupt" | "unknown";
+export type RunStatus =
+  | "new"
+  | "running"
+  | "done"
+  | "failed"
+  | "interrupted"
+  | "corrupt"
+  | "unknown"
+  /** Not stored: a run whose parent failed (dependent runs, chains.ts). */
+  | "blocked";
 
 export interface RunState {
-  status: Exclude<RunStatus, "new" | "corrupt" | "unknown">;
+  status: Exclude<RunStatus, "new" | "corrupt" | "unknown" | "blocked">;
   /** 1 for the first execution; a resume or retry increments it. */
   attempt: number;
   /** Executions that continued from a checkpoint (preemption, kill, requeue). */

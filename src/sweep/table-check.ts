@@ -1,6 +1,7 @@
 import { headlineMetric, runMetrics } from "../spec/metric-names.js";
 import { didYouMean } from "../spec/suggest.js";
 import { type JsonValue, SEMANTIC_KEYS, type Spec } from "../spec/types.js";
+import { CYCLE_PATH, isActiveChain } from "./chains.js";
 import type { Expansion } from "./expand.js";
 import { getAt, splitPath } from "./paths.js";
 import { problem, type SweepProblem } from "./problems.js";
@@ -61,6 +62,12 @@ export function checkTable(spec: Spec, expansion: Expansion, vocab: Vocabulary):
         problems.push(
           problem(at, "value", `"${path}" is not a key path of the run config (a table shows run values)`),
         );
+        continue;
+      }
+      // An active sweep's cycle number is set on each cycle run when chains are expanded (chains.ts).
+      const chained = path === CYCLE_PATH && expansion.cells.some((c) => isActiveChain(c.config));
+      if (chained) {
+        usable.push(path);
         continue;
       }
       const bad = unknownPath(path, vocab);

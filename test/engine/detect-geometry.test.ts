@@ -146,8 +146,9 @@ describe("NMS and decoding", () => {
       nmsIou: 0.5,
       maxDetections: 5,
     });
-    expect(dets[0]).toEqual([{ box: [16, 0, 32, 16], score: expect.closeTo(0.9, 5), label: 1 }]);
-    expect(dets[1]).toEqual([{ box: [16, 16, 32, 32], score: expect.closeTo(0.8, 5), label: 0 }]);
+    // Each detection names its anchor (active learning scores that prior's distribution).
+    expect(dets[0]).toEqual([{ box: [16, 0, 32, 16], score: expect.closeTo(0.9, 5), label: 1, anchor: 1 }]);
+    expect(dets[1]).toEqual([{ box: [16, 16, 32, 32], score: expect.closeTo(0.8, 5), label: 0, anchor: 3 }]);
   });
 
   it("hard-negative mining keeps positives and the 3× hardest background anchors per image", () => {

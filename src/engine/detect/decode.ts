@@ -80,6 +80,7 @@ export function decodeDense(
         box: [boxes[4 * i]!, boxes[4 * i + 1]!, boxes[4 * i + 2]!, boxes[4 * i + 3]!],
         score: scores[i]!,
         label: candClass[i]!,
+        anchor: candAnchor[i]!,
       })),
     );
   }

@@ -51,6 +51,8 @@ export interface RawDetection {
   score: number;
   /** Class index 0..numClasses−1. */
   label: number;
+  /** The anchor (prior) it was decoded from: active learning scores that prior's class distribution. */
+  anchor?: number;
 }
 
 export interface DecodeOptions {

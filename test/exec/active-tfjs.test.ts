@@ -1,0 +1,76 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+// Active learning on the built-in tfjs engine, end to end through the built
+// CLI: tiny ssd-lite chains (2 seeds × 3 cycles, --jobs 2) whose cycles score
+// their pool with the trained detector (entropy, flip consistency) and choose
+// the next images with `combined`.
+
+const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
+
+describe("active learning on the tfjs engine", () => {
+  it("scores the pool after each cycle and grows the next cycle's split from the selection", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ls-al-tfjs-"));
+    const file = join(dir, "spec.yaml");
+    writeFileSync(
+      file,
+      `name: al-tfjs
+dataset: { name: shapes, train_images: 24, eval_images: 6, image_size: 32, classes: 2, objects_per_image: [1, 2], scale: [0.2, 0.8] }
+labels: { protocol: active, initial: { count: 8 }, per_cycle: { count: 4 }, cycles: 2, acquisition: combined, prefilter: 2 }
+detector: { arch: ssd-lite, width: 8 }
+method: { name: supervised }
+train: { iterations: 2, batch: 4, lr: 0.005, checkpoint_every: 2, schedule: { type: constant, warmup: 0 } }
+engine: { name: tfjs, backend: wasm }
+eval: { type: coco }
+sweep: { seeds: 2 }
+table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
+`,
+    );
+    const r = await runCli(["run", file, "--jobs", "2"], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("6 runs: 6 done now, 0 failed.");
+    const plan = JSON.parse((await runCli(["plan", file, "--json"], { cwd: dir })).stdout) as {
+      runs: { key: string; cycle: number; status: string }[];
+    };
+    expect(plan.runs.map((x) => x.status)).toEqual(Array(6).fill("done"));
+    const runDir = (key: string) => join(dir, "results", "al-tfjs", "runs", key);
+    for (const chain of [plan.runs.slice(0, 3), plan.runs.slice(3)]) {
+      for (const [cycle, run] of chain.entries()) {
+        const d = runDir(run.key);
+        const record = readJson(join(d, "run.json"));
+        const labelled = readJson(record.split.files.annotations).images.map((i: { id: number }) => i.id);
+        expect(labelled).toHaveLength(8 + 4 * cycle);
+        expect(record.provenance.active).toMatchObject({ cycle, acquisition: "combined", prefilter: 2 });
+        if (cycle === 2) {
+          expect(existsSync(join(d, "pool-scores.json"))).toBe(false);
+          continue;
+        }
+        const pool = readJson(record.split.files.unlabeled).images.map((i: { id: number }) => i.id);
+        const scores = readJson(join(d, "pool-scores.json")) as {
+          image_id: number;
+          entropy: number;
+          consistency: number;
+          detections: number;
+        }[];
+        expect(scores.map((s) => s.image_id).sort((a, b) => a - b)).toEqual([...pool].sort((a, b) => a - b));
+        for (const s of scores) {
+          expect(s.entropy).toBeGreaterThanOrEqual(0);
+          expect(s.entropy).toBeLessThanOrEqual(1);
+          expect(s.consistency).toBeGreaterThanOrEqual(0);
+          // No kept detection (score ≥ 0.5), no score (AL-SSL: 0).
+          if (s.detections === 0) expect([s.entropy, s.consistency]).toEqual([0, 0]);
+        }
+        const sel = readJson(join(d, "selection.json"));
+        expect(sel.selected).toHaveLength(4);
+        expect(sel.selected.some((id: number) => labelled.includes(id))).toBe(false);
+        const next = readJson(join(runDir(chain[cycle + 1]!.key), "run.json"));
+        const nextLabelled = readJson(next.split.files.annotations).images.map((i: { id: number }) => i.id);
+        expect(new Set(nextLabelled)).toEqual(new Set([...labelled, ...sel.selected]));
+      }
+    }
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { runDagPool } from "../../src/exec/dag-pool.js";
+
+const slots = (n: number) => Array.from({ length: n }, (_, id) => ({ id, gpus: "", port: 0 }));
+
+describe("the dependent-run queue", () => {
+  it("starts a run only after its parent finished well, chains side by side", async () => {
+    const tasks = [
+      { key: "a0" },
+      { key: "a1", after: ["a0"] },
+      { key: "a2", after: ["a1"] },
+      { key: "b0" },
+      { key: "b1", after: ["b0"] },
+      { key: "c1", after: ["done-before"] },
+    ];
+    const log: string[] = [];
+    let live = 0;
+    let peak = 0;
+    await runDagPool(
+      tasks,
+      slots(2),
+      async (t) => {
+        log.push(`start ${t.key}`);
+        live++;
+        peak = Math.max(peak, live);
+        await new Promise((r) => setTimeout(r, 5));
+        live--;
+        log.push(`end ${t.key}`);
+        return true;
+      },
+      () => false,
+      () => {
+        throw new Error("nothing is blocked");
+      },
+    );
+    for (const [child, parent] of [
+      ["a1", "a0"],
+      ["a2", "a1"],
+      ["b1", "b0"],
+    ])
+      expect(log.indexOf(`start ${child}`)).toBeGreaterThan(log.indexOf(`end ${parent}`));
+    expect(log.filter((l) => l.startsWith("start"))).toHaveLength(6);
+    expect(peak).toBe(2);
+  });
+
+  it("a failed run blocks its descendants only", async () => {
+    const tasks = [
+      { key: "a0" },
+      { key: "a1", after: ["a0"] },
+      { key: "a2", after: ["a1"] },
+      { key: "b0" },
+      { key: "b1", after: ["b0"] },
+      { key: "b2", after: ["b1"] },
+    ];
+    const ran: string[] = [];
+    const blocked: [string, string][] = [];
+    await runDagPool(
+      tasks,
+      slots(2),
+      async (t) => {
+        ran.push(t.key);
+        return t.key !== "a1";
+      },
+      () => false,
+      (t, parent) => blocked.push([t.key, parent]),
+    );
+    expect(ran.sort()).toEqual(["a0", "a1", "b0", "b1", "b2"]);
+    expect(blocked).toEqual([["a2", "a1"]]);
+  });
+});
