@@ -58,6 +58,8 @@ function emptyFor(config: Obj): Partial<Record<NamedPlaceholder, string>> {
 }
 
 function configProblem(config: Obj, name: string): { message: string; hint?: string } | undefined {
+  // An active sweep's cycle runs each get labels.cycle when the plan expands its chains (sweep/chains.ts).
+  if (name === "labels.cycle" && obj(config.labels).protocol === "active") return undefined;
   const parts = name.split(".");
   let node: JsonValue | undefined = config;
   for (let i = 0; i < parts.length; i++) {
