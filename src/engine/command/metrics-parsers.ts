@@ -32,22 +32,6 @@ function numberIn(text: string, where: string, undefinedMarker?: (v: string) => 
   return v;
 }
 
-/** The 12 lines of pycocotools' COCOeval.summarize(), in order. */
-export const COCO_STAT_NAMES = [
-  "AP",
-  "AP50",
-  "AP75",
-  "APs",
-  "APm",
-  "APl",
-  "AR1",
-  "AR10",
-  "AR100",
-  "ARs",
-  "ARm",
-  "ARl",
-] as const;
-
 const COCO_LINE =
   /Average (Precision|Recall)\s+\((AP|AR)\)\s+@\[\s*IoU=([0-9.:]+)\s*\|\s*area=\s*(\w+)\s*\|\s*maxDets=\s*(\d+)\s*\]\s*=\s*(\S*)/;
 
