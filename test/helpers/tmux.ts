@@ -32,8 +32,10 @@ export function startTmux(
     String(opts.height ?? 50),
     "-c",
     opts.cwd,
-    // Keep the pane after the command ends, and say how it ended.
-    `${quoted}; echo "EXITED $?"; sleep 3600`,
+    // A user's terminal, not CI's: CI=... turns the progress display off on
+    // purpose, so it must not leak from the test's environment. Keep the pane
+    // after the command ends, and say how it ended.
+    `unset CI; ${quoted}; echo "EXITED $?"; sleep 3600`,
   ]);
   const screen = () =>
     execFileSync("tmux", ["capture-pane", "-p", "-J", "-S", "-", "-t", name], { encoding: "utf8" });
