@@ -19,7 +19,7 @@ function line(e: TrainEvent, every: number): string | null {
   if (e.type === "progress") {
     if (e.iter % every !== 0 && e.iter !== e.total && e.iter !== 1) return null;
     const terms = Object.entries(e)
-      .filter(([k]) => k.startsWith("loss_"))
+      .filter(([k]) => k.startsWith("loss_") || k === "grad_norm")
       .map(([k, v]) => `${k} ${Number(v).toFixed(4)}`)
       .join("  ");
     return `${e.iter}/${e.total}  loss ${e.loss.toFixed(4)}  ${terms}  lr ${e.lr.toPrecision(3)}  ${e.ms.toFixed(0)} ms`;

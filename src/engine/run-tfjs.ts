@@ -5,6 +5,7 @@
 
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { labelledPerStep, trainIterations } from "../spec/train-length.js";
 import type { JsonObject, MethodName, RunConfig, TrainSpec } from "../spec/types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
@@ -64,14 +65,11 @@ export interface ScoreResult {
 export function trainConfig(
   spec: TrainSpec,
   seed: number,
-  labelledImages: number,
+  labelled: { images: number; perStep: number },
   checkpointDir: string,
   resume: boolean,
 ): TrainConfig {
-  const batch = spec.batch ?? 16;
-  const iterations = spec.epochs
-    ? Math.max(1, Math.ceil((spec.epochs * labelledImages) / batch))
-    : (spec.iterations ?? 1000);
+  const iterations = trainIterations(spec, labelled.images, labelled.perStep);
   const schedule: Partial<NonNullable<TrainSpec["schedule"]>> = spec.schedule ?? {};
   return {
     iterations,
@@ -92,6 +90,7 @@ export function trainConfig(
     checkpointDir,
     resume,
     evalEvery: spec.eval_every ?? 0,
+    ...(spec.grad_clip_norm ? { gradClipNorm: spec.grad_clip_norm } : {}),
   };
 }
 
@@ -164,7 +163,14 @@ export async function runTfjsEngine(
   const built = createModel(config.detector, numClasses, imageSizeOf(config));
   const checkpoints = join(ctx.dir, "checkpoints");
   if (!ctx.resume) rmSync(checkpoints, { recursive: true, force: true });
-  const cfg = trainConfig(config.train, config.seed, inputs.labelled.size, checkpoints, ctx.resume);
+  const perStep = labelledPerStep(config.train, config.method.name, (inputs.unlabelled?.size ?? 0) > 0);
+  const cfg = trainConfig(
+    config.train,
+    config.seed,
+    { images: inputs.labelled.size, perStep },
+    checkpoints,
+    ctx.resume,
+  );
   const params = built.model.createParams(new Rng(config.seed));
   let dispose: (() => void) | undefined;
   try {

@@ -167,6 +167,8 @@ export interface TrainSpec {
   checkpoint_every?: number;
   /** Unlabelled images per labelled image in a batch (semi-supervised methods). */
   unlabeled_ratio?: number;
+  /** Clip each step's gradient to this global L2 norm (off when absent). */
+  grad_clip_norm?: number;
 }
 
 /** The scale a trainer prints its metrics in (fraction: 0.412; percent: 41.2); undeclared: detected. */

@@ -1,4 +1,5 @@
-import type { RunConfig } from "../spec/types.js";
+import { labelledPerStep } from "../spec/train-length.js";
+import type { RunConfig, TrainSpec } from "../spec/types.js";
 import type { Plan } from "./plan.js";
 import { runNames } from "./plan-format.js";
 
@@ -46,12 +47,13 @@ export function epochWarnings(plan: Plan): string[] {
     { runs: number; name: string; passes: number; iterations: number; batch: number; labelled: number }
   >();
   plan.runs.forEach((run, i) => {
-    const train = run.config.train as { iterations?: number; batch?: number; epochs?: number };
+    const train = run.config.train as TrainSpec;
     if (train.epochs !== undefined || !usesTfjs(run.config)) return;
     const labelled = labelledImages(run.config);
     if (!labelled) return;
     const iterations = train.iterations ?? 1000;
-    const batch = train.batch ?? 16;
+    // Labelled images per step: a semi-supervised method's batch is part unlabelled.
+    const batch = labelledPerStep(train, run.config.method.name);
     const passes = (iterations * batch) / labelled;
     if (passes >= MIN_PASSES) return;
     const id = `${iterations}|${batch}|${labelled}`;
@@ -64,7 +66,7 @@ export function epochWarnings(plan: Plan): string[] {
     const needed = Math.ceil((MIN_PASSES * w.labelled) / w.batch);
     return (
       `${who} see${w.runs === 1 ? "s" : ""} each labelled image ${w.passes.toFixed(1)} times ` +
-      `(${w.iterations} iterations × batch ${w.batch} / ${w.labelled} labelled images); under ${MIN_PASSES} passes ` +
+      `(${w.iterations} iterations × ${w.batch} labelled images per step / ${w.labelled} labelled images); under ${MIN_PASSES} passes ` +
       `a detector underfits, so larger budgets can score below smaller ones. Set train.epochs (iterations then ` +
       `follow each run's labelled set) or train.iterations ≥ ${needed}.`
     );

@@ -12,6 +12,7 @@ import { runTfjsEngine, trainConfig } from "../../src/engine/run-tfjs.js";
 import { arraySource, type DetectionSample } from "../../src/engine/samples.js";
 import type { TrainEvent } from "../../src/engine/train/loop.js";
 import { METHOD_RULES } from "../../src/spec/compat.js";
+import { labelledPerStep, trainIterations } from "../../src/spec/train-length.js";
 import type { MethodName, RunConfig } from "../../src/spec/types.js";
 import { NotImplementedError } from "../../src/util/errors.js";
 import { scene } from "./synthetic.js";
@@ -119,10 +120,26 @@ describe("runTfjsEngine", () => {
   });
 
   it("maps train.epochs to iterations and keeps warm-up inside short runs", () => {
-    const c = trainConfig({ epochs: 3, batch: 16 }, 1, 100, "/tmp/x", false);
-    expect(c.iterations).toBe(19);
-    expect(c.schedule).toMatchObject({ type: "step", steps: [0.667, 0.889], warmup: 9 });
+    // 3 × ⌈100 / 16⌉, as the schema says (not ⌈3 · 100 / 16⌉ = 19).
+    const c = trainConfig({ epochs: 3, batch: 16 }, 1, { images: 100, perStep: 16 }, "/tmp/x", false);
+    expect(c.iterations).toBe(21);
+    expect(c.schedule).toMatchObject({ type: "step", steps: [0.667, 0.889], warmup: 10 });
     expect(c.optimizer).toEqual({ kind: "sgd", momentum: 0.9, weightDecay: 5e-4 });
+    expect(c.gradClipNorm).toBeUndefined();
+    expect(
+      trainConfig({ grad_clip_norm: 10 }, 1, { images: 100, perStep: 16 }, "/tmp/x", false).gradClipNorm,
+    ).toBe(10);
+  });
+
+  it("counts epochs in labelled images per step: a semi-supervised batch's labelled share", () => {
+    const train = { epochs: 3, batch: 16, unlabeled_ratio: 1 };
+    expect(labelledPerStep(train, "supervised")).toBe(16);
+    expect(labelledPerStep(train, "co-mining")).toBe(16);
+    expect(labelledPerStep(train, "csd")).toBe(8);
+    expect(labelledPerStep({ ...train, unlabeled_ratio: 3 }, "sed")).toBe(4);
+    expect(labelledPerStep(train, "csd", false)).toBe(16);
+    expect(trainConfig(train, 1, { images: 100, perStep: 8 }, "/tmp/x", false).iterations).toBe(39);
+    expect(trainIterations({ iterations: 250, batch: 16 }, 100, 8)).toBe(250);
   });
 });
 

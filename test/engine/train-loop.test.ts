@@ -66,6 +66,42 @@ describe("train loop", () => {
     expect(runs[0]![11]!).toBeLessThan(runs[0]![0]! / 4);
   });
 
+  it("clips the global gradient norm to train.grad_clip_norm and reports the norm before clipping", async () => {
+    const one = { ...CFG, iterations: 1, optimizer: { kind: "sgd" as const, momentum: 0 } };
+    const oneStep = async (gradClipNorm?: number) => {
+      const task = regressionTask(3);
+      const before = task.params.snapshot();
+      const events: TrainEvent[] = [];
+      await train(
+        task,
+        { ...one, ...(gradClipNorm ? { gradClipNorm } : {}), schedule: { type: "constant", warmup: 0 } },
+        [],
+        {
+          onEvent: (e) => events.push(e),
+        },
+      );
+      const after = task.params.snapshot();
+      let sq = 0;
+      after.forEach((v, n) => {
+        const b = before[n]!.values;
+        for (let i = 0; i < v.values.length; i++) sq += (v.values[i]! - b[i]!) ** 2;
+      });
+      task.params.dispose();
+      const progress = events.find((e) => e.type === "progress") as Record<string, unknown>;
+      return { step: Math.sqrt(sq), progress };
+    };
+    const free = await oneStep();
+    const gradNorm = free.step / one.lr; // plain SGD: the step is lr · g
+    expect(free.progress.grad_norm).toBeUndefined();
+    expect(gradNorm).toBeGreaterThan(0.1);
+    const clipped = await oneStep(0.01);
+    expect(clipped.step / one.lr).toBeCloseTo(0.01, 5);
+    expect(clipped.progress.grad_norm as number).toBeCloseTo(gradNorm, 3);
+    // A ceiling above the norm changes nothing.
+    const loose = await oneStep(gradNorm * 2);
+    expect(loose.step).toBeCloseTo(free.step, 6);
+  });
+
   it("resumes from its last checkpoint exactly where it stopped", async () => {
     const straight: TrainEvent[] = [];
     const t0 = regressionTask(3);

@@ -29,7 +29,7 @@ describe("labelsweep plan", () => {
     const r = await runCli(["plan", FIXTURE, "--results", results]);
     // 50 iterations of batch 8 are 2 passes over 200 labelled images: plan warns (issue 17 §8).
     expect(r.stderr).toMatch(
-      /^warning: .* see each labelled image 2\.0 times \(50 iterations × batch 8 \/ 200 labelled images\)/m,
+      /^warning: .* see each labelled image 2\.0 times \(50 iterations × 8 labelled images per step \/ 200 labelled images\)/m,
     );
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");

@@ -139,7 +139,10 @@ export class RetinaNetLite implements Detector {
     const small = 0.01 * Math.sqrt(9 * f);
     if (c.embedding) {
       const d = c.embedding.dim;
-      p.convKernel("head.cls.out.w", 3, 3, f, this.perCell * d, small);
+      // Not small here: the logits see proj(h) only through its direction, whose gradient
+      // scales with 1/|proj(h)|, so a tiny projection makes every early step a jump. The
+      // start is set by the bias (the prior) and by cos(·) of an unfitted projection.
+      p.convKernel("head.cls.out.w", 3, 3, f, this.perCell * d, 1);
       p.constant("head.cls.out.b", [this.perCell * d], 0);
       p.fixed("head.cls.embed", [c.numClasses, d], this.classEmbeddings(rng));
       p.constant("head.cls.embed_bias", [c.numClasses], prior);

@@ -142,18 +142,26 @@ export interface TrainIo {
   signal?: AbortSignal;
 }
 
-function globalNormClip(grads: Map<string, Tensor>, maxNorm: number): Map<string, Tensor> {
+/**
+ * Scales every gradient by min(1, maxNorm / ‖g‖) with ‖g‖ the global L2 norm of
+ * all of them, without reading anything back (the norm stays on the backend
+ * and comes back with the step's loss).
+ */
+function globalNormClip(
+  grads: Map<string, Tensor>,
+  maxNorm: number,
+): { grads: Map<string, Tensor>; norm: Scalar } {
   const norm = tf.tidy(
-    () => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))).dataSync()[0]!,
+    () => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))) as Scalar,
   );
-  if (!(norm > maxNorm)) return grads;
-  const scale = maxNorm / norm;
+  const scale = tf.tidy(() => tf.minimum(1, tf.div(maxNorm, tf.maximum(norm, 1e-12))));
   const out = new Map<string, Tensor>();
   for (const [k, g] of grads) {
     out.set(k, tf.mul(g, scale));
     g.dispose();
   }
-  return out;
+  scale.dispose();
+  return { grads: out, norm };
 }
 
 export async function train<B>(
@@ -233,14 +241,19 @@ export async function train<B>(
       for (const [k, v] of Object.entries(terms)) kept[k] = tf.keep(v);
       return tf.addN(Object.values(terms)) as Scalar;
     }, params.trainable());
+    const names = new Map(params.trainableNames().map((n) => [params.get(n).name, n]));
+    let byName = new Map<string, Tensor>();
+    for (const [varName, g] of Object.entries(grads)) byName.set(names.get(varName) ?? varName, g);
+    if (cfg.gradClipNorm) {
+      // The norm before clipping is reported as a term (grad_norm), read with the loss.
+      const clipped = globalNormClip(byName, cfg.gradClipNorm);
+      byName = clipped.grads;
+      kept.grad_norm = clipped.norm;
+    }
     const termNames = Object.keys(kept);
     const packed = tf.tidy(() => tf.stack([value, ...termNames.map((k) => kept[k]!)]));
     value.dispose();
     tf.dispose(Object.values(kept));
-    const names = new Map(params.trainableNames().map((n) => [params.get(n).name, n]));
-    let byName = new Map<string, Tensor>();
-    for (const [varName, g] of Object.entries(grads)) byName.set(names.get(varName) ?? varName, g);
-    if (cfg.gradClipNorm) byName = globalNormClip(byName, cfg.gradClipNorm);
     optimizer.apply(byName, ctx.lr);
     tf.dispose([...byName.values()]);
     const read = await packed.data();

@@ -22,6 +22,7 @@
 // may hand in images with boxes) never reaches a method.
 
 import type { Tensor4D } from "@tensorflow/tfjs-core";
+import { batchSplit } from "../../../spec/train-length.js";
 import {
   type AugmentOptions,
   augmentBatch,
@@ -65,13 +66,7 @@ export interface SemiBatch {
   unlabelled: UnlabelledViews | null;
 }
 
-/** How a batch of `batchSize` images splits at `ratio` unlabelled per labelled image. */
-export function batchSplit(batchSize: number, ratio: number): { labelled: number; unlabelled: number } {
-  if (!(batchSize >= 1)) throw new Error(`batch size must be at least 1, got ${batchSize}`);
-  if (!(ratio > 0) || batchSize < 2) return { labelled: batchSize, unlabelled: 0 };
-  const unlabelled = Math.min(batchSize - 1, Math.max(1, Math.round((batchSize * ratio) / (1 + ratio))));
-  return { labelled: batchSize - unlabelled, unlabelled };
-}
+export { batchSplit };
 
 export class SemiBatchComposer {
   readonly split: { labelled: number; unlabelled: number };
