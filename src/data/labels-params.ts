@@ -110,6 +110,7 @@ export function normalizeLabels(labels: LabelsSpec): JsonObject {
       // but they are part of the chain's protocol: recorded with it.
       if (labels.prefilter !== undefined) out.prefilter = labels.prefilter;
       if (labels.first_round !== undefined) out.first_round = labels.first_round;
+      if (labels.cycle_init !== undefined) out.cycle_init = labels.cycle_init;
       out.compat = labels.compat ?? "labelsweep";
       if (out.compat === "al-ssl") fixedSeed("al-ssl", 314);
       break;

@@ -21,6 +21,7 @@ import { predictDetections } from "./predict.js";
 import type { CocoResult } from "./predictions.js";
 import { type ImageMeta, loadImages, type SampleSource } from "./samples.js";
 import { tf } from "./tf.js";
+import { loadLatestCheckpoint } from "./train/checkpoint.js";
 import { type TrainConfig, type TrainEvent, train } from "./train/loop.js";
 
 export interface TfjsRunInputs extends MethodData {
@@ -49,6 +50,12 @@ export interface TfjsRunContext {
    * does in its first round (METHODS.md §1a ⚠ second quirk, `first_round: code`).
    */
   acquire?: { file: string; untrained?: boolean };
+  /**
+   * A checkpoint directory whose newest checkpoint's parameters replace the fresh
+   * initialisation before the method is set up (an active-learning cycle that continues
+   * from the previous cycle's final weights). A resumed run's own checkpoint still wins.
+   */
+  initFrom?: string;
 }
 
 export type TfjsOutcome =
@@ -145,6 +152,24 @@ async function acquire(
   }
 }
 
+/** Loads the newest checkpoint of `dir` into `params` (weights only: no optimiser state, no step count). */
+function startFrom(params: ParamStore, dir: string): void {
+  const ckpt = loadLatestCheckpoint(dir);
+  if (!ckpt) {
+    params.dispose();
+    throw new UserError(`no checkpoint in ${dir} to start from (the previous cycle's final weights)`);
+  }
+  const names = new Set(params.snapshot().map((p) => p.name));
+  const missing = [...names].filter((n) => !ckpt.params.some((p) => p.name === n));
+  if (missing.length > 0) {
+    params.dispose();
+    throw new UserError(
+      `${dir}: its checkpoint lacks parameters of this model (${missing.slice(0, 3).join(", ")})`,
+    );
+  }
+  params.load(ckpt.params.filter((p) => names.has(p.name)));
+}
+
 export async function runTfjsEngine(
   config: RunConfig,
   inputs: TfjsRunInputs,
@@ -172,6 +197,7 @@ export async function runTfjsEngine(
     ctx.resume,
   );
   const params = built.model.createParams(new Rng(config.seed));
+  if (ctx.initFrom) startFrom(params, ctx.initFrom);
   let dispose: (() => void) | undefined;
   try {
     const { labelled, unlabelled, extra, classCoverage, observed } = inputs;

@@ -155,18 +155,49 @@ export async function selectAfterRun(record: RunRecord, dir: string): Promise<Se
   return out;
 }
 
-/** The chain's options beyond the protocol's own (labels.prefilter, labels.first_round). */
-export function activeOptions(record: RunRecord): {
-  prefilter?: number;
-  first_round?: "trained" | "code";
-} {
-  return record.config.labels as ActiveLabels & { prefilter?: number; first_round?: "trained" | "code" };
+/** The chain's options beyond the protocol's own (labels.prefilter, first_round, cycle_init). */
+export function activeOptions(
+  record: RunRecord,
+): Pick<ActiveLabels, "prefilter" | "first_round" | "cycle_init"> {
+  return record.config.labels as ActiveLabels;
+}
+
+/**
+ * The checkpoint directory a cycle starts from under `cycle_init: continue`: its
+ * parent's (the previous cycle's final weights); undefined for cycle 0 and under reinit.
+ */
+export function continuesFrom(record: RunRecord, dir: string): string | undefined {
+  const parent = record.active?.ancestors.at(-1);
+  if (parent === undefined || activeOptions(record).cycle_init !== "continue") return undefined;
+  return join(dirname(dir), parent, "checkpoints");
+}
+
+/** sha256 of the newest checkpoint's data in a checkpoint directory (what a continuing cycle started from). */
+function checkpointHash(dir: string): string | null {
+  const pointer = join(dir, "latest.json");
+  if (!existsSync(pointer)) return null;
+  const { header } = JSON.parse(readFileSync(pointer, "utf8")) as { header: string };
+  const blob = join(dir, header.replace(/\.json$/, ".bin"));
+  return existsSync(blob) ? createHash("sha256").update(readFileSync(blob)).digest("hex") : null;
+}
+
+function cycleStart(record: RunRecord, dir: string): Record<string, unknown> {
+  if (activeOptions(record).cycle_init !== "continue")
+    return { cycle_init: "reinit", reinit: "every cycle (AL-SSL code default)" };
+  const from = continuesFrom(record, dir);
+  if (from === undefined) return { cycle_init: "continue", init_from: null };
+  return {
+    cycle_init: "continue",
+    init_from: record.active!.ancestors.at(-1),
+    init_weights_sha256: checkpointHash(from),
+  };
 }
 
 /** What run.json's provenance records of a cycle: its place, its inputs' and outputs' hashes, the code-vs-paper choices. */
 export function activeProvenance(
   record: RunRecord,
   selection: SelectionFile | undefined,
+  dir: string,
 ): Record<string, unknown> {
   const a = record.active!;
   const o = activeOptions(record);
@@ -181,7 +212,7 @@ export function activeProvenance(
     // METHODS.md §1a ⚠: AL-SSL's code scores its first round with an untrained network.
     first_round: o.first_round ?? "trained",
     // AL-SSL re-initialises the network every cycle (load_net_optimizer_multi inside train).
-    reinit: "every cycle (AL-SSL code default)",
+    ...cycleStart(record, dir),
     detections_kept: "score >= 0.5 after per-class NMS 0.5 (AL-SSL active_learning.py)",
     parent_selection_sha256: record.parents?.[0]?.selection_sha256 ?? null,
     ...(selection

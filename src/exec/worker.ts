@@ -23,6 +23,7 @@ import { describeFsFault, diskFull, EXIT_IO } from "../util/fs-faults.js";
 import {
   activeOptions,
   activeProvenance,
+  continuesFrom,
   prepareActiveRun,
   scoresFile,
   selectAfterRun,
@@ -112,12 +113,14 @@ async function execute(
     : undefined;
   // In a GPU slot, the webgpu backend is pinned to the slot's GPU (CUDA_VISIBLE_DEVICES means nothing to Vulkan).
   const gpu = gpus ? slotGpu(gpus, await discoverGpus()) : undefined;
+  const initFrom = continuesFrom(record, dir);
   const outcome = await runTfjsEngine(record.config, await splitInputs(record.config, record.split.files), {
     dir,
     resume,
     signal,
     ...(gpu ? { gpu } : {}),
     ...(acquire ? { acquire } : {}),
+    ...(initFrom ? { initFrom } : {}),
     onEvent: (e) => {
       if (e.type === "progress")
         emit({ type: "progress", iter: e.iter, total: e.total, loss: e.loss, lr: e.lr });
@@ -262,7 +265,7 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
           : {}),
         // The method's resolved options and code-vs-paper choices (METHODS.md).
         ...(result.method ? { method: result.method } : {}),
-        ...(record.active ? { active: activeProvenance(record, selection) } : {}),
+        ...(record.active ? { active: activeProvenance(record, selection, dir) } : {}),
       },
     });
     await writeState(dir, { ...state, status: "done", updated: ended, ended, exitCode: 0 });

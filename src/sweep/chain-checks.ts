@@ -29,6 +29,12 @@ export function checkChains(expansion: Expansion): SweepProblem[] {
         "labels.protocol active: acquisition scores detections, and mlc-lite is a multi-label classifier",
         "use ssd-lite or retinanet-lite",
       );
+    if ((c.labels as { cycle_init?: string }).cycle_init === "continue" && "command" in (c.engine as object))
+      add(
+        ["labels", "cycle_init"],
+        "labels.cycle_init continue: a cycle starts from the previous cycle's final weights, which only the built-in engine (engine: tfjs) hands over",
+        "use cycle_init: reinit with engine.command, or engine: tfjs",
+      );
     if ((c.labels as { pseudo_labels?: unknown }).pseudo_labels !== undefined)
       add(["labels", "pseudo_labels"], "not implemented yet: labels.pseudo_labels (AL-SSL's auto-labelling)");
   }

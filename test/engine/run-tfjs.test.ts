@@ -10,6 +10,7 @@ import {
 import { isTfjsMethod } from "../../src/engine/methods/registry.js";
 import { runTfjsEngine, trainConfig } from "../../src/engine/run-tfjs.js";
 import { arraySource, type DetectionSample } from "../../src/engine/samples.js";
+import { loadLatestCheckpoint } from "../../src/engine/train/checkpoint.js";
 import type { TrainEvent } from "../../src/engine/train/loop.js";
 import { METHOD_RULES } from "../../src/spec/compat.js";
 import { labelledPerStep, trainIterations } from "../../src/spec/train-length.js";
@@ -90,6 +91,55 @@ describe("runTfjsEngine", () => {
     const again: TrainEvent[] = [];
     await runTfjsEngine(config("ssd-lite"), inputs, { dir, resume: false, onEvent: (e) => again.push(e) });
     expect(again[0]).toMatchObject({ type: "progress", iter: 1 });
+  });
+
+  it("starts from another run's final weights (initFrom): an active cycle's cycle_init continue", async () => {
+    const data = samples(6);
+    const inputs = {
+      categoryIds: [5, 6, 7],
+      labelled: arraySource(data),
+      eval: arraySource(data.slice(0, 2)),
+    };
+    const weights = (dir: string) => {
+      const ckpt = loadLatestCheckpoint(join(dir, "checkpoints"));
+      return new Map(ckpt!.params.map((p) => [p.name, Array.from(p.values)]));
+    };
+    const parent = mkdtempSync(join(tmpdir(), "ls-parent-"));
+    await runTfjsEngine(
+      config("ssd-lite", { train: { ...config("ssd-lite").train, iterations: 4 } }),
+      inputs,
+      {
+        dir: parent,
+        resume: false,
+      },
+    );
+    // At learning rate 0 a run ends with the weights it started from.
+    const still = {
+      ...config("ssd-lite").train,
+      iterations: 2,
+      lr: 0,
+      optimizer: "sgd" as const,
+      weight_decay: 0,
+    };
+    const fresh = mkdtempSync(join(tmpdir(), "ls-fresh-"));
+    await runTfjsEngine(config("ssd-lite", { train: still }), inputs, { dir: fresh, resume: false });
+    const child = mkdtempSync(join(tmpdir(), "ls-child-"));
+    await runTfjsEngine(config("ssd-lite", { train: still }), inputs, {
+      dir: child,
+      resume: false,
+      initFrom: join(parent, "checkpoints"),
+    });
+    const [p, f, c] = [weights(parent), weights(fresh), weights(child)];
+    expect(c).toEqual(p);
+    expect(f.get("head0.w")).toBeDefined();
+    expect(f.get("head0.w")).not.toEqual(p.get("head0.w"));
+    const none = mkdtempSync(join(tmpdir(), "ls-none-"));
+    const err = await runTfjsEngine(config("ssd-lite", { train: still }), inputs, {
+      dir: none,
+      resume: false,
+      initFrom: join(none, "nowhere"),
+    }).catch((e: unknown) => e);
+    expect(String(err)).toContain("no checkpoint in");
   });
 
   it("trains mlc-lite and writes one score per image and class", async () => {

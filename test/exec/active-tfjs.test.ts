@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,5 +73,54 @@ table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
         expect(new Set(nextLabelled)).toEqual(new Set([...labelled, ...sel.selected]));
       }
     }
+  });
+
+  it("cycle_init continue: each cycle starts from its parent's final weights, recorded by hash, and re-keys", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ls-al-continue-"));
+    const file = join(dir, "spec.yaml");
+    writeFileSync(
+      file,
+      `name: al-continue
+dataset: { name: shapes, train_images: 16, eval_images: 4, image_size: 32, classes: 2, objects_per_image: [1, 2], scale: [0.2, 0.8] }
+labels: { protocol: active, initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: random, cycle_init: continue }
+detector: { arch: ssd-lite, width: 8 }
+method: { name: supervised }
+train: { iterations: 2, batch: 4, lr: 0.005, checkpoint_every: 2, schedule: { type: constant, warmup: 0 } }
+engine: { name: tfjs, backend: wasm }
+eval: { type: coco }
+sweep: { seeds: [0] }
+table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
+`,
+    );
+    const keys = async (...extra: string[]) =>
+      (
+        JSON.parse((await runCli(["plan", file, "--json", ...extra], { cwd: dir })).stdout) as {
+          runs: { key: string }[];
+        }
+      ).runs.map((x) => x.key);
+    const reinit = await keys("--set", "labels.cycle_init=reinit");
+    const r = await runCli(["run", file], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const [first, second] = await keys();
+    expect([first, second].some((k) => reinit.includes(k!))).toBe(false);
+    const runDir = (key: string) => join(dir, "results", "al-continue", "runs", key);
+    expect(readJson(join(runDir(first!), "run.json")).provenance.active).toMatchObject({
+      cycle: 0,
+      cycle_init: "continue",
+      init_from: null,
+    });
+    // The parent's final checkpoint, as the child found it.
+    const ckpts = join(runDir(first!), "checkpoints");
+    const blob = readJson(join(ckpts, "latest.json")).header.replace(/\.json$/, ".bin");
+    const sha = createHash("sha256")
+      .update(readFileSync(join(ckpts, blob)))
+      .digest("hex");
+    expect(readJson(join(runDir(second!), "run.json")).provenance.active).toMatchObject({
+      cycle: 1,
+      cycle_init: "continue",
+      init_from: first,
+      init_weights_sha256: sha,
+    });
   });
 });
