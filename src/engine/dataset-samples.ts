@@ -161,3 +161,43 @@ export function unlabelledSamples(
     },
   };
 }
+
+/** Pseudo-labels of one image: COCO [x, y, w, h] boxes in its pixels, class indices (0..C−1). */
+export interface PseudoBoxes {
+  boxes: number[][];
+  classes: number[];
+}
+
+/**
+ * Splits an unlabelled file's images into those with pseudo-labels — detection
+ * samples whose boxes are positives only — and the rest, which stay unlabelled.
+ * Both read pixels through one source (one cache). `found` collects the ids met.
+ */
+export function splitPseudoLabelled(
+  ds: ColumnarDataset,
+  images: RgbImageSource,
+  pseudo: ReadonlyMap<string, PseudoBoxes>,
+  found: Set<string>,
+): { samples: SampleSource<DetectionSample>; rest: SampleSource<ImageMeta & { image: Float32Array }> } {
+  const base = unlabelledSamples(ds, images);
+  const withBoxes: number[] = [];
+  const rest: number[] = [];
+  for (let i = 0; i < ds.images.count; i++) {
+    const id = String(ds.images.ids[i]);
+    if (pseudo.has(id)) {
+      withBoxes.push(i);
+      found.add(id);
+    } else rest.push(i);
+  }
+  return {
+    samples: {
+      size: withBoxes.length,
+      async get(j) {
+        const s = await base.get(withBoxes[j]!);
+        const p = pseudo.get(String(s.imageId))!;
+        return { ...s, boxes: p.boxes, classes: p.classes, positiveOnly: true };
+      },
+    },
+    rest: { size: rest.length, get: (j) => base.get(rest[j]!) },
+  };
+}

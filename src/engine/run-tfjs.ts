@@ -10,16 +10,23 @@ import type { JsonObject, MethodName, RunConfig, TrainSpec } from "../spec/types
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { scorePool } from "./active/acquire.js";
+import { pseudoLabelPool } from "./active/pseudo.js";
 import { type BackendChoice, type BackendSelection, type SlotGpu, selectBackend } from "./backend.js";
 import type { MlcLite } from "./classify/mlc-lite.js";
 import { loadMethod } from "./methods/registry.js";
-import type { MethodData } from "./methods/types.js";
+import type { MethodData, UnlabelledSample } from "./methods/types.js";
 import { createModel } from "./models.js";
 import type { ParamStore } from "./nn/params.js";
 import { Rng } from "./nn/rng.js";
 import { predictDetections } from "./predict.js";
 import type { CocoResult } from "./predictions.js";
-import { type ImageMeta, loadImages, type SampleSource } from "./samples.js";
+import {
+  concatSources,
+  type DetectionSample,
+  type ImageMeta,
+  loadImages,
+  type SampleSource,
+} from "./samples.js";
 import { tf } from "./tf.js";
 import { loadLatestCheckpoint } from "./train/checkpoint.js";
 import { type TrainConfig, type TrainEvent, train } from "./train/loop.js";
@@ -27,6 +34,13 @@ import { type TrainConfig, type TrainEvent, train } from "./train/loop.js";
 export interface TfjsRunInputs extends MethodData {
   /** Dataset category id of each class index (the engine numbers classes 0..C−1). */
   categoryIds: number[];
+  /**
+   * Active learning's pseudo-labelled pool images (the previous cycle's auto-labelling): they
+   * train beside the labelled images with positive-only targets, and `rest` (the pool without
+   * them) is what the method sees as unlabelled. `unlabelled` stays the whole pool, which is
+   * what acquisition scores. They do not count towards train.epochs.
+   */
+  pseudo?: { samples: SampleSource<DetectionSample>; rest: SampleSource<UnlabelledSample> };
   /** Images to predict on after training. */
   eval: SampleSource<ImageMeta & { image: Float32Array }>;
 }
@@ -49,7 +63,7 @@ export interface TfjsRunContext {
    * write the scores to `file`. `untrained`: with freshly initialised weights, as AL-SSL's code
    * does in its first round (METHODS.md §1a ⚠ second quirk, `first_round: code`).
    */
-  acquire?: { file: string; untrained?: boolean };
+  acquire?: { file: string; untrained?: boolean; pseudo?: { file: string; threshold: number } };
   /**
    * A checkpoint directory whose newest checkpoint's parameters replace the fresh
    * initialisation before the method is set up (an active-learning cycle that continues
@@ -147,6 +161,18 @@ async function acquire(
   try {
     const scores = await scorePool(built.model, fresh ?? trained, inputs.unlabelled);
     await writeFileAtomic(request.file, `${JSON.stringify(scores)}\n`);
+    // Auto-labelling always uses the trained model (AL-SSL loads its checkpoint), first round too.
+    if (request.pseudo) {
+      const { file, threshold } = request.pseudo;
+      const found = await pseudoLabelPool(
+        built.model,
+        trained,
+        inputs.unlabelled,
+        inputs.categoryIds,
+        threshold,
+      );
+      await writeFileAtomic(file, `${JSON.stringify(found)}\n`);
+    }
   } finally {
     fresh?.dispose();
   }
@@ -200,7 +226,11 @@ export async function runTfjsEngine(
   if (ctx.initFrom) startFrom(params, ctx.initFrom);
   let dispose: (() => void) | undefined;
   try {
-    const { labelled, unlabelled, extra, classCoverage, observed } = inputs;
+    const { extra, classCoverage, observed, pseudo } = inputs;
+    const labelled = pseudo
+      ? concatSources([inputs.labelled as SampleSource<DetectionSample>, pseudo.samples])
+      : inputs.labelled;
+    const unlabelled = pseudo ? pseudo.rest : inputs.unlabelled;
     const setup = await method.create({
       config,
       model: built,

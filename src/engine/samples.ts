@@ -19,6 +19,11 @@ export interface DetectionSample extends ImageMeta {
   boxes: ArrayLike<number>[];
   /** Class index (0..C−1, the engine's contiguous numbering) per box. */
   classes: number[];
+  /**
+   * The boxes are not all the objects (pseudo-labels): classification learns from the
+   * anchors matched to them only, never from background (keepPositivesOnly).
+   */
+  positiveOnly?: boolean;
 }
 
 export interface MultiLabelSample extends ImageMeta {
@@ -73,6 +78,8 @@ export interface InputBatch {
   /** xyxy in input pixels. */
   boxes: Box[][];
   classes: number[][];
+  /** Per image: its boxes are positives only (DetectionSample.positiveOnly); absent when none is. */
+  positiveOnly?: boolean[];
 }
 
 function toInput(sample: ImageMeta & { image: Float32Array }, size: number): Tensor3D {
@@ -117,6 +124,9 @@ export async function loadDetectionBatch(
     metas: samples.map(({ imageId, width, height }) => ({ imageId, width, height })),
     boxes,
     classes: samples.map((s) => [...s.classes]),
+    ...(samples.some((s) => s.positiveOnly)
+      ? { positiveOnly: samples.map((s) => s.positiveOnly === true) }
+      : {}),
   };
 }
 

@@ -23,8 +23,16 @@ import {
 } from "../data/index.js";
 import type { RunConfig, ShapesDatasetSpec } from "../spec/types.js";
 import { UserError } from "../util/errors.js";
-import { detectionSamples, multiLabelSamples, unlabelledSamples } from "./dataset-samples.js";
-import type { UnlabelledSample } from "./methods/types.js";
+import type { PseudoImage } from "./active/pseudo.js";
+import {
+  type ColumnarDataset,
+  detectionSamples,
+  multiLabelSamples,
+  type PseudoBoxes,
+  type RgbImageSource,
+  splitPseudoLabelled,
+  unlabelledSamples,
+} from "./dataset-samples.js";
 import type { TfjsRunInputs } from "./run-tfjs.js";
 import { concatSources, type MultiLabelSample, type ObservedLabels, type SampleSource } from "./samples.js";
 import type { AuxChannels } from "./train/detection-task.js";
@@ -56,6 +64,24 @@ async function read(
   });
 }
 
+/** Pseudo-labels by image id, their dataset category ids turned into class indices. */
+function pseudoBoxes(
+  entries: PseudoImage[] | undefined,
+  categoryIds: number[],
+): Map<string, PseudoBoxes> | undefined {
+  if (!entries) return undefined;
+  const out = new Map<string, PseudoBoxes>();
+  for (const e of entries) {
+    const classes = e.category_ids.map((c) => {
+      const k = categoryIds.indexOf(c);
+      if (k < 0) throw new UserError(`pseudo-label of image ${e.image_id}: unknown category ${c}`);
+      return k;
+    });
+    out.set(String(e.image_id), { boxes: e.boxes, classes });
+  }
+  return out;
+}
+
 /**
  * Unlabelled training images: the split's unlabelled file (a budget split's
  * other images) and the images of dataset.unlabeled (VOC12 beside VOC07),
@@ -64,19 +90,34 @@ async function read(
 async function unlabelled(
   config: RunConfig,
   files: SplitPaths,
-): Promise<SampleSource<UnlabelledSample> | undefined> {
-  const sources: SampleSource<UnlabelledSample>[] = [];
+  pseudo: ReadonlyMap<string, PseudoBoxes> | undefined,
+): Promise<Pick<TfjsRunInputs, "unlabelled" | "pseudo">> {
+  const parts: [ColumnarDataset, RgbImageSource][] = [];
   if (files.unlabeled) {
     const ds = await read(files.unlabeled, config, "unlabelled training", "unlabelled");
-    sources.push(unlabelledSamples(ds, imageSource(images(config, files.images, "unlabelled"))));
+    parts.push([ds, imageSource(images(config, files.images, "unlabelled"))]);
   }
   if (files.unlabeled_extra) {
     const ds = await read(files.unlabeled_extra, config, "dataset.unlabeled", "unlabelled");
     // Its own image folder when the split names one; otherwise the training folder (a VOC split's tree holds every year).
     const dir = files.unlabeled_extra_images ?? files.images;
-    sources.push(unlabelledSamples(ds, imageSource(images(config, dir, "dataset.unlabeled"))));
+    parts.push([ds, imageSource(images(config, dir, "dataset.unlabeled"))]);
   }
-  return sources.length > 0 ? concatSources(sources) : undefined;
+  if (parts.length === 0) return {};
+  const pool = concatSources(parts.map(([ds, img]) => unlabelledSamples(ds, img)));
+  if (!pseudo) return { unlabelled: pool };
+  const found = new Set<string>();
+  const split = parts.map(([ds, img]) => splitPseudoLabelled(ds, img, pseudo, found));
+  const stray = [...pseudo.keys()].find((id) => !found.has(id));
+  if (stray !== undefined)
+    throw new UserError(`pseudo-labelled image ${stray} is not in this run's unlabelled pool`);
+  return {
+    unlabelled: pool,
+    pseudo: {
+      samples: concatSources(split.map((s) => s.samples)),
+      rest: concatSources(split.map((s) => s.rest)),
+    },
+  };
 }
 
 /**
@@ -103,7 +144,11 @@ function shapesCoverage(config: RunConfig, datasets: DetectionDataset[]): AuxCha
 }
 
 /** The engine's inputs for one run: labelled training samples, extra image-level samples, evaluation images, category ids. */
-export async function splitInputs(config: RunConfig, files: SplitPaths): Promise<TfjsRunInputs> {
+export async function splitInputs(
+  config: RunConfig,
+  files: SplitPaths,
+  options: { pseudo?: PseudoImage[] } = {},
+): Promise<TfjsRunInputs> {
   const train = await read(files.annotations, config, "labelled training");
   const evalDs = await read(files.eval_annotations, config, "evaluation", "eval");
   const trainImages = imageSource(images(config, files.images, "training"));
@@ -122,7 +167,7 @@ export async function splitInputs(config: RunConfig, files: SplitPaths): Promise
     const { samples, labels } = observedSamples(train, trainImages, observed, categoryIds, files.multilabel);
     return { categoryIds, labelled: samples, observed: labels, eval: evalSamples };
   }
-  const unlabelledImages = classifier ? undefined : await unlabelled(config, files);
+  const pool = classifier ? {} : await unlabelled(config, files, pseudoBoxes(options.pseudo, categoryIds));
   // Extra images (labels.extra): their whole-image coarse boxes are ordinary boxes to the engine.
   const extraDs = files.extra && !classifier ? await read(files.extra, config, "extra") : undefined;
   if (extraDs && extraDs.categories.map((c) => c.id).join() !== categoryIds.join()) {
@@ -132,7 +177,7 @@ export async function splitInputs(config: RunConfig, files: SplitPaths): Promise
   return {
     categoryIds,
     labelled: classifier ? multiLabelSamples(train, trainImages) : detectionSamples(train, trainImages),
-    ...(unlabelledImages ? { unlabelled: unlabelledImages } : {}),
+    ...pool,
     ...(extraDs
       ? { extra: detectionSamples(extraDs, imageSource(images(config, files.extra_images, "extra"))) }
       : {}),

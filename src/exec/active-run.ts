@@ -15,6 +15,7 @@ import type { RunRecord } from "../sweep/run-record.js";
 import { RUN_FILES } from "../sweep/run-store.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
+import { pseudoProvenance, writePseudoLabels } from "./active-pseudo.js";
 
 // A cycle of an active-learning chain inside its worker (DESIGN.md "Dependent
 // runs"; METHODS.md §1a). Before training: the cycle's split is derived from
@@ -42,6 +43,8 @@ export interface SelectionFile {
   sha256: string;
   pool: number;
   prefilter?: number;
+  /** labels.pseudo_labels: the unselected confident images written for the next cycle (pseudo-labels.json). */
+  pseudo?: { count: number; sha256: string };
 }
 
 /** The labels block a cycle's split is made from: the chain's, without the cycle number. */
@@ -91,7 +94,16 @@ export async function prepareActiveRun(
   const updated: RunRecord = {
     ...record,
     split: { hash: artifact.key, files: splitPaths(artifact) },
-    parents: parent && selection ? [{ key: parent, selection_sha256: selection.sha256 }] : [],
+    parents:
+      parent && selection
+        ? [
+            {
+              key: parent,
+              selection_sha256: selection.sha256,
+              ...(selection.pseudo ? { pseudo_sha256: selection.pseudo.sha256 } : {}),
+            },
+          ]
+        : [],
   };
   await writeJsonAtomic(join(dir, RUN_FILES.run), updated);
   return { record: updated, restart: before !== undefined && before !== selection?.sha256 };
@@ -151,6 +163,8 @@ export async function selectAfterRun(record: RunRecord, dir: string): Promise<Se
     pool: pool.length,
     ...(acquisition === "combined" ? { prefilter: prefilter ?? 3 } : {}),
   };
+  const pseudo = await writePseudoLabels(record, dir, selected);
+  if (pseudo) out.pseudo = pseudo;
   await writeJsonAtomic(join(dir, ACTIVE_FILES.selection), out);
   return out;
 }
@@ -218,5 +232,6 @@ export function activeProvenance(
     ...(selection
       ? { selected: selection.selected.length, selection_sha256: selection.sha256, pool: selection.pool }
       : {}),
+    ...pseudoProvenance(record, dir, selection?.pseudo),
   };
 }

@@ -20,6 +20,7 @@ import {
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
 import { describeFsFault, diskFull, EXIT_IO } from "../util/fs-faults.js";
+import { parentPseudoLabels, pseudoRequest } from "./active-pseudo.js";
 import {
   activeOptions,
   activeProvenance,
@@ -109,12 +110,19 @@ async function execute(
         file: scoresFile(record, dir),
         // AL-SSL's code scores its first round with an untrained network (METHODS.md §1a ⚠).
         untrained: record.active!.cycle === 0 && activeOptions(record).first_round === "code",
+        ...(pseudoRequest(record, dir) ? { pseudo: pseudoRequest(record, dir)! } : {}),
       }
     : undefined;
   // In a GPU slot, the webgpu backend is pinned to the slot's GPU (CUDA_VISIBLE_DEVICES means nothing to Vulkan).
   const gpu = gpus ? slotGpu(gpus, await discoverGpus()) : undefined;
   const initFrom = continuesFrom(record, dir);
-  const outcome = await runTfjsEngine(record.config, await splitInputs(record.config, record.split.files), {
+  const pseudo = parentPseudoLabels(record, dir);
+  const inputs = await splitInputs(
+    record.config,
+    record.split.files,
+    pseudo ? { pseudo: pseudo.images } : {},
+  );
+  const outcome = await runTfjsEngine(record.config, inputs, {
     dir,
     resume,
     signal,

@@ -107,6 +107,8 @@ export interface ActiveLabels extends ProtocolBase {
   prefilter?: number;
   /** Which model scores cycle 0's pool: the trained one (paper, default) or an untrained one (AL-SSL's code). */
   first_round?: "trained" | "code";
+  /** AL-SSL's auto-labelling of confident unselected pool images (paper: predicted boxes; code: ground truth). */
+  pseudo_labels?: { threshold: number; pseudo_boxes?: "paper" | "code" };
   /** Each cycle starts from fresh weights (AL-SSL's code, default) or from the previous cycle's final ones. */
   cycle_init?: "reinit" | "continue";
   /** `al-ssl`: AL-SSL's initial set (Python random.seed(314), shuffle, first `initial`). */

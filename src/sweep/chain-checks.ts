@@ -35,8 +35,19 @@ export function checkChains(expansion: Expansion): SweepProblem[] {
         "labels.cycle_init continue: a cycle starts from the previous cycle's final weights, which only the built-in engine (engine: tfjs) hands over",
         "use cycle_init: reinit with engine.command, or engine: tfjs",
       );
-    if ((c.labels as { pseudo_labels?: unknown }).pseudo_labels !== undefined)
-      add(["labels", "pseudo_labels"], "not implemented yet: labels.pseudo_labels (AL-SSL's auto-labelling)");
+    const pseudo = (c.labels as { pseudo_labels?: { pseudo_boxes?: string } }).pseudo_labels;
+    if (pseudo?.pseudo_boxes === "code")
+      add(
+        ["labels", "pseudo_labels", "pseudo_boxes"],
+        "not implemented yet: labels.pseudo_labels.pseudo_boxes code (AL-SSL's code trains pseudo-labelled images on their ground-truth boxes)",
+        "use pseudo_boxes: paper (the predicted boxes)",
+      );
+    if (pseudo && "command" in (c.engine as object))
+      add(
+        ["labels", "pseudo_labels"],
+        "labels.pseudo_labels: the built-in engine pseudo-labels the pool and trains on the result; an external trainer (engine.command) is not handed them",
+        "remove pseudo_labels, or use engine: tfjs",
+      );
   }
   return out;
 }

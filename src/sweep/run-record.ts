@@ -54,7 +54,7 @@ export interface RunRecord {
   needs?: string[];
   provenance?: Provenance;
   /** Dependent runs: the runs whose outputs this one consumes, with the hash of that output once read. */
-  parents?: { key: string; selection_sha256?: string }[];
+  parents?: { key: string; selection_sha256?: string; pseudo_sha256?: string }[];
   /** Active learning: this run's place in its chain (exec/active-run.ts). */
   active?: ActiveRunInfo;
 }

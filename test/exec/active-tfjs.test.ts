@@ -123,4 +123,65 @@ table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
       init_weights_sha256: sha,
     });
   });
+
+  it("pseudo_labels: a cycle's confident unselected pool images train the next cycle, hashed and counted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ls-al-pseudo-"));
+    const file = join(dir, "spec.yaml");
+    // A threshold this low pseudo-labels every pool image with a detection: the mechanics, not a tuned value.
+    writeFileSync(
+      file,
+      `name: al-pseudo
+dataset: { name: shapes, train_images: 16, eval_images: 4, image_size: 32, classes: 2, objects_per_image: [1, 2], scale: [0.2, 0.8] }
+labels: { protocol: active, initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: entropy, pseudo_labels: { threshold: 0.011 } }
+detector: { arch: ssd-lite, width: 8 }
+method: { name: supervised }
+train: { iterations: 2, batch: 4, lr: 0.005, checkpoint_every: 2, schedule: { type: constant, warmup: 0 } }
+engine: { name: tfjs, backend: wasm }
+eval: { type: coco }
+sweep: { seeds: [0] }
+table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
+`,
+    );
+    const r = await runCli(["run", file], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const plan = JSON.parse((await runCli(["plan", file, "--json"], { cwd: dir })).stdout) as {
+      runs: { key: string }[];
+    };
+    const [first, second] = plan.runs.map((x) => join(dir, "results", "al-pseudo", "runs", x.key));
+    const record0 = readJson(join(first!, "run.json"));
+    const pool = readJson(record0.split.files.unlabeled).images.map((i: { id: number }) => i.id);
+    const sel = readJson(join(first!, "selection.json"));
+    const pseudo = readJson(join(first!, "pseudo-labels.json"));
+    expect(pseudo).toMatchObject({ cycle: 0, threshold: 0.011, pseudo_boxes: "paper" });
+    expect(pseudo.images.length).toBeGreaterThan(0);
+    for (const e of pseudo.images) {
+      expect(pool).toContain(e.image_id);
+      expect(sel.selected).not.toContain(e.image_id);
+      expect(e.boxes.length).toBe(e.category_ids.length);
+      expect(Math.min(...e.scores)).toBeGreaterThanOrEqual(0.011);
+    }
+    // Every confident pool image is either selected (now labelled) or pseudo-labelled.
+    const confident = readJson(join(first!, "pool-detections.json")).map(
+      (e: { image_id: number }) => e.image_id,
+    );
+    expect(
+      new Set([
+        ...pseudo.images.map((e: { image_id: number }) => e.image_id),
+        ...sel.selected.filter((i: number) => confident.includes(i)),
+      ]),
+    ).toEqual(new Set(confident));
+    expect(sel.pseudo).toEqual({ count: pseudo.images.length, sha256: pseudo.sha256 });
+    expect(record0.provenance.active.pseudo_labels).toMatchObject({
+      trained_with: 0,
+      produced: pseudo.images.length,
+    });
+    const record1 = readJson(join(second!, "run.json"));
+    expect(record1.parents[0].pseudo_sha256).toBe(pseudo.sha256);
+    expect(record1.provenance.active.pseudo_labels).toMatchObject({
+      trained_with: pseudo.images.length,
+      trained_with_sha256: pseudo.sha256,
+      produced: null,
+    });
+  });
 });

@@ -5,7 +5,7 @@
 import type { AnchorSet } from "./anchors.js";
 import type { BoxCoder } from "./boxes.js";
 import type { AnchorTargets, ImageTargets } from "./detector.js";
-import { type MatcherOptions, matchAnchors } from "./matcher.js";
+import { BACKGROUND, IGNORE, type MatcherOptions, matchAnchors } from "./matcher.js";
 
 export function assignAnchorTargets(
   anchors: AnchorSet,
@@ -35,4 +35,24 @@ export function assignAnchorTargets(
     }
   });
   return { batch: b, anchors: p, labels, deltas, matched, numForeground };
+}
+
+/**
+ * The targets with every background anchor of the flagged images turned to
+ * IGNORE: their classification then learns from matched (positive) anchors
+ * only, no background and no hard negatives, while the box loss is unchanged
+ * (AL-SSL's pseudo-labelled images, METHODS.md §1a). Anchors already ignored
+ * and other images are untouched.
+ */
+export function keepPositivesOnly(t: AnchorTargets, images: readonly boolean[]): AnchorTargets {
+  if (images.length !== t.batch)
+    throw new Error(`keepPositivesOnly: ${images.length} flags for a batch of ${t.batch}`);
+  if (!images.some(Boolean)) return t;
+  const labels = Int32Array.from(t.labels);
+  images.forEach((flag, b) => {
+    if (!flag) return;
+    for (let k = b * t.anchors; k < (b + 1) * t.anchors; k++)
+      if (labels[k] === BACKGROUND) labels[k] = IGNORE;
+  });
+  return { ...t, labels };
 }

@@ -6,6 +6,7 @@
 import type { Scalar, Tensor4D } from "@tensorflow/tfjs-core";
 import { type AugmentOptions, augmentBatch } from "../augment.js";
 import type { AnchorTargets, Detector, DetectorOutputs, ImageTargets } from "../detect/detector.js";
+import { keepPositivesOnly } from "../detect/targets.js";
 import type { ParamStore } from "../nn/params.js";
 import { type DetectionSample, type ImageMeta, loadDetectionBatch, type SampleSource } from "../samples.js";
 import { tf } from "../tf.js";
@@ -72,11 +73,12 @@ export async function composeDetectionBatch(
   if (aug.images !== input.images) input.images.dispose();
   if (auxIn && aug.aux !== auxIn) auxIn.dispose();
   const targets = aug.boxes.map((boxes, i) => ({ boxes, classes: aug.classes[i]! }));
+  const assigned = detector.assignTargets(targets);
   return {
     images: aug.images,
     metas: input.metas,
     targets,
-    anchorTargets: detector.assignTargets(targets),
+    anchorTargets: input.positiveOnly ? keepPositivesOnly(assigned, input.positiveOnly) : assigned,
     ...(aug.aux ? { aux: aug.aux } : {}),
   };
 }
