@@ -12,23 +12,39 @@ import { runCli } from "../helpers/cli.js";
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
-describe("active learning on the tfjs engine", () => {
-  it("scores the pool after each cycle and grows the next cycle's split from the selection", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ls-al-tfjs-"));
-    const file = join(dir, "spec.yaml");
-    writeFileSync(
-      file,
-      `name: al-tfjs
-dataset: { name: shapes, train_images: 24, eval_images: 6, image_size: 32, classes: 2, objects_per_image: [1, 2], scale: [0.2, 0.8] }
-labels: { protocol: active, initial: { count: 8 }, per_cycle: { count: 4 }, cycles: 2, acquisition: combined, prefilter: 2 }
+/** A tiny ssd-lite active-learning spec in a new folder: `name`, the shapes pool size, the labels block, the seeds. */
+function writeSpec(
+  name: string,
+  trainImages: number,
+  labels: string,
+  seeds: string,
+): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), `ls-${name}-`));
+  const file = join(dir, "spec.yaml");
+  writeFileSync(
+    file,
+    `name: ${name}
+dataset: { name: shapes, train_images: ${trainImages}, eval_images: ${trainImages / 4}, image_size: 32, classes: 2, objects_per_image: [1, 2], scale: [0.2, 0.8] }
+labels: { protocol: active, ${labels} }
 detector: { arch: ssd-lite, width: 8 }
 method: { name: supervised }
 train: { iterations: 2, batch: 4, lr: 0.005, checkpoint_every: 2, schedule: { type: constant, warmup: 0 } }
 engine: { name: tfjs, backend: wasm }
 eval: { type: coco }
-sweep: { seeds: 2 }
+sweep: { seeds: ${seeds} }
 table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
 `,
+  );
+  return { dir, file };
+}
+
+describe("active learning on the tfjs engine", () => {
+  it("scores the pool after each cycle and grows the next cycle's split from the selection", async () => {
+    const { dir, file } = writeSpec(
+      "al-tfjs",
+      24,
+      "initial: { count: 8 }, per_cycle: { count: 4 }, cycles: 2, acquisition: combined, prefilter: 2",
+      "2",
     );
     const r = await runCli(["run", file, "--jobs", "2"], { cwd: dir });
     expect(r.stderr).toBe("");
@@ -76,21 +92,11 @@ table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
   });
 
   it("cycle_init continue: each cycle starts from its parent's final weights, recorded by hash, and re-keys", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ls-al-continue-"));
-    const file = join(dir, "spec.yaml");
-    writeFileSync(
-      file,
-      `name: al-continue
-dataset: { name: shapes, train_images: 16, eval_images: 4, image_size: 32, classes: 2, objects_per_image: [1, 2], scale: [0.2, 0.8] }
-labels: { protocol: active, initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: random, cycle_init: continue }
-detector: { arch: ssd-lite, width: 8 }
-method: { name: supervised }
-train: { iterations: 2, batch: 4, lr: 0.005, checkpoint_every: 2, schedule: { type: constant, warmup: 0 } }
-engine: { name: tfjs, backend: wasm }
-eval: { type: coco }
-sweep: { seeds: [0] }
-table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
-`,
+    const { dir, file } = writeSpec(
+      "al-continue",
+      16,
+      "initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: random, cycle_init: continue",
+      "[0]",
     );
     const keys = async (...extra: string[]) =>
       (
@@ -125,22 +131,12 @@ table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
   });
 
   it("pseudo_labels: a cycle's confident unselected pool images train the next cycle, hashed and counted", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ls-al-pseudo-"));
-    const file = join(dir, "spec.yaml");
     // A threshold this low pseudo-labels every pool image with a detection: the mechanics, not a tuned value.
-    writeFileSync(
-      file,
-      `name: al-pseudo
-dataset: { name: shapes, train_images: 16, eval_images: 4, image_size: 32, classes: 2, objects_per_image: [1, 2], scale: [0.2, 0.8] }
-labels: { protocol: active, initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: entropy, pseudo_labels: { threshold: 0.011 } }
-detector: { arch: ssd-lite, width: 8 }
-method: { name: supervised }
-train: { iterations: 2, batch: 4, lr: 0.005, checkpoint_every: 2, schedule: { type: constant, warmup: 0 } }
-engine: { name: tfjs, backend: wasm }
-eval: { type: coco }
-sweep: { seeds: [0] }
-table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
-`,
+    const { dir, file } = writeSpec(
+      "al-pseudo",
+      16,
+      "initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: entropy, pseudo_labels: { threshold: 0.011 }",
+      "[0]",
     );
     const r = await runCli(["run", file], { cwd: dir });
     expect(r.stderr).toBe("");
