@@ -179,16 +179,24 @@ describe("labelsweep report", () => {
         expect(errors).toEqual([]);
         const summary = JSON.parse(readFileSync(join(dir, "results", "quickstart", "summary.json"), "utf8"));
         const budget = page.locator('figure[data-chart="quickstart-budget"]');
-        expect(await budget.locator(".role-legend-label text").allTextContents()).toEqual(["supervised"]);
-        // Every metric of the table gets its panel (issue 17 §7: AP is no longer dropped), one line each.
+        // Supervised and CSD, the quickstart's two rows.
+        const rows = await budget.locator(".role-legend-label text").allTextContents();
+        expect([...rows].sort()).toEqual(["csd", "supervised"]);
+        // Every metric of the table gets its panel (issue 17 §7: AP is no longer dropped), one line per row each.
         const metrics: string[] = summary.table.metric;
         expect(metrics).toEqual(["AP50", "AP"]);
         expect(await budget.locator(".role-column-header text").allTextContents()).toEqual(metrics);
-        expect(await budget.locator(".mark-line path").count()).toBe(metrics.length);
-        // One bar per class of the shapes dataset at the largest budget.
+        const labels = await budget
+          .locator(".mark-line path")
+          .evaluateAll((ps) => ps.map((p) => p.getAttribute("aria-label") ?? ""));
+        const series = new Set(
+          labels.map((l) => `${/method\.name: ([^;]+)/.exec(l)?.[1]} ${/metric: ([^;]+)/.exec(l)?.[1]}`),
+        );
+        expect(series).toEqual(new Set(rows.flatMap((r) => metrics.map((m) => `${r} ${m}`))));
+        // One bar per class of the shapes dataset and row at the largest budget.
         const classes = summary.cells.at(-1).perCategory.length;
         expect(await page.locator('figure[data-chart="quickstart-per-class"] .mark-rect path').count()).toBe(
-          classes,
+          classes * rows.length,
         );
         expect(
           await page.locator('figure[data-chart="quickstart-loss"] .mark-line path').count(),
