@@ -100,7 +100,7 @@ describe("active-learning chains in the plan", () => {
     ]);
   });
 
-  it("validate refuses chains the engine cannot run: a classifier, a dataset labelsweep does not read, pseudo-labels", () => {
+  it("validate refuses chains the engine cannot run: a classifier, a dataset labelsweep does not read, options only the built-in engine has", () => {
     const messages = (over: Parameters<typeof specWith>[1]) =>
       checkSweep(specWith(undefined, { labels: ACTIVE, ...over }), { baseChecked: false }).diagnostics.map(
         (d) => d.message,
@@ -115,8 +115,25 @@ describe("active-learning chains in the plan", () => {
         engine: { command: ["train", "{out}"], metrics: { from: "pycocotools" } },
       }).join("\n"),
     ).toMatch(/dataset "my-data" is not one labelsweep reads/);
+    // Pseudo-labels with the paper's boxes run on the built-in engine; the code's variant is not built yet.
+    expect(messages({ labels: { ...ACTIVE, pseudo_labels: { threshold: 0.99 } } as ActiveLabels })).toEqual(
+      [],
+    );
     expect(
-      messages({ labels: { ...ACTIVE, pseudo_labels: { threshold: 0.99 } } as ActiveLabels }).join("\n"),
-    ).toMatch(/not implemented yet: labels.pseudo_labels/);
+      messages({
+        labels: { ...ACTIVE, pseudo_labels: { threshold: 0.99, pseudo_boxes: "code" } } as ActiveLabels,
+      }).join("\n"),
+    ).toMatch(/not implemented yet: labels.pseudo_labels.pseudo_boxes code/);
+    // An external trainer is handed neither pseudo-labels nor the previous cycle's weights.
+    const command = { engine: { command: ["train", "{out}"], metrics: { from: "pycocotools" as const } } };
+    expect(
+      messages({
+        ...command,
+        labels: { ...ACTIVE, pseudo_labels: { threshold: 0.99 } } as ActiveLabels,
+      }).join("\n"),
+    ).toMatch(/an external trainer \(engine.command\) is not handed them/);
+    expect(
+      messages({ ...command, labels: { ...ACTIVE, cycle_init: "continue" } as ActiveLabels }).join("\n"),
+    ).toMatch(/only the built-in engine \(engine: tfjs\) hands over/);
   });
 });
