@@ -25,7 +25,7 @@ export function registerPlan(program: Command): void {
           { resolveSweep },
           { dataSplits },
           format,
-          { epochWarnings },
+          { planWarnings },
           { explainKey },
           { stateNotes },
           { runnerCapabilities },
@@ -33,7 +33,7 @@ export function registerPlan(program: Command): void {
           import("../sweep/resolve.js"),
           import("../data/split-provider.js"),
           import("../sweep/plan-format.js"),
-          import("../sweep/epochs.js"),
+          import("../sweep/plan-warnings.js"),
           import("../sweep/explain-key.js"),
           import("../sweep/state-notes.js"),
           import("../exec/capabilities.js"),
@@ -59,7 +59,7 @@ export function registerPlan(program: Command): void {
             `note: ${p}\n  keys above leave this split out; \`labelsweep run\` needs the file\n`,
           );
         }
-        for (const w of epochWarnings(r.plan)) process.stderr.write(`warning: ${w}\n`);
+        for (const w of planWarnings(r.plan, r.spec.table)) process.stderr.write(`warning: ${w}\n`);
       },
     );
 }

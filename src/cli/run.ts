@@ -78,14 +78,14 @@ export function registerRun(program: Command): void {
         { dataSplits },
         { formatPlanTable },
         { afterInterrupt, printAlreadyQueued },
-        { epochWarnings },
+        { planWarnings },
         { stateNotes },
       ] = await Promise.all([
         import("../exec/run-sweep.js"),
         import("../data/split-provider.js"),
         import("../sweep/plan-format.js"),
         import("./slurm-report.js"),
-        import("../sweep/epochs.js"),
+        import("../sweep/plan-warnings.js"),
         import("../sweep/state-notes.js"),
       ]);
       const json = opts.json === true;
@@ -121,7 +121,8 @@ export function registerRun(program: Command): void {
           },
           onPlanned: (planned) => {
             printNotes(planned.notes);
-            for (const w of epochWarnings(planned.plan)) process.stderr.write(`warning: ${w}\n`);
+            for (const w of planWarnings(planned.plan, planned.spec.table))
+              process.stderr.write(`warning: ${w}\n`);
           },
           ...(opts.jobs === undefined ? {} : { jobs: opts.jobs }),
           ...(opts.gpus === undefined ? {} : { gpus: opts.gpus }),

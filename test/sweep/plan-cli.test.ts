@@ -97,6 +97,23 @@ describe("labelsweep plan", () => {
     const swept = await runCli(["plan", FIXTURE, "--results", results, "--sweep", "train.lr=0.01,0.02"]);
     // The grid doubles; the include row is not crossed with grid axes (only with folds and seeds).
     expect(swept.stdout).toContain("\n36 runs: ");
+    // A swept learning rate that is neither a row nor a column would be averaged into every cell: said once.
+    expect(swept.stderr).toContain(
+      "warning: table cells average runs that differ in train.lr (swept, but not among table.rows or table.columns)",
+    );
+    // Seeds, folds and the include row's protocol are not mixing: the plain plan says nothing of it.
+    expect((await runCli(["plan", FIXTURE, "--results", results])).stderr).not.toContain("table cells");
+    const shown = await runCli([
+      "plan",
+      FIXTURE,
+      "--results",
+      results,
+      "--sweep",
+      "train.lr=0.01,0.02",
+      "--set",
+      "table.rows=[method.name, train.lr]",
+    ]);
+    expect(shown.stderr).not.toContain("table cells");
     const capped = await runCli(["plan", FIXTURE, "--results", results, "--max-runs", "10"]);
     expect(capped.code).toBe(2);
     expect(capped.stderr).toContain("over the cap of 10; shrink it, or pass --max-runs 20");
