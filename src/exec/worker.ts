@@ -105,12 +105,13 @@ async function execute(
   // The built-in engine trains in this process; its progress becomes the runner's progress bars.
   const { runTfjsEngine, splitInputs, scorePredictions } = await import("../engine/index.js");
   emit({ type: "trainer" });
+  const pseudoOut = pseudoRequest(record, dir);
   const acquire = wantsAcquisition(record)
     ? {
         file: scoresFile(record, dir),
         // AL-SSL's code scores its first round with an untrained network (METHODS.md §1a ⚠).
         untrained: record.active!.cycle === 0 && activeOptions(record).first_round === "code",
-        ...(pseudoRequest(record, dir) ? { pseudo: pseudoRequest(record, dir)! } : {}),
+        ...(pseudoOut ? { pseudo: pseudoOut } : {}),
       }
     : undefined;
   // In a GPU slot, the webgpu backend is pinned to the slot's GPU (CUDA_VISIBLE_DEVICES means nothing to Vulkan).
