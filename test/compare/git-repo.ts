@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
-import { FAKE_TRAINER } from "../helpers/run-dirs.js";
+import { standInArgv } from "../helpers/run-dirs.js";
 
 // A temporary git repository with two commits of results: A runs a 2-method ×
 // 2-budget × 3-seed sweep; B changes CSD's consistency-loss weight (the stand-in
@@ -18,18 +18,7 @@ export interface TwoCommitRepo {
 const git = (dir: string, args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
 
 function spec(weight: number): string {
-  const argv = [
-    process.execPath,
-    FAKE_TRAINER,
-    "--out",
-    "{out}",
-    "--seed",
-    "{seed}",
-    "--steps",
-    "1",
-    "--config",
-    "{config}",
-  ];
+  const argv = [...standInArgv(), "--steps", "1", "--config", "{config}"];
   return `name: budget
 dataset: { name: shapes, train_images: 20, eval_images: 10, image_size: 32, classes: 3 }
 labels: { protocol: budget, fraction: 0.2 }

@@ -1,18 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { runDagPool } from "../../src/exec/dag-pool.js";
 
+/** A chain of `n` runs named prefix0…prefix(n−1), each after the one before. */
+const chain = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    i === 0 ? { key: `${prefix}0` } : { key: `${prefix}${i}`, after: [`${prefix}${i - 1}`] },
+  );
+
 const slots = (n: number) => Array.from({ length: n }, (_, id) => ({ id, gpus: "", port: 0 }));
 
 describe("the dependent-run queue", () => {
   it("starts a run only after its parent finished well, chains side by side", async () => {
-    const tasks = [
-      { key: "a0" },
-      { key: "a1", after: ["a0"] },
-      { key: "a2", after: ["a1"] },
-      { key: "b0" },
-      { key: "b1", after: ["b0"] },
-      { key: "c1", after: ["done-before"] },
-    ];
+    const tasks = [...chain("a", 3), ...chain("b", 2), { key: "c1", after: ["done-before"] }];
     const log: string[] = [];
     let live = 0;
     let peak = 0;
@@ -44,14 +43,7 @@ describe("the dependent-run queue", () => {
   });
 
   it("a failed run blocks its descendants only", async () => {
-    const tasks = [
-      { key: "a0" },
-      { key: "a1", after: ["a0"] },
-      { key: "a2", after: ["a1"] },
-      { key: "b0" },
-      { key: "b1", after: ["b0"] },
-      { key: "b2", after: ["b1"] },
-    ];
+    const tasks = [...chain("a", 3), ...chain("b", 3)];
     const ran: string[] = [];
     const blocked: [string, string][] = [];
     await runDagPool(

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
-import { FAKE_TRAINER } from "../helpers/run-dirs.js";
+import { standInArgv } from "../helpers/run-dirs.js";
 
 // Issue 11, item 3, through the built CLI: a dataset the user names
 // (`dataset: {name: mydata, train: …}`) is split by `run` exactly as a
@@ -29,17 +29,7 @@ function spec(
   args: string[],
   metrics = "{ from: pycocotools }",
 ): string {
-  const command = [
-    process.execPath,
-    FAKE_TRAINER,
-    "--out",
-    "{out}",
-    "--seed",
-    "{seed}",
-    "--steps",
-    "1",
-    ...args,
-  ];
+  const command = [...standInArgv(), "--steps", "1", ...args];
   writeFileSync(
     join(dir, file),
     `name: ${name}

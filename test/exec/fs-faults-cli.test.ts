@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { FAKE_TRAINER } from "../helpers/run-dirs.js";
+import { standInArgv } from "../helpers/run-dirs.js";
 
 // Item 6 of issue 11 through the built CLI: a full disk (a small tmpfs), a
 // read-only results directory (a read-only bind mount) and --results naming
@@ -38,17 +38,7 @@ afterAll(() => {
 
 function spec(dir: string, extra: string[], seeds = 2): string {
   const file = join(dir, "spec.yaml");
-  const argv = [
-    process.execPath,
-    FAKE_TRAINER,
-    "--out",
-    "{out}",
-    "--seed",
-    "{seed}",
-    "--steps",
-    "1",
-    ...extra,
-  ];
+  const argv = [...standInArgv(), "--steps", "1", ...extra];
   writeFileSync(
     file,
     `name: faults

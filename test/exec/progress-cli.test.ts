@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
-import { FAKE_TRAINER } from "../helpers/run-dirs.js";
+import { standInArgv } from "../helpers/run-dirs.js";
 import { haveTmux, startTmux } from "../helpers/tmux.js";
 
 // The sweep's progress through the built CLI (issue 17 §1): on a terminal the
@@ -16,12 +16,7 @@ import { haveTmux, startTmux } from "../helpers/tmux.js";
 
 function sweepSpec(dir: string, hold: boolean): string {
   const argv = [
-    process.execPath,
-    FAKE_TRAINER,
-    "--out",
-    "{out}",
-    "--seed",
-    "{seed}",
+    ...standInArgv(),
     "--steps",
     "4",
     "--step-ms",

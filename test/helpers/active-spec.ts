@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FAKE_TRAINER } from "./run-dirs.js";
+import { standInArgv } from "./run-dirs.js";
 
 /**
  * Writes spec.yaml for an active-learning sweep on tiny shapes: 2 seeds × 3
@@ -13,19 +13,7 @@ export function writeActiveSpec(
   extra: string[],
   options: { acquisition?: string; executor?: string } = {},
 ): string {
-  const argv = [
-    process.execPath,
-    FAKE_TRAINER,
-    "--out",
-    "{out}",
-    "--seed",
-    "{seed}",
-    "--tag",
-    "{seed}-{labels.cycle}",
-    "--scores-from",
-    "{unlabeled}",
-    ...extra,
-  ];
+  const argv = [...standInArgv(), "--tag", "{seed}-{labels.cycle}", "--scores-from", "{unlabeled}", ...extra];
   const file = join(dir, "spec.yaml");
   writeFileSync(
     file,

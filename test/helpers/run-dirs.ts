@@ -24,6 +24,11 @@ export function fakeTrainerConfig(seed: number, extra: string[] = [], resumeArgs
   };
 }
 
+/** The stand-in trainer's argv up to the run's output folder and seed; append its other flags. */
+export function standInArgv(): string[] {
+  return [process.execPath, FAKE_TRAINER, "--out", "{out}", "--seed", "{seed}"];
+}
+
 /**
  * Writes spec.yaml for an 8-run sweep (2 methods × 2 budgets × 2 seeds) on tiny
  * shapes whose engine is the stand-in trainer with extra argv; `grid: false`
@@ -34,17 +39,7 @@ export function writeStandInSpec(
   extra: string[],
   options: { grid?: boolean; executor?: string } = {},
 ): string {
-  const argv = [
-    process.execPath,
-    FAKE_TRAINER,
-    "--out",
-    "{out}",
-    "--seed",
-    "{seed}",
-    "--tag",
-    "{labels.fraction}",
-    ...extra,
-  ];
+  const argv = [...standInArgv(), "--tag", "{labels.fraction}", ...extra];
   const sweep = `sweep:
   grid:
     method.name: [supervised, pseudo-label]

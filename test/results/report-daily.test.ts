@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { FAKE_TRAINER } from "../helpers/run-dirs.js";
+import { standInArgv } from "../helpers/run-dirs.js";
 
 // "Did my method help at which budget?" (issue 17 §7), through the built CLI:
 // `report <spec>` with no finished run is refused and writes nothing; with runs
@@ -15,12 +15,7 @@ import { FAKE_TRAINER } from "../helpers/run-dirs.js";
 
 function specText(): string {
   const argv = [
-    process.execPath,
-    FAKE_TRAINER,
-    "--out",
-    "{out}",
-    "--seed",
-    "{seed}",
+    ...standInArgv(),
     "--steps",
     "1",
     "--config",
