@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { ActiveLabels } from "../spec/types.js";
+import { annotationsOf, CROWD, DatasetLoader, resolveDataset } from "../data/index.js";
+import type { ActiveLabels, DatasetSpec } from "../spec/types.js";
 import type { RunRecord } from "../sweep/run-record.js";
 import { writeJsonAtomic } from "../util/atomic-write.js";
 import { UserError } from "../util/errors.js";
@@ -11,6 +12,10 @@ import { UserError } from "../util/errors.js";
 // the pool (pool-detections.json); once the cycle has chosen its images, the
 // unchosen ones among them become the pseudo-labels the next cycle trains on
 // (pseudo-labels.json, hashed into the child's record like the selection).
+// Their boxes are the detections (`pseudo_boxes: paper`) or, as AL-SSL's code
+// does (its loader never swaps the annotation for the predictions), the
+// images' own annotations (`pseudo_boxes: code`): the detections then only
+// decide which images are pseudo-labelled.
 
 export const PSEUDO_FILES = {
   /** Every pool image with a detection at or above the threshold (the engine's output). */
@@ -30,7 +35,7 @@ export interface PseudoEntry {
 export interface PseudoLabelsFile {
   cycle: number;
   threshold: number;
-  pseudo_boxes: "paper";
+  pseudo_boxes: "paper" | "code";
   images: PseudoEntry[];
   /** sha256 of the file's images array as JSON (what the next cycle's record names). */
   sha256: string;
@@ -49,6 +54,56 @@ export function pseudoRequest(
   return o ? { file: join(dir, PSEUDO_FILES.detections), threshold: o.threshold } : undefined;
 }
 
+/**
+ * The annotated boxes (COCO [x, y, w, h]) and dataset category ids of some pool
+ * images, read from the dataset itself (a split's unlabelled file carries
+ * none); crowd regions are left out, as in training.
+ */
+async function poolAnnotations(
+  dataset: DatasetSpec,
+  ids: readonly (number | string)[],
+  baseDir: string,
+): Promise<Map<string, { boxes: number[][]; category_ids: number[] }>> {
+  const resolved = resolveDataset(dataset, baseDir);
+  const loader = new DatasetLoader();
+  const wanted = new Set(ids.map(String));
+  const out = new Map<string, { boxes: number[][]; category_ids: number[] }>();
+  for (const source of [resolved.train, resolved.unlabeled]) {
+    if (!source || out.size === wanted.size) continue;
+    const ds = await loader.load(source);
+    ds.images.ids.forEach((id, i) => {
+      if (!wanted.has(String(id)) || out.has(String(id))) return;
+      const anns = [...annotationsOf(ds, i)].filter((a) => !((ds.annotations.flags[a] as number) & CROWD));
+      out.set(String(id), {
+        boxes: anns.map((a) => Array.from(ds.annotations.boxes.subarray(4 * a, 4 * a + 4))),
+        category_ids: anns.map((a) => ds.categories[ds.annotations.categoryIndex[a] as number]!.id),
+      });
+    });
+  }
+  const missing = [...wanted].find((id) => !out.has(id));
+  if (missing !== undefined)
+    throw new UserError(`pool image ${missing} is not among the dataset's training images`);
+  return out;
+}
+
+/** `pseudo_boxes: code`: the same images with their annotated boxes and classes (score 1) in place of the detections. */
+async function withAnnotations(record: RunRecord, entries: PseudoEntry[]): Promise<PseudoEntry[]> {
+  const truth = await poolAnnotations(
+    record.config.dataset,
+    entries.map((e) => e.image_id),
+    record.active!.baseDir,
+  );
+  return entries.map((e) => {
+    const t = truth.get(String(e.image_id))!;
+    return {
+      image_id: e.image_id,
+      boxes: t.boxes,
+      category_ids: t.category_ids,
+      scores: t.boxes.map(() => 1),
+    };
+  });
+}
+
 /** After selection: the confident images left unselected, written for the next cycle. */
 export async function writePseudoLabels(
   record: RunRecord,
@@ -61,12 +116,14 @@ export async function writePseudoLabels(
   if (!existsSync(file)) throw new UserError(`labels.pseudo_labels: the engine left no ${file}`);
   const chosen = new Set(selected.map(String));
   const found = JSON.parse(readFileSync(file, "utf8")) as PseudoEntry[];
-  const images = found.filter((e) => !chosen.has(String(e.image_id)));
+  const kept = found.filter((e) => !chosen.has(String(e.image_id)));
+  const boxes = o.pseudo_boxes ?? "paper";
+  const images = boxes === "code" ? await withAnnotations(record, kept) : kept;
   const sha256 = createHash("sha256").update(JSON.stringify(images)).digest("hex");
   const out: PseudoLabelsFile = {
     cycle: record.active!.cycle,
     threshold: o.threshold,
-    pseudo_boxes: "paper",
+    pseudo_boxes: boxes,
     images,
     sha256,
   };
@@ -97,7 +154,9 @@ export function pseudoProvenance(
     pseudo_labels: {
       threshold: o.threshold,
       pseudo_boxes:
-        "paper: the trained model's detections at or above the threshold (conf 0.01, NMS 0.45, top 200)",
+        o.pseudo_boxes === "code"
+          ? "code: the images' annotated boxes (AL-SSL's loader never replaces them); the detections (conf 0.01, NMS 0.45, top 200) only choose the images"
+          : "paper: the trained model's detections at or above the threshold (conf 0.01, NMS 0.45, top 200)",
       loss: "positive-only classification (background anchors ignored, no hard negatives) + box loss, beside the labelled images; the rest of the pool stays unlabelled",
       trained_with: used ? used.images.length : 0,
       trained_with_sha256: used?.sha256 ?? null,

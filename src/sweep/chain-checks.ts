@@ -35,13 +35,7 @@ export function checkChains(expansion: Expansion): SweepProblem[] {
         "labels.cycle_init continue: a cycle starts from the previous cycle's final weights, which only the built-in engine (engine: tfjs) hands over",
         "use cycle_init: reinit with engine.command, or engine: tfjs",
       );
-    const pseudo = (c.labels as { pseudo_labels?: { pseudo_boxes?: string } }).pseudo_labels;
-    if (pseudo?.pseudo_boxes === "code")
-      add(
-        ["labels", "pseudo_labels", "pseudo_boxes"],
-        "not implemented yet: labels.pseudo_labels.pseudo_boxes code (AL-SSL's code trains pseudo-labelled images on their ground-truth boxes)",
-        "use pseudo_boxes: paper (the predicted boxes)",
-      );
+    const pseudo = (c.labels as { pseudo_labels?: object }).pseudo_labels;
     if (pseudo && "command" in (c.engine as object))
       add(
         ["labels", "pseudo_labels"],

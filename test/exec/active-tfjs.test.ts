@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { annotationsOf, resolveShapesSpec, shapesDataset } from "../../src/data/index.js";
 import { runCli } from "../helpers/cli.js";
 
 // Active learning on the built-in tfjs engine, end to end through the built
@@ -179,5 +180,58 @@ describe("active learning on the tfjs engine", () => {
       trained_with_sha256: pseudo.sha256,
       produced: null,
     });
+  });
+
+  it("pseudo_boxes code: the pseudo-labelled images train on their annotated boxes, not the detections", async () => {
+    const { dir, file } = writeSpec(
+      "al-pseudo-code",
+      16,
+      "initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: entropy, pseudo_labels: { threshold: 0.011, pseudo_boxes: code }",
+      "[0]",
+    );
+    const r = await runCli(["run", file], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const plan = JSON.parse((await runCli(["plan", file, "--json"], { cwd: dir })).stdout) as {
+      runs: { key: string }[];
+    };
+    const [first, second] = plan.runs.map((x) => join(dir, "results", "al-pseudo-code", "runs", x.key));
+    const sel = readJson(join(first!, "selection.json"));
+    const detected = readJson(join(first!, "pool-detections.json")) as { image_id: number }[];
+    const pseudo = readJson(join(first!, "pseudo-labels.json"));
+    expect(pseudo).toMatchObject({ cycle: 0, threshold: 0.011, pseudo_boxes: "code" });
+    // The same images as the paper's variant would take: confident and not selected.
+    expect(pseudo.images.map((e: { image_id: number }) => e.image_id)).toEqual(
+      detected.map((e) => e.image_id).filter((id) => !sel.selected.includes(id)),
+    );
+    expect(pseudo.images.length).toBeGreaterThan(0);
+    const truth = shapesDataset(
+      resolveShapesSpec({
+        name: "shapes",
+        train_images: 16,
+        eval_images: 4,
+        image_size: 32,
+        classes: 2,
+        objects_per_image: [1, 2],
+        scale: [0.2, 0.8],
+      }),
+      "train",
+    );
+    for (const e of pseudo.images) {
+      const i = truth.images.ids.indexOf(e.image_id);
+      const anns = [...annotationsOf(truth, i)];
+      expect(e.boxes).toEqual(
+        anns.map((a) => Array.from(truth.annotations.boxes.subarray(4 * a, 4 * a + 4))),
+      );
+      expect(e.category_ids).toEqual(
+        anns.map((a) => truth.categories[truth.annotations.categoryIndex[a]!]!.id),
+      );
+    }
+    const record1 = readJson(join(second!, "run.json"));
+    expect(record1.parents[0].pseudo_sha256).toBe(pseudo.sha256);
+    expect(record1.provenance.active.pseudo_labels.pseudo_boxes).toMatch(
+      /^code: the images' annotated boxes/,
+    );
+    expect(record1.provenance.active.pseudo_labels.trained_with).toBe(pseudo.images.length);
   });
 });
