@@ -39,6 +39,25 @@ table: { rows: [method.name], columns: [labels.cycle], metric: AP50 }
   return { dir, file };
 }
 
+/** A 16-image, one-cycle pseudo-labelling chain run through the CLI: its two cycles' run folders. */
+async function pseudoChain(name: string, pseudoLabels: string): Promise<[string, string]> {
+  // A threshold this low pseudo-labels every pool image with a detection: the mechanics, not a tuned value.
+  const { dir, file } = writeSpec(
+    name,
+    16,
+    `initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: entropy, pseudo_labels: ${pseudoLabels}`,
+    "[0]",
+  );
+  const r = await runCli(["run", file], { cwd: dir });
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  const plan = JSON.parse((await runCli(["plan", file, "--json"], { cwd: dir })).stdout) as {
+    runs: { key: string }[];
+  };
+  const [first, second] = plan.runs.map((x) => join(dir, "results", name, "runs", x.key));
+  return [first!, second!];
+}
+
 describe("active learning on the tfjs engine", () => {
   it("scores the pool after each cycle and grows the next cycle's split from the selection", async () => {
     const { dir, file } = writeSpec(
@@ -132,20 +151,7 @@ describe("active learning on the tfjs engine", () => {
   });
 
   it("pseudo_labels: a cycle's confident unselected pool images train the next cycle, hashed and counted", async () => {
-    // A threshold this low pseudo-labels every pool image with a detection: the mechanics, not a tuned value.
-    const { dir, file } = writeSpec(
-      "al-pseudo",
-      16,
-      "initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: entropy, pseudo_labels: { threshold: 0.011 }",
-      "[0]",
-    );
-    const r = await runCli(["run", file], { cwd: dir });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    const plan = JSON.parse((await runCli(["plan", file, "--json"], { cwd: dir })).stdout) as {
-      runs: { key: string }[];
-    };
-    const [first, second] = plan.runs.map((x) => join(dir, "results", "al-pseudo", "runs", x.key));
+    const [first, second] = await pseudoChain("al-pseudo", "{ threshold: 0.011 }");
     const record0 = readJson(join(first!, "run.json"));
     const pool = readJson(record0.split.files.unlabeled).images.map((i: { id: number }) => i.id);
     const sel = readJson(join(first!, "selection.json"));
@@ -183,19 +189,7 @@ describe("active learning on the tfjs engine", () => {
   });
 
   it("pseudo_boxes code: the pseudo-labelled images train on their annotated boxes, not the detections", async () => {
-    const { dir, file } = writeSpec(
-      "al-pseudo-code",
-      16,
-      "initial: { count: 6 }, per_cycle: { count: 3 }, cycles: 1, acquisition: entropy, pseudo_labels: { threshold: 0.011, pseudo_boxes: code }",
-      "[0]",
-    );
-    const r = await runCli(["run", file], { cwd: dir });
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    const plan = JSON.parse((await runCli(["plan", file, "--json"], { cwd: dir })).stdout) as {
-      runs: { key: string }[];
-    };
-    const [first, second] = plan.runs.map((x) => join(dir, "results", "al-pseudo-code", "runs", x.key));
+    const [first, second] = await pseudoChain("al-pseudo-code", "{ threshold: 0.011, pseudo_boxes: code }");
     const sel = readJson(join(first!, "selection.json"));
     const detected = readJson(join(first!, "pool-detections.json")) as { image_id: number }[];
     const pseudo = readJson(join(first!, "pseudo-labels.json"));
@@ -205,18 +199,14 @@ describe("active learning on the tfjs engine", () => {
       detected.map((e) => e.image_id).filter((id) => !sel.selected.includes(id)),
     );
     expect(pseudo.images.length).toBeGreaterThan(0);
-    const truth = shapesDataset(
-      resolveShapesSpec({
-        name: "shapes",
-        train_images: 16,
-        eval_images: 4,
-        image_size: 32,
-        classes: 2,
-        objects_per_image: [1, 2],
-        scale: [0.2, 0.8],
-      }),
-      "train",
-    );
+    // writeSpec's dataset with 16 training images.
+    const shapes = {
+      train_images: 16,
+      image_size: 32,
+      classes: 2,
+      objects_per_image: [1, 2] as [number, number],
+    };
+    const truth = shapesDataset(resolveShapesSpec({ name: "shapes", ...shapes, scale: [0.2, 0.8] }), "train");
     for (const e of pseudo.images) {
       const i = truth.images.ids.indexOf(e.image_id);
       const anns = [...annotationsOf(truth, i)];
