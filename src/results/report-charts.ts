@@ -73,16 +73,21 @@ export function budgetChart(s: Summary): Chart | null {
   return {
     name: `${s.experiment}-budget`,
     title: `${metrics.join(", ")} vs label budget (mean ± std over seeds)`,
-    spec: (metrics.length > 1
-      ? {
-          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-          data: { values },
-          facet: { column: { field: "metric", type: "nominal", sort: metrics, title: null } },
-          resolve: { scale: { y: "independent" } },
-          spec: layers,
-        }
-      : { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values }, ...layers, width: 420, height: 260 }) as unknown as vl.TopLevelSpec,
+    spec: perMetric(metrics, values, layers),
   };
+}
+
+/** One panel per metric (own y scales) when there are several; else one larger chart. */
+function perMetric(metrics: string[], values: object[], layers: object): vl.TopLevelSpec {
+  const base = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values } };
+  return (metrics.length > 1
+    ? {
+        ...base,
+        facet: { column: { field: "metric", type: "nominal", sort: metrics, title: null } },
+        resolve: { scale: { y: "independent" } },
+        spec: layers,
+      }
+    : { ...base, ...layers, width: 420, height: 260 }) as unknown as vl.TopLevelSpec;
 }
 
 /**
@@ -142,15 +147,7 @@ export function baselineChart(s: Summary): Chart | null {
   return {
     name: `${s.experiment}-baseline`,
     title: `Δ vs baseline (${which}) per label budget, ±1.96·SE`,
-    spec: (metrics.length > 1
-      ? {
-          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-          data: { values },
-          facet: { column: { field: "metric", type: "nominal", sort: metrics, title: null } },
-          resolve: { scale: { y: "independent" } },
-          spec: layers,
-        }
-      : { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values }, ...layers, width: 420, height: 260 }) as unknown as vl.TopLevelSpec,
+    spec: perMetric(metrics, values, layers),
   };
 }
 
