@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { plantedLinks, RUN_FILES, readState, writeState } from "../sweep/run-store.js";
+import { plantedLinks, RUN_FILES, readState, writeFailed } from "../sweep/run-store.js";
 import { EXIT_IO } from "../util/fs-faults.js";
 import { runDagPool } from "./dag-pool.js";
 import { runPool } from "./pool.js";
@@ -105,16 +105,7 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
     const links = plantedLinks(task.dir);
     if (links.length > 0) {
       const error = `${links.join(", ")} in the run directory ${links.length === 1 ? "is a symbolic link" : "are symbolic links"}; labelsweep never writes through one (remove it and run again)`;
-      const now = new Date().toISOString();
-      await writeState(task.dir, {
-        attempt: 0,
-        restarts: 0,
-        ...readState(task.dir),
-        status: "failed",
-        updated: now,
-        ended: now,
-        error,
-      });
+      await writeFailed(task.dir, { attempt: 0, restarts: 0, ...readState(task.dir) }, error);
       const result: TaskResult = {
         key: task.key,
         outcome: "failed",
@@ -176,15 +167,7 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
     if (timedOut) {
       outcome = "failed";
       error = `timed out after ${options.timeoutSec} s`;
-      const now = new Date().toISOString();
-      await writeState(task.dir, {
-        ...(state ?? { attempt: 1, restarts: 0 }),
-        status: "failed",
-        updated: now,
-        ended: now,
-        error,
-        exitCode: code,
-      });
+      await writeFailed(task.dir, state ?? { attempt: 1, restarts: 0 }, error, code);
     } else if (code === 0 && state?.status === "done") outcome = "done";
     else if (code === EXIT_LOCKED) outcome = "locked";
     else if (code === EXIT_IO) {
@@ -197,15 +180,7 @@ export function executeLocal(tasks: readonly ExecTask[], options: LocalExecOptio
       error = state?.error ?? (r.signal ? `worker killed by ${r.signal}` : `worker exited with code ${code}`);
       if (state?.status === "running") {
         // The worker died without writing its end (a crash): record it.
-        const now = new Date().toISOString();
-        await writeState(task.dir, {
-          ...state,
-          status: "failed",
-          updated: now,
-          ended: now,
-          error,
-          exitCode: code,
-        });
+        await writeFailed(task.dir, state, error, code);
       }
     }
     const result: TaskResult = {

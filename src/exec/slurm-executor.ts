@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { effectiveStatus, RUN_FILES, readJsonFile, readState, writeState } from "../sweep/run-store.js";
+import { effectiveStatus, RUN_FILES, readJsonFile, readState, writeFailed } from "../sweep/run-store.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-write.js";
 import type { ExecObserver, ExecTask, TaskOutcome, TaskResult } from "./local-executor.js";
 import { tailLines } from "./local-executor.js";
@@ -219,15 +219,7 @@ async function resultOf(
   const error = `${where} ${how}${state?.error ? `: ${state.error}` : ""}`;
   if (!state || state.status === "running") {
     // The worker died without writing its end (killed, node lost): record it so --retry-failed sees it.
-    const now = new Date().toISOString();
-    await writeState(task.dir, {
-      ...(state ?? { attempt: 1, restarts: 0 }),
-      status: "failed",
-      updated: now,
-      ended: now,
-      error,
-      exitCode: code,
-    });
+    await writeFailed(task.dir, state ?? { attempt: 1, restarts: 0 }, error, code);
   }
   const tail = [...tailLines(join(task.dir, RUN_FILES.log)), ...slurmLogTail(logFile)];
   return { ...base, outcome: "failed" as TaskOutcome, error, logTail: tail.slice(-30) };

@@ -156,6 +156,27 @@ export async function writeState(dir: string, state: RunState): Promise<void> {
   await writeJsonAtomic(join(dir, RUN_FILES.state), state);
 }
 
+/**
+ * Records a run as failed now: `base` is what its state said (or a stand-in
+ * when it had none), `exitCode` the process's when one ended.
+ */
+export async function writeFailed(
+  dir: string,
+  base: Pick<RunState, "attempt" | "restarts"> & Partial<RunState>,
+  error: string,
+  exitCode?: number | null,
+): Promise<void> {
+  const now = new Date().toISOString();
+  await writeState(dir, {
+    ...base,
+    status: "failed",
+    updated: now,
+    ended: now,
+    error,
+    ...(exitCode === undefined ? {} : { exitCode }),
+  });
+}
+
 export { pidAlive };
 
 /** The newest sign of life of a run's holder: its state's `updated` or its lock's heartbeat (mtime). */
