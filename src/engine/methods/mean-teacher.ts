@@ -19,7 +19,7 @@ import type { DetectionSample, SampleSource } from "../samples.js";
 import { EmaTeacher } from "./shared/ema-teacher.js";
 import { methodOptions, stepsOf, trainBatchOptions } from "./shared/options.js";
 import { pseudoNmsIou } from "./shared/pseudo-boxes.js";
-import { selfTrainingTask } from "./shared/self-training.js";
+import { describeNorm, selfTrainingTask, UNLABELLED_NORMS } from "./shared/self-training.js";
 import { SemiBatchComposer } from "./shared/semi-batch.js";
 import { detectorOf, type MethodInputs, type MethodSetup } from "./types.js";
 
@@ -35,6 +35,7 @@ export function create(inputs: MethodInputs): MethodSetup {
     predictWith: m.choice("predict_with", ["teacher", "student"] as const, "teacher"),
     boxLoss: m.bool("unlabelled_box_loss", false),
     maxPseudo: m.num("max_pseudo", 100),
+    norm: m.choice("unlabelled_norm", UNLABELLED_NORMS, "at-least-labelled"),
   };
   const burnIn = stepsOf(o.burnIn, iterations);
   const composer = new SemiBatchComposer(
@@ -58,6 +59,7 @@ export function create(inputs: MethodInputs): MethodSetup {
       pseudo: { scoreThreshold: o.threshold, nmsIou, maxDetections: o.maxPseudo },
       studentView: "strong",
       boxLoss: o.boxLoss,
+      norm: o.norm,
     },
   );
   return {
@@ -78,6 +80,7 @@ export function create(inputs: MethodInputs): MethodSetup {
         "strong (colour jitter, grayscale, random erasing; Unbiased Teacher's recipe without hue and blur)",
       lambda_u: o.lambdaU,
       unlabelled_box_loss: o.boxLoss,
+      unlabelled_norm: describeNorm(o.norm),
       unlabelled_loss:
         "the detector's own loss on the pseudo-boxes (Unbiased Teacher: focal-loss ROI head; not reproduced)",
       predict_with: o.predictWith,

@@ -19,7 +19,7 @@ import type { DetectionSample, SampleSource } from "../samples.js";
 import { EmaTeacher } from "./shared/ema-teacher.js";
 import { methodOptions, stepsOf, trainBatchOptions } from "./shared/options.js";
 import { pseudoNmsIou } from "./shared/pseudo-boxes.js";
-import { selfTrainingTask } from "./shared/self-training.js";
+import { describeNorm, selfTrainingTask, UNLABELLED_NORMS } from "./shared/self-training.js";
 import { SemiBatchComposer } from "./shared/semi-batch.js";
 import { detectorOf, type MethodInputs, type MethodSetup } from "./types.js";
 
@@ -34,6 +34,7 @@ export function create(inputs: MethodInputs): MethodSetup {
     burnIn: m.num("burn_in", 0.3),
     boxLoss: m.bool("unlabelled_box_loss", true),
     maxPseudo: m.num("max_pseudo", 100),
+    norm: m.choice("unlabelled_norm", UNLABELLED_NORMS, "at-least-labelled"),
   };
   const burnIn = stepsOf(o.burnIn, iterations);
   if (o.mode === "offline" && burnIn === 0) {
@@ -64,6 +65,7 @@ export function create(inputs: MethodInputs): MethodSetup {
       pseudo: { scoreThreshold: o.threshold, nmsIou, maxDetections: o.maxPseudo },
       studentView: "weak",
       boxLoss: o.boxLoss,
+      norm: o.norm,
     },
   );
   return {
@@ -84,6 +86,7 @@ export function create(inputs: MethodInputs): MethodSetup {
       student_view: "weak",
       lambda_u: o.lambdaU,
       unlabelled_box_loss: o.boxLoss,
+      unlabelled_norm: describeNorm(o.norm),
       batches: composer.describe(),
     },
   };

@@ -144,3 +144,27 @@ describe.each(CASES)("$name", (c) => {
     expect(blind.progress.map((e) => e.loss)).toEqual(losses);
   }, 240_000);
 });
+
+describe("the unlabelled loss's normaliser (mean-teacher)", () => {
+  it("at-least-labelled divides by the labelled foreground count when the teacher finds no box", async () => {
+    // A threshold no score reaches: no pseudo-box, so the unlabelled loss is all background.
+    const method = { name: "mean-teacher", burn_in: 0.3, threshold: 0.999, ema_decay: 0.9 };
+    const run = async (unlabelled_norm: string) => {
+      const r = await train({
+        name: unlabelled_norm,
+        arch: "retinanet-lite",
+        method: { ...method, unlabelled_norm },
+      });
+      return r.progress.find((e) => "loss_u_cls" in e)! as unknown as Record<string, number>;
+    };
+    const own = await run("pseudo");
+    const capped = await run("at-least-labelled");
+    // Identical up to the first unlabelled step: the same supervised terms there.
+    expect(capped.iter).toBe(own.iter);
+    expect(capped.loss_cls).toBe(own.loss_cls);
+    // Over 1 (no pseudo foreground) vs over the labelled images' foreground anchors: an integer ratio above 1.
+    const ratio = own.loss_u_cls! / capped.loss_u_cls!;
+    expect(ratio).toBeGreaterThan(1);
+    expect(Math.abs(ratio - Math.round(ratio))).toBeLessThan(1e-3 * ratio);
+  }, 240_000);
+});

@@ -27,6 +27,40 @@ export interface SelfTrainingOptions {
   studentView: "weak" | "strong";
   /** Also regress the pseudo-boxes (Unbiased Teacher: no). */
   boxLoss: boolean;
+  /**
+   * What the unlabelled loss is divided by: the larger of the pseudo-boxes'
+   * and the labelled images' foreground counts (`at-least-labelled`), or the
+   * pseudo-boxes' alone (`pseudo`, the detector's own rule).
+   */
+  norm: UnlabelledNorm;
+}
+
+export const UNLABELLED_NORMS = ["at-least-labelled", "pseudo"] as const;
+export type UnlabelledNorm = (typeof UNLABELLED_NORMS)[number];
+
+/** The normaliser as provenance records it. */
+export function describeNorm(norm: UnlabelledNorm): string {
+  return norm === "pseudo"
+    ? "pseudo: the unlabelled loss over the pseudo-boxes' foreground anchors (the detector's own rule)"
+    : "at-least-labelled: the unlabelled loss over the larger of the pseudo-boxes' and the labelled images' foreground anchors (labelsweep's; Unbiased Teacher averages its ROI losses, there is no dense-head reference)";
+}
+
+/**
+ * The pseudo-boxes' anchor targets with the foreground count the unlabelled
+ * loss is normalised by. A dense detector divides its loss by the batch's
+ * foreground anchors; over pseudo-boxes that count is small whenever the
+ * labeller finds few boxes, and every background anchor (where a missed
+ * object may lie) then weighs up to that many times more than in the labelled
+ * loss. `at-least-labelled` keeps their per-anchor weight at most the
+ * labelled images'.
+ */
+export function unlabelledTargets(
+  pseudo: AnchorTargets,
+  labelled: AnchorTargets,
+  norm: UnlabelledNorm,
+): AnchorTargets {
+  if (norm === "pseudo") return pseudo;
+  return { ...pseudo, numForeground: Math.max(pseudo.numForeground, labelled.numForeground) };
 }
 
 export interface SelfTrainingBatch extends SemiBatch {
@@ -68,7 +102,10 @@ export function selfTrainingTask(
       if (!view) throw new Error("self-training: the batch composer made no strong view");
       const out = detector.forward(params, tf.concat([b.labelled.images, view]) as Tensor4D);
       const sup = detector.loss(sliceBatch(out, 0, nL), b.labelled.anchorTargets);
-      const un = detector.loss(sliceBatch(out, nL, view.shape[0]), b.pseudo.anchorTargets);
+      const un = detector.loss(
+        sliceBatch(out, nL, view.shape[0]),
+        unlabelledTargets(b.pseudo.anchorTargets, b.labelled.anchorTargets, options.norm),
+      );
       const terms: Record<string, Scalar> = {
         ...sup,
         loss_u_cls: tf.mul(un.loss_cls!, options.lambdaU) as Scalar,
