@@ -3,6 +3,7 @@ import type { Capabilities, SplitCheck } from "../spec/capabilities.js";
 import { checkCompatibility, checkNames } from "../spec/compat.js";
 import { checkRunConfig } from "../spec/config-checks.js";
 import type { KeyPath } from "../spec/diagnostics.js";
+import { checkExtraUse } from "../spec/extra-use.js";
 import { SCHEMA_URL, validateRunConfig } from "../spec/schema.js";
 import { type JsonValue, type RunConfig, SEMANTIC_KEYS, type SemanticKey, type Spec } from "../spec/types.js";
 import { attribute, type Finding, toProblems } from "./attribution.js";
@@ -232,7 +233,7 @@ export function checkCells(spec: Spec, expansion: Expansion, options: CellCheckO
       const isBase = COMBINATION.every((k, j) => cell.sections[index[j]!] === expansion.sections.base[k]);
       if (isBase && options.baseChecked) continue;
       const config = cell.config as unknown as { [k: string]: JsonValue };
-      const found = [...checkNames(config), ...checkCompatibility(config)];
+      const found = [...checkNames(config), ...checkCompatibility(config), ...checkExtraUse(config)];
       const atoms = cellAtoms(expansion, cell).filter((a) =>
         (COMBINATION as readonly string[]).includes(a.section),
       );
