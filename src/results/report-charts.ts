@@ -243,8 +243,11 @@ export function diffChart(d: ExperimentDiff): Chart | null {
   };
 }
 
+/** Legend labels such as "retinanet-lite · mean-teacher" whole (Vega-Lite cuts them at 160 px). */
+const RENDER_CONFIG = { legend: { labelLimit: 360, titleLimit: 360 } };
+
 export async function renderSvg(chart: Chart): Promise<string> {
-  const compiled = vl.compile(chart.spec).spec;
+  const compiled = vl.compile(chart.spec, { config: RENDER_CONFIG }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {
     return await view.toSVG();
