@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { effectiveStatus } from "../../src/sweep/run-store.js";
 import { CLI, runCli } from "../helpers/cli.js";
 import { writeStandInSpec } from "../helpers/run-dirs.js";
 import { waitUntil } from "../helpers/wait.js";
@@ -113,9 +114,10 @@ describe("labelsweep run", () => {
     });
     child.kill("SIGKILL");
     await new Promise((r) => child.on("exit", r));
-    // The orphaned workers notice their runner is gone and stop: wait until none is running.
+    // The orphaned workers notice their runner is gone and stop: wait until none is running, as labelsweep
+    // sees it (a worker that lost its runner while starting may exit before writing its end: its pid is gone).
     await waitUntil(
-      () => readdirSync(runsOf(dir)).every((k) => stateOf(join(runsOf(dir), k)).status !== "running"),
+      () => readdirSync(runsOf(dir)).every((k) => effectiveStatus(join(runsOf(dir), k)) !== "running"),
       200,
     );
     const doneBefore = readdirSync(runsOf(dir)).filter(
