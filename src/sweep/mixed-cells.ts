@@ -21,7 +21,9 @@ export function mixedCellWarnings(
   const cells = new Map<string, PlannedRun[]>();
   for (const run of plan.runs) {
     const cell = canonicalJson(shown.map((p) => getAt(run.config, p) ?? null));
-    cells.set(cell, [...(cells.get(cell) ?? []), run]);
+    const runs = cells.get(cell);
+    if (runs) runs.push(run);
+    else cells.set(cell, [run]);
   }
   const mixed = plan.columns.filter(
     (path, i) =>
