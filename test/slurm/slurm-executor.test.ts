@@ -137,7 +137,7 @@ describe.skipIf(missing !== undefined)("Slurm executor on a real single-node clu
 
   it("scancel mid-sweep leaves the runs resumable; a resubmission while queued never runs a key twice", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ls-slurm-cancel-"));
-    const file = spec(dir, ["--steps", "30", "--step-ms", "100"]);
+    const file = spec(dir, ["--steps", "60", "--step-ms", "100"]);
     const runs = join(dir, "results", "e2e", "runs");
     const sub = await runCli(["run", file, "--detach", "--max-parallel", "2"], { cwd: dir, env });
     expect(sub.code).toBe(0);
@@ -157,6 +157,10 @@ describe.skipIf(missing !== undefined)("Slurm executor on a real single-node clu
       (k) => existsSync(join(runs, k, "state.json")) && stateOf(runs, k).status === "interrupted",
     );
     expect(interrupted.length).toBeGreaterThan(0);
+    // A run cancelled before its first checkpoint starts again from step 0; one cancelled after it
+    // resumes from exactly its checkpoint. The run waited for above had one.
+    const checkpointed = new Map(interrupted.map((k) => [k, ckptStep(runs, k)]));
+    expect(Math.max(...checkpointed.values())).toBeGreaterThanOrEqual(3);
 
     const resumed = await runCli(["run", file], { cwd: dir, env });
     expect(resumed.code).toBe(0);
@@ -166,7 +170,7 @@ describe.skipIf(missing !== undefined)("Slurm executor on a real single-node clu
         .trim()
         .split("\n")
         .map(Number);
-      expect(starts.at(-1)).toBeGreaterThan(0);
+      expect(starts.at(-1)).toBe(checkpointed.get(key));
       expect(stateOf(runs, key).restarts).toBe(1);
     }
   });
