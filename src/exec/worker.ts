@@ -47,12 +47,22 @@ export interface WorkerOptions {
   gpus?: string;
 }
 
+/**
+ * Sends an event to the runner, if one started this worker. A runner that died (kill -9) fails the
+ * write with EPIPE after `connected` still said true; without a callback Node raises that as an
+ * uncaught error and the worker would die without marking its run. The "disconnect" handler stops
+ * the run instead.
+ */
+function tellRunner(event: WorkerEvent): void {
+  if (process.connected) process.send?.(event, undefined, {}, () => undefined);
+}
+
 function emitter(dir: string): (event: WorkerEvent) => void {
   const file = join(dir, RUN_FILES.events);
   return (event) => {
     const line = JSON.stringify({ ...event, time: new Date().toISOString() });
     appendNoFollow(file, `${line}\n`);
-    if (process.connected) process.send?.(event);
+    tellRunner(event);
   };
 }
 
@@ -301,7 +311,7 @@ export async function runWorker(dir: string, options: WorkerOptions = {}): Promi
       try {
         emit({ type: "interrupted", reason });
       } catch {
-        if (process.connected) process.send?.({ type: "interrupted", reason });
+        tellRunner({ type: "interrupted", reason });
       }
       process.stderr.write(`run ${record.key}: ${reason}\n`);
       return EXIT_IO;

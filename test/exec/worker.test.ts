@@ -79,6 +79,40 @@ describe("labelsweep worker (command engine)", () => {
     expect(starts).toEqual([0, stoppedAt]);
   });
 
+  it("marks its run interrupted itself when its runner is killed as the trainer starts", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "ls-worker-")), "k6");
+    writeRunDir(dir, "k6", fakeTrainerConfig(0, ["--steps", "100000", "--step-ms", "1", "--progress-json"]));
+    // A stand-in runner: starts the worker over IPC as the local executor does, prints its pid once
+    // the trainer has started, and dies with SIGKILL (the moment a CI run once left a run "running").
+    const runner = `
+      import { fork } from "node:child_process";
+      const w = fork(process.argv[1], ["worker", process.argv[2]], {
+        execArgv: [], stdio: ["ignore", "ignore", "ignore", "ipc"], detached: true,
+        env: { ...process.env, LABELSWEEP_IPC: "1" },
+      });
+      w.on("message", (e) => {
+        if (e.type === "trainer") { console.log(w.pid); process.kill(process.pid, "SIGKILL"); }
+      });`;
+    const out = await new Promise<string>((done) => {
+      const r = spawn(process.execPath, ["--input-type=module", "-e", runner, CLI, dir], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let text = "";
+      r.stdout.on("data", (d) => {
+        text += d;
+      });
+      r.on("exit", () => done(text));
+    });
+    expect(Number(out.trim())).toBeGreaterThan(0);
+    // The worker, now without a runner, stops its trainer and marks the run (a worker that died
+    // instead would leave "running" behind, and the test would time out here).
+    await waitUntil(() => readJson(join(dir, "state.json")).status !== "running");
+    // Written by the worker on its way out, not inferred from a dead pid.
+    expect(readJson(join(dir, "state.json")).status).toBe("interrupted");
+    const events = readFileSync(join(dir, "events.jsonl"), "utf8").trim().split("\n");
+    expect(JSON.parse(events.at(-1) as string).type).toBe("interrupted");
+  });
+
   it("refuses to run a key that a live process holds", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "ls-worker-")), "k4");
     writeRunDir(dir, "k4", fakeTrainerConfig(0));
