@@ -2,6 +2,7 @@ import type * as vl from "vega-lite";
 import type { ActiveLabels, JsonValue, RunConfig } from "../spec/types.js";
 import type { Chart } from "./report-charts.js";
 import type { Summary } from "./summary.js";
+import { axisLabel } from "./axis-label.js";
 
 // The standard active-learning figure (AL-SSL, METHODS.md §1d: "mAP vs number
 // of labelled images, for random / entropy / consistency / combined"): one
@@ -28,8 +29,6 @@ export interface AnnotationCost {
   images: number | null;
 }
 
-const text = (v: JsonValue): string => (typeof v === "string" ? v : JSON.stringify(v));
-const labelOf = (values: Record<string, JsonValue>) => Object.values(values).map(text).join(" · ");
 
 /** Floor of fraction · N, or the count (data/protocols/derivation.ts sizeOf). */
 function sizeOf(a: { fraction?: number; count?: number }, total: number | undefined): number | undefined {
@@ -61,7 +60,7 @@ export function activeCurve(s: Summary, metric: string): CurvePoint[] | null {
     const config = c.config ? s.configs[c.config] : undefined;
     const labelled = labelledAt(config, cycle) ?? cycle;
     const rest = Object.fromEntries(Object.entries(c.column).filter(([k]) => k !== CYCLE));
-    const row = [labelOf(c.row), labelOf(rest)].filter((t) => t !== "").join(" · ");
+    const row = [axisLabel(c.row), axisLabel(rest)].filter((t) => t !== "").join(" · ");
     points.push({ row, cycle, labelled, mean: st.mean * scale, std: (st.std ?? 0) * scale, n: st.n });
   }
   return points.length > 0 ? points : null;
@@ -88,9 +87,9 @@ export function annotationCost(points: readonly CurvePoint[], target: number): A
 export function costTarget(s: Summary, points: readonly CurvePoint[]): { row: string; value: number } | null {
   const baseline = s.table.baseline as Record<string, JsonValue> | undefined;
   const rowOf = baseline
-    ? s.cells.find((c) => Object.entries(baseline).every(([k, v]) => text(c.row[k] ?? null) === text(v)))
+    ? s.cells.find((c) => Object.entries(baseline).every(([k, v]) => JSON.stringify(c.row[k] ?? null) === JSON.stringify(v)))
     : undefined;
-  const name = rowOf ? labelOf(rowOf.row) : points[0]?.row;
+  const name = rowOf ? axisLabel(rowOf.row) : points[0]?.row;
   const curve = points.filter((p) => p.row === name || (rowOf && p.row.startsWith(`${name} · `)));
   const last = curve.sort((a, b) => a.labelled - b.labelled).at(-1);
   return name !== undefined && last ? { row: name, value: last.mean } : null;

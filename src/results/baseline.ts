@@ -2,6 +2,7 @@ import type { JsonValue, TableSpec } from "../spec/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import type { AggregatedTable } from "./aggregate.js";
 import { mean, welchTTest } from "./stats.js";
+import { axisValue } from "./axis-label.js";
 
 // `table.baseline`: every cell beside the cell it is compared with. The
 // baseline names values of some row or column paths (e.g. {method.name:
@@ -108,7 +109,7 @@ export function baselineText(
 /** The sentence under a table that has a baseline. */
 export function baselineLegend(table: TableSpec): string {
   const which = Object.entries(table.baseline ?? {})
-    .map(([k, v]) => `${k} = ${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k} = ${axisValue(v)}`)
     .join(", ");
   return `Δ: difference to the baseline cell (${which}, other row and column values the same); p: two-sided Welch's t-test over the runs of the two cells; ▲ / ▼: beyond noise (p < ${BASELINE_ALPHA}), better / worse; n too small: fewer than 2 runs on a side, no test.`;
 }

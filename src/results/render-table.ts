@@ -3,6 +3,7 @@ import type { JsonValue, TableSpec } from "../spec/types.js";
 import type { AggregatedTable, MetricStats, TableCell } from "./aggregate.js";
 import { type BaselineTable, baselineLegend, baselineText, compareToBaseline } from "./baseline.js";
 import type { ReferenceCheck } from "./references.js";
+import { axisLabel } from "./axis-label.js";
 
 // The paper-style table in Markdown, LaTeX (booktabs) and CSV. Output is a
 // pure function of the aggregated results, so a regenerated table diffs
@@ -14,10 +15,6 @@ function valueText(v: JsonValue): string {
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean" || v === null) return String(v);
   return JSON.stringify(v);
-}
-
-function label(values: Record<string, JsonValue>): string {
-  return Object.values(values).map(valueText).join(" · ");
 }
 
 interface Shown {
@@ -67,7 +64,7 @@ function headers(agg: AggregatedTable): string[] {
   // Without column paths there is one column per metric, named after it.
   const noColumns = agg.columnPaths.length === 0;
   for (const col of agg.columns) {
-    for (const m of agg.metrics) out.push(noColumns ? m : multi ? `${label(col)} ${m}` : label(col));
+    for (const m of agg.metrics) out.push(noColumns ? m : multi ? `${axisLabel(col)} ${m}` : axisLabel(col));
   }
   return out;
 }
@@ -100,7 +97,7 @@ export function renderMarkdown(agg: AggregatedTable, table: TableSpec, refs: rea
   const head = [agg.rowPaths.join(" · "), ...headers(agg)];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
   agg.rows.forEach((row, r) => {
-    const cells: string[] = [label(row)];
+    const cells: string[] = [axisLabel(row)];
     agg.columns.forEach((_, c) => {
       for (const m of agg.metrics) {
         const t = cellText(agg.cells[r]![c]!, m, table, " ± ").text;
@@ -135,8 +132,8 @@ export function renderReferencesMarkdown(agg: AggregatedTable, table: TableSpec,
   for (const ref of refs) {
     const cell =
       ref.row !== null && ref.column !== null
-        ? `${label(agg.rows[ref.row]!)} / ${label(agg.columns[ref.column]!)}`
-        : label(ref.reference.cell);
+        ? `${axisLabel(agg.rows[ref.row]!)} / ${axisLabel(agg.columns[ref.column]!)}`
+        : axisLabel(ref.reference.cell);
     const ours = ref.ours ? `${ref.ours.mean.toFixed(p)}${ref.ours.std === null ? "" : ` ± ${ref.ours.std.toFixed(p)}`}` : "—";
     const delta = ref.delta === null ? "—" : `${ref.delta >= 0 ? "+" : ""}${ref.delta.toFixed(p)}`;
     const bound = ref.bound === null ? "" : ` (bound ${ref.bound.toFixed(p)})`;
@@ -163,7 +160,7 @@ export function renderLatex(agg: AggregatedTable, table: TableSpec): string {
     "\\midrule",
   ];
   agg.rows.forEach((row, r) => {
-    const cells = [latexEscape(label(row))];
+    const cells = [latexEscape(axisLabel(row))];
     agg.columns.forEach((_, c) => {
       for (const m of agg.metrics) {
         const t = cellText(agg.cells[r]![c]!, m, table, " $\\pm$ ").text.replace("†", "$^\\dagger$");

@@ -5,6 +5,7 @@ import type { ExperimentDiff } from "./diff.js";
 import { cellLabel } from "./diff-format.js";
 import type { Summary } from "./summary.js";
 import { metricList } from "./aggregate.js";
+import { axisLabel, axisValue } from "./axis-label.js";
 
 const metricsOf = (s: Summary) => metricList(s.table);
 
@@ -21,8 +22,6 @@ export interface Chart {
 
 const GROUP_NAME: Record<string, string> = { r: "rare", c: "common", f: "frequent" };
 
-const text = (v: JsonValue): string => (typeof v === "string" ? v : JSON.stringify(v));
-const labelOf = (values: Record<string, JsonValue>) => Object.values(values).map(text).join(" · ");
 
 /** Budgets spanning more than this ratio are drawn on a log axis (1 %, 5 %, 100 % stay readable). */
 export const LOG_AXIS_SPAN = 10;
@@ -43,7 +42,7 @@ export function budgetChart(s: Summary): Chart | null {
       const x = c.column[xPath];
       if (!st || st.mean === null || typeof x !== "number") return [];
       const std = st.std ?? 0;
-      return [{ metric, method: labelOf(c.row), budget: x, mean: st.mean * scale, lo: (st.mean - std) * scale, hi: (st.mean + std) * scale, n: st.n }];
+      return [{ metric, method: axisLabel(c.row), budget: x, mean: st.mean * scale, lo: (st.mean - std) * scale, hi: (st.mean + std) * scale, n: st.n }];
     }),
   );
   if (values.length === 0) return null;
@@ -110,8 +109,8 @@ export function baselineChart(s: Summary): Chart | null {
       return [
         {
           metric,
-          method: labelOf(c.row),
-          budget: typeof x === "number" ? x : labelOf(c.column),
+          method: axisLabel(c.row),
+          budget: typeof x === "number" ? x : axisLabel(c.column),
           delta,
           lo: se === null ? delta : delta - 1.96 * se * scale,
           hi: se === null ? delta : delta + 1.96 * se * scale,
@@ -127,7 +126,7 @@ export function baselineChart(s: Summary): Chart | null {
   const x = numeric
     ? { field: "budget", type: "quantitative", title: `${xPath}${log ? " (log scale)" : ""}`, scale: log ? { type: "log" } : { zero: false } }
     : { field: "budget", type: "nominal", title: xPath ?? null };
-  const which = Object.entries(s.table.baseline).map(([k, v]) => `${k} = ${text(v)}`).join(", ");
+  const which = Object.entries(s.table.baseline).map(([k, v]) => `${k} = ${axisValue(v)}`).join(", ");
   const layers = {
     width: 300,
     height: 220,
@@ -161,7 +160,7 @@ export function perClassChart(s: Summary): Chart | null {
   const cells = withCats.filter((c) => budgetOf(c) === top);
   const values = cells.flatMap((c) =>
     c.perCategory!.filter((k) => k.ap !== null).map((k) => ({
-      method: labelOf(c.row),
+      method: axisLabel(c.row),
       category: k.name ?? String(k.id),
       group: k.group ? GROUP_NAME[k.group] : "all",
       ap: (k.ap as number) * 100,
@@ -181,7 +180,7 @@ export function perClassChart(s: Summary): Chart | null {
   };
   return {
     name: `${s.experiment}-per-class`,
-    title: `per-class AP at ${labelOf(cells[0]!.column)}${grouped ? " (rare / common / frequent)" : ""}`,
+    title: `per-class AP at ${axisLabel(cells[0]!.column)}${grouped ? " (rare / common / frequent)" : ""}`,
     // Faceted by frequency group when groups are known; a plain bar chart otherwise
     // (a `spec` without a `facet` is not a valid Vega-Lite spec).
     spec: (grouped

@@ -6,6 +6,7 @@ import { deltaText, pText, STATUS_TITLE, sideText } from "./diff-format.js";
 import type { ReportRun } from "./report-runs.js";
 import type { Summary } from "./summary.js";
 import { metricList } from "./aggregate.js";
+import { axisLabel } from "./axis-label.js";
 
 const metricsOf = (s: Summary) => metricList(s.table);
 
@@ -31,8 +32,6 @@ export type Href = (path: string) => string;
 
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const text = (v: JsonValue): string => (typeof v === "string" ? v : JSON.stringify(v));
-const labelOf = (values: Record<string, JsonValue>) => Object.values(values).map(text).join(" · ");
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;padding-bottom:.2rem;margin-top:2rem}
@@ -49,10 +48,10 @@ function paperTable(s: Summary): string {
   const rows: string[] = [];
   const cols: string[] = [];
   for (const c of s.cells) {
-    if (!rows.includes(labelOf(c.row))) rows.push(labelOf(c.row));
-    if (!cols.includes(labelOf(c.column))) cols.push(labelOf(c.column));
+    if (!rows.includes(axisLabel(c.row))) rows.push(axisLabel(c.row));
+    if (!cols.includes(axisLabel(c.column))) cols.push(axisLabel(c.column));
   }
-  const at = new Map(s.cells.map((c) => [`${labelOf(c.row)}\u0000${labelOf(c.column)}`, c]));
+  const at = new Map(s.cells.map((c) => [`${axisLabel(c.row)}\u0000${axisLabel(c.column)}`, c]));
   const spread = (s.table.aggregate ?? "mean_std") === "ci95" ? "ci95" : "std";
   const best = new Map<string, number>();
   for (const col of cols) {
@@ -94,7 +93,7 @@ function referencesTable(s: Summary): string {
   if (s.references.length === 0) return "";
   const rows = s.references.map((r) => {
     const ref = r.reference as unknown as { paper?: string; table?: string; metric: string; value: number; cell: Record<string, JsonValue> };
-    return `<tr><td>${esc(ref.paper ?? "")}${ref.table ? ` (${esc(ref.table)})` : ""}</td><td>${esc(labelOf(ref.cell))}</td><td>${esc(ref.metric)}</td><td>${ref.value}</td><td>${r.ours ? `${r.ours.mean.toFixed(1)}${r.ours.std !== null ? ` ± ${r.ours.std.toFixed(1)}` : ""} (${r.ours.n})` : "—"}</td><td>${r.delta === null ? "—" : deltaText(r.delta, 1)}</td><td>${esc(r.status)}</td></tr>`;
+    return `<tr><td>${esc(ref.paper ?? "")}${ref.table ? ` (${esc(ref.table)})` : ""}</td><td>${esc(axisLabel(ref.cell))}</td><td>${esc(ref.metric)}</td><td>${ref.value}</td><td>${r.ours ? `${r.ours.mean.toFixed(1)}${r.ours.std !== null ? ` ± ${r.ours.std.toFixed(1)}` : ""} (${r.ours.n})` : "—"}</td><td>${r.delta === null ? "—" : deltaText(r.delta, 1)}</td><td>${esc(r.status)}</td></tr>`;
   });
   return `<h3>Against the papers</h3><table><thead><tr><th>reference</th><th>cell</th><th>metric</th><th>paper</th><th>ours</th><th>Δ</th><th>status</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
@@ -120,7 +119,7 @@ function diffSection(d: DiffReport, charts: RenderedChart[]): string {
     const rows = e.cells.map((c) => {
       const cls = c.worse ? "worse" : c.beyondNoise ? "better" : "";
       const changes = c.configChanges.map((k) => `${k.path}: ${JSON.stringify(k.a)} → ${JSON.stringify(k.b)}`).join("; ");
-      return `<tr><td>${esc(labelOf({ ...c.row, ...c.column }))}</td><td title="${esc(STATUS_TITLE[c.status])}">${c.status}</td><td>${esc(sideText(c.a, e.precision))}</td><td>${esc(sideText(c.b, e.precision))}</td><td class="${cls}">${deltaText(c.delta, e.precision)}</td><td>${pText(c.p)}</td><td>${esc(changes)}</td></tr>`;
+      return `<tr><td>${esc(axisLabel({ ...c.row, ...c.column }))}</td><td title="${esc(STATUS_TITLE[c.status])}">${c.status}</td><td>${esc(sideText(c.a, e.precision))}</td><td>${esc(sideText(c.b, e.precision))}</td><td class="${cls}">${deltaText(c.delta, e.precision)}</td><td>${pText(c.p)}</td><td>${esc(changes)}</td></tr>`;
     });
     parts.push(`<table><thead><tr><th>cell</th><th>status</th><th>A</th><th>B</th><th>Δ</th><th>p (Welch)</th><th>config changes</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
     parts.push(figures(charts.filter((c) => c.name === `${e.experiment}-diff`)));

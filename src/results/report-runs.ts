@@ -4,6 +4,7 @@ import type { JsonValue } from "../spec/types.js";
 import type { RunRecord } from "../sweep/run-record.js";
 import { RUN_FILES, readJsonFile, readState } from "../sweep/run-store.js";
 import type { Summary } from "./summary.js";
+import { axisValue } from "./axis-label.js";
 
 // The report's run list: every run of every cell with its status, metrics,
 // duration, and where its folder and log are — read from the summary, and
@@ -21,7 +22,6 @@ export interface ReportRun {
   log: string | null;
 }
 
-const text = (v: JsonValue): string => (typeof v === "string" ? v : JSON.stringify(v));
 
 export function reportRuns(s: Summary, experimentDir: string | null): ReportRun[] {
   return s.cells.flatMap((cell) =>
@@ -30,7 +30,7 @@ export function reportRuns(s: Summary, experimentDir: string | null): ReportRun[
       const here = dir !== null && existsSync(dir);
       const record = here ? readJsonFile<RunRecord>(join(dir, RUN_FILES.run)) : undefined;
       const state = here ? readState(dir) : undefined;
-      const values = [...Object.values(cell.row), ...Object.values(cell.column)].map(text);
+      const values = [...Object.values(cell.row), ...Object.values(cell.column)].map(axisValue);
       values.push(`seed ${run.seed}`);
       if (run.fold !== null) values.push(`fold ${run.fold}`);
       let seconds: number | null = record?.provenance?.seconds ?? null;

@@ -69,6 +69,21 @@ describe("paper-style tables", () => {
     expect(csv[1]).toMatch(/^supervised,0\.1,AP50,0\.51\d*,0\.0141\d*,0\.127\d*,2,2,0$/);
   });
 
+  it("shows a value a run's config lacks (null) as none", () => {
+    const withOption = (name: string, weight: number | undefined, images: number | undefined, seed: number) => {
+      const r = run("supervised", 0.1, seed, 0.5 + seed / 100);
+      r.config.method = weight === undefined ? { name } : { name, distill_weight: weight };
+      if (images !== undefined) (r.config.labels as Record<string, unknown>).extra = { images };
+      return { ...r, key: `${name}-${weight}-${images}-${seed}` };
+    };
+    const t: TableSpec = { rows: ["method.name", "method.distill_weight"], columns: ["labels.extra.images"], metric: "AP50", precision: 1, scale: 100 };
+    const agg = aggregate(t, [withOption("supervised", undefined, undefined, 0), withOption("richsem", 0.5, undefined, 0), withOption("richsem", 0.5, 400, 0)]);
+    const md = renderMarkdown(agg, t).split("\n");
+    expect(md[0]).toBe("| method.name · method.distill_weight | none | 400 |");
+    expect(md[2]).toBe("| supervised · none | **50.0 (1)** | — |");
+    expect(md[3]).toBe("| richsem · 0.5 | **50.0 (1)** | 50.0 (1) |");
+  });
+
   it("compares paper references with the runs' noise", () => {
     const agg = aggregate(table, runs);
     const refs = checkReferences(table, agg, [
