@@ -1,4 +1,5 @@
 import type { JsonValue } from "../spec/types.js";
+import { axisValue } from "./axis-label.js";
 import type { CellDiff, CellSide, CellStatus, ExperimentDiff } from "./diff.js";
 import type { DiffReport } from "./diff-report.js";
 
@@ -16,8 +17,7 @@ export const STATUS_TITLE: Record<CellStatus, string> = {
   "only-b": "only at B",
 };
 
-const valueText = (v: JsonValue | undefined): string =>
-  v === undefined ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v);
+const valueText = (v: JsonValue | undefined): string => (v === undefined ? "(absent)" : axisValue(v));
 
 export function cellLabel(c: { row: Record<string, JsonValue>; column: Record<string, JsonValue> }): string {
   return [...Object.values(c.row), ...Object.values(c.column)].map((v) => valueText(v)).join(" · ");

@@ -26,30 +26,60 @@ const GROUP_NAME: Record<string, string> = { r: "rare", c: "common", f: "frequen
 /** Budgets spanning more than this ratio are drawn on a log axis (1 %, 5 %, 100 % stay readable). */
 export const LOG_AXIS_SPAN = 10;
 
+/** Whether the table's first column path is a numeric axis (a label budget) in every cell. */
+function numericColumns(s: Summary): boolean {
+  const xPath = s.table.columns[0];
+  return xPath !== undefined && s.cells.every((c) => typeof c.column[xPath] === "number");
+}
+
 /**
  * Every metric of the table vs label budget (the first column path), one line
  * per row value: mean with a ±std band; one panel per metric. The x axis is
- * logarithmic when the budgets span more than LOG_AXIS_SPAN×.
+ * logarithmic when the budgets span more than LOG_AXIS_SPAN×. A column path
+ * that is not a number in every cell (e.g. `labels.extra.images`, absent on
+ * some runs) is not a budget: its values are drawn side by side as categories,
+ * mean ± std per row, so no cell drops out of the plot.
  */
 export function budgetChart(s: Summary): Chart | null {
   const metrics = metricsOf(s);
   const scale = s.table.scale ?? 100;
   const xPath = s.table.columns[0];
   if (!xPath) return null;
+  const numeric = numericColumns(s);
   const values = s.cells.flatMap((c) =>
     metrics.flatMap((metric) => {
       const st = c.stats[metric];
-      const x = c.column[xPath];
-      if (!st || st.mean === null || typeof x !== "number") return [];
+      const x = c.column[xPath] ?? null;
+      if (!st || st.mean === null) return [];
       const std = st.std ?? 0;
-      return [{ metric, method: axisLabel(c.row), budget: x, mean: st.mean * scale, lo: (st.mean - std) * scale, hi: (st.mean + std) * scale, n: st.n }];
+      const budget = numeric ? (x as number) : axisValue(x);
+      return [{ metric, method: axisLabel(c.row), budget, mean: st.mean * scale, lo: (st.mean - std) * scale, hi: (st.mean + std) * scale, n: st.n }];
     }),
   );
   if (values.length === 0) return null;
-  const budgets = values.map((v) => v.budget);
+  const color = { field: "method", type: "nominal", title: s.table.rows.join(" · ") } as const;
+  const yTitle = metrics.length > 1 ? `×${scale}` : `${metrics[0]} (×${scale})`;
+  const tooltip = [{ field: "metric" }, { field: "method" }, { field: "budget" }, { field: "mean", format: ".2f" }, { field: "n" }];
+  if (!numeric) {
+    const order = [...new Set(s.cells.map((c) => axisValue(c.column[xPath] ?? null)))];
+    const categories = {
+      width: 300,
+      height: 220,
+      encoding: { x: { field: "budget", type: "nominal", title: xPath, sort: order }, xOffset: { field: "method" }, color },
+      layer: [
+        { mark: "rule", encoding: { y: { field: "lo", type: "quantitative", title: yTitle, scale: { zero: false } }, y2: { field: "hi" } } },
+        { mark: { type: "point", filled: true, size: 50 }, encoding: { y: { field: "mean", type: "quantitative" }, tooltip } },
+      ],
+    };
+    return {
+      name: `${s.experiment}-budget`,
+      title: `${metrics.join(", ")} per ${xPath} (mean ± std over seeds)`,
+      spec: perMetric(metrics, values, categories),
+    };
+  }
+  const budgets = values.map((v) => v.budget as number);
   const lo = Math.min(...budgets);
   const log = lo > 0 && Math.max(...budgets) / lo > LOG_AXIS_SPAN;
-  const color = { field: "method", type: "nominal", title: s.table.rows.join(" · ") } as const;
   const x = { field: "budget", type: "quantitative", title: `${xPath}${log ? " (log scale)" : ""}`, scale: log ? { type: "log" } : { zero: false } };
   const layers = {
     width: 300,
@@ -58,15 +88,9 @@ export function budgetChart(s: Summary): Chart | null {
     layer: [
       {
         mark: { type: "area", opacity: 0.18 },
-        encoding: { y: { field: "lo", type: "quantitative", title: metrics.length > 1 ? `×${scale}` : `${metrics[0]} (×${scale})`, scale: { zero: false } }, y2: { field: "hi" } },
+        encoding: { y: { field: "lo", type: "quantitative", title: yTitle, scale: { zero: false } }, y2: { field: "hi" } },
       },
-      {
-        mark: { type: "line", point: true },
-        encoding: {
-          y: { field: "mean", type: "quantitative" },
-          tooltip: [{ field: "metric" }, { field: "method" }, { field: "budget" }, { field: "mean", format: ".2f" }, { field: "n" }],
-        },
-      },
+      { mark: { type: "line", point: true }, encoding: { y: { field: "mean", type: "quantitative" }, tooltip } },
     ],
   };
   return {
@@ -82,7 +106,9 @@ function perMetric(metrics: string[], values: object[], layers: object): vl.TopL
   return (metrics.length > 1
     ? {
         ...base,
-        facet: { column: { field: "metric", type: "nominal", sort: metrics, title: null } },
+        // Two panels a line, so four metrics fit the page's width.
+        facet: { field: "metric", type: "nominal", sort: metrics, title: null },
+        columns: 2,
         resolve: { scale: { y: "independent" } },
         spec: layers,
       }
@@ -99,6 +125,7 @@ export function baselineChart(s: Summary): Chart | null {
   const metrics = metricsOf(s);
   const scale = s.table.scale ?? 100;
   const xPath = s.table.columns[0];
+  const numeric = numericColumns(s);
   const values = s.cells.flatMap((c) =>
     metrics.flatMap((metric) => {
       const vs = c.vsBaseline?.[metric];
@@ -110,7 +137,7 @@ export function baselineChart(s: Summary): Chart | null {
         {
           metric,
           method: axisLabel(c.row),
-          budget: typeof x === "number" ? x : axisLabel(c.column),
+          budget: numeric ? (x as number) : axisLabel(c.column),
           delta,
           lo: se === null ? delta : delta - 1.96 * se * scale,
           hi: se === null ? delta : delta + 1.96 * se * scale,
@@ -120,7 +147,6 @@ export function baselineChart(s: Summary): Chart | null {
     }),
   );
   if (values.length === 0) return null;
-  const numeric = values.every((v) => typeof v.budget === "number");
   const budgets = numeric ? values.map((v) => v.budget as number) : [];
   const log = numeric && Math.min(...budgets) > 0 && Math.max(...budgets) / Math.min(...budgets) > LOG_AXIS_SPAN;
   const x = numeric

@@ -72,8 +72,9 @@ describe("paper-style tables", () => {
   it("shows a value a run's config lacks (null) as none", () => {
     const withOption = (name: string, weight: number | undefined, images: number | undefined, seed: number) => {
       const r = run("supervised", 0.1, seed, 0.5 + seed / 100);
-      r.config.method = weight === undefined ? { name } : { name, distill_weight: weight };
-      if (images !== undefined) (r.config.labels as Record<string, unknown>).extra = { images };
+      const config = r.config as unknown as { method: object; labels: object };
+      config.method = weight === undefined ? { name } : { name, distill_weight: weight };
+      if (images !== undefined) config.labels = { ...config.labels, extra: { images } };
       return { ...r, key: `${name}-${weight}-${images}-${seed}` };
     };
     const t: TableSpec = { rows: ["method.name", "method.distill_weight"], columns: ["labels.extra.images"], metric: "AP50", precision: 1, scale: 100 };

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import type { RunOutcome } from "../../src/results/aggregate.js";
+import { baselineChart, budgetChart, renderSvg } from "../../src/results/report-charts.js";
+import { buildSummary } from "../../src/results/summary.js";
+import type { RunConfig, TableSpec } from "../../src/spec/types.js";
+
+// The report's first plot when the table's column is not a label budget: `labels.extra.images`
+// is 400 on some runs and absent (null) on others, as in longtail-shapes.
+
+function run(method: object, images: number | null, seed: number, ap: number): RunOutcome {
+  const config = {
+    dataset: { name: "shapes" },
+    labels: images === null ? { protocol: "full" } : { protocol: "full", extra: { images } },
+    detector: { arch: "retinanet-lite" },
+    method,
+    train: {},
+    engine: { name: "tfjs" },
+    eval: { type: "lvis" },
+    seed,
+  } as unknown as RunConfig;
+  return { key: `${JSON.stringify(method)}-${images}-${seed}`, config, status: "done", metrics: { AP: ap, APr: ap / 4 } };
+}
+
+const runs = [0, 1].flatMap((seed) => [
+  run({ name: "supervised" }, null, seed, 0.16 + seed / 100),
+  run({ name: "richsem", distill_weight: 0 }, null, seed, 0.17 + seed / 100),
+  run({ name: "richsem", distill_weight: 0 }, 400, seed, 0.14 + seed / 100),
+  run({ name: "richsem", distill_weight: 0.5 }, null, seed, 0.2 + seed / 100),
+  run({ name: "richsem", distill_weight: 0.5 }, 400, seed, 0.14 + seed / 100),
+]);
+
+const table: TableSpec = {
+  rows: ["method.name", "method.distill_weight"],
+  columns: ["labels.extra.images"],
+  metric: ["AP", "APr"],
+  precision: 1,
+  scale: 100,
+  baseline: { "method.distill_weight": 0 },
+};
+
+const summary = () =>
+  buildSummary(
+    { resultsDir: "/nonexistent", experiment: "lt", table, runs: runs.map(({ key, config }) => ({ key, config })) },
+    runs,
+    () => ({ split: null }) as never,
+  ).summary;
+
+describe("report charts over a column that is not a budget", () => {
+  it("draws every cell, the absent value as 'none', as categories instead of a budget line", async () => {
+    const chart = budgetChart(summary())!;
+    expect(chart.title).toBe("AP, APr per labels.extra.images (mean ± std over seeds)");
+    const spec = chart.spec as unknown as { data: { values: { budget: unknown; method: string; metric: string }[] }; spec: { encoding: { x: { type: string } } } };
+    const ap = spec.data.values.filter((v) => v.metric === "AP").map((v) => `${v.method} @ ${v.budget}`);
+    expect(ap.sort()).toEqual([
+      "richsem · 0 @ 400",
+      "richsem · 0 @ none",
+      "richsem · 0.5 @ 400",
+      "richsem · 0.5 @ none",
+      "supervised · none @ none",
+    ]);
+    expect(spec.spec.encoding.x.type).toBe("nominal");
+    const svg = await renderSvg(chart);
+    expect(svg).toContain(">none<");
+    expect(svg).not.toContain("null");
+  });
+
+  it("puts the baseline chart's cells on the same categories", () => {
+    const chart = baselineChart(summary())!;
+    const values = (chart.spec as unknown as { data: { values: { budget: unknown; method: string }[] } }).data.values;
+    expect([...new Set(values.map((v) => `${v.method} @ ${v.budget}`))].sort()).toEqual([
+      "richsem · 0.5 @ 400",
+      "richsem · 0.5 @ none",
+    ]);
+  });
+});
