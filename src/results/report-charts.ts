@@ -106,9 +106,10 @@ function perMetric(metrics: string[], values: object[], layers: object): vl.TopL
   return (metrics.length > 1
     ? {
         ...base,
-        // Two panels a line, so four metrics fit the page's width.
-        facet: { field: "metric", type: "nominal", sort: metrics, title: null },
-        columns: 2,
+        // Up to two panels side by side; more wrap two a line, so four metrics fit the page's width.
+        ...(metrics.length <= 2
+          ? { facet: { column: { field: "metric", type: "nominal", sort: metrics, title: null } } }
+          : { facet: { field: "metric", type: "nominal", sort: metrics, title: null }, columns: 2 }),
         resolve: { scale: { y: "independent" } },
         spec: layers,
       }
