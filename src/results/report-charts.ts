@@ -32,6 +32,12 @@ function numericColumns(s: Summary): boolean {
   return xPath !== undefined && s.cells.every((c) => typeof c.column[xPath] === "number");
 }
 
+/** A table's columns as categories, in the table's order (when they are not a budget axis). */
+function columnCategories(s: Summary) {
+  const order = [...new Set(s.cells.map((c) => axisLabel(c.column)))];
+  return { field: "budget", type: "nominal", title: s.table.columns.join(" · "), sort: order } as const;
+}
+
 /**
  * Every metric of the table vs label budget (the first column path), one line
  * per row value: mean with a ±std band; one panel per metric. The x axis is
@@ -49,10 +55,9 @@ export function budgetChart(s: Summary): Chart | null {
   const values = s.cells.flatMap((c) =>
     metrics.flatMap((metric) => {
       const st = c.stats[metric];
-      const x = c.column[xPath] ?? null;
       if (!st || st.mean === null) return [];
       const std = st.std ?? 0;
-      const budget = numeric ? (x as number) : axisValue(x);
+      const budget = numeric ? (c.column[xPath] as number) : axisLabel(c.column);
       return [{ metric, method: axisLabel(c.row), budget, mean: st.mean * scale, lo: (st.mean - std) * scale, hi: (st.mean + std) * scale, n: st.n }];
     }),
   );
@@ -61,11 +66,10 @@ export function budgetChart(s: Summary): Chart | null {
   const yTitle = metrics.length > 1 ? `×${scale}` : `${metrics[0]} (×${scale})`;
   const tooltip = [{ field: "metric" }, { field: "method" }, { field: "budget" }, { field: "mean", format: ".2f" }, { field: "n" }];
   if (!numeric) {
-    const order = [...new Set(s.cells.map((c) => axisValue(c.column[xPath] ?? null)))];
     const categories = {
       width: 300,
       height: 220,
-      encoding: { x: { field: "budget", type: "nominal", title: xPath, sort: order }, xOffset: { field: "method" }, color },
+      encoding: { x: columnCategories(s), xOffset: { field: "method" }, color },
       layer: [
         { mark: "rule", encoding: { y: { field: "lo", type: "quantitative", title: yTitle, scale: { zero: false } }, y2: { field: "hi" } } },
         { mark: { type: "point", filled: true, size: 50 }, encoding: { y: { field: "mean", type: "quantitative" }, tooltip } },
@@ -73,7 +77,7 @@ export function budgetChart(s: Summary): Chart | null {
     };
     return {
       name: `${s.experiment}-budget`,
-      title: `${metrics.join(", ")} per ${xPath} (mean ± std over seeds)`,
+      title: `${metrics.join(", ")} per ${s.table.columns.join(" · ")} (mean ± std over seeds)`,
       spec: perMetric(metrics, values, categories),
     };
   }
@@ -152,17 +156,18 @@ export function baselineChart(s: Summary): Chart | null {
   const log = numeric && Math.min(...budgets) > 0 && Math.max(...budgets) / Math.min(...budgets) > LOG_AXIS_SPAN;
   const x = numeric
     ? { field: "budget", type: "quantitative", title: `${xPath}${log ? " (log scale)" : ""}`, scale: log ? { type: "log" } : { zero: false } }
-    : { field: "budget", type: "nominal", title: xPath ?? null };
+    : columnCategories(s);
   const which = Object.entries(s.table.baseline).map(([k, v]) => `${k} = ${axisValue(v)}`).join(", ");
   const layers = {
     width: 300,
     height: 220,
-    encoding: { x, color: { field: "method", type: "nominal", title: s.table.rows.join(" · ") } },
+    // Categories are not joined by lines; rows sit side by side within each.
+    encoding: { x, ...(numeric ? {} : { xOffset: { field: "method" } }), color: { field: "method", type: "nominal", title: s.table.rows.join(" · ") } },
     layer: [
-      { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 0 }, x: null, color: null } },
+      { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 0 }, x: null, xOffset: null, color: null } },
       { mark: "rule", encoding: { y: { field: "lo", type: "quantitative", title: `Δ (×${scale})` }, y2: { field: "hi" } } },
       {
-        mark: { type: "line", point: { filled: true, size: 50 } },
+        mark: numeric ? { type: "line", point: { filled: true, size: 50 } } : { type: "point", filled: true, size: 50 },
         encoding: {
           y: { field: "delta", type: "quantitative" },
           tooltip: [{ field: "metric" }, { field: "method" }, { field: "budget" }, { field: "delta", format: ".2f" }, { field: "status" }],
@@ -172,7 +177,7 @@ export function baselineChart(s: Summary): Chart | null {
   };
   return {
     name: `${s.experiment}-baseline`,
-    title: `Δ vs baseline (${which}) per label budget, ±1.96·SE`,
+    title: `Δ vs baseline (${which}) per ${numeric ? "label budget" : s.table.columns.join(" · ")}, ±1.96·SE`,
     spec: perMetric(metrics, values, layers),
   };
 }

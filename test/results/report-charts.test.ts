@@ -64,8 +64,13 @@ describe("report charts over a column that is not a budget", () => {
     expect(svg).not.toContain("null");
   });
 
-  it("puts the baseline chart's cells on the same categories", () => {
+  it("puts the baseline chart's cells on the same categories, in the table's order, unjoined", async () => {
     const chart = baselineChart(summary())!;
+    expect(chart.title).toBe("Δ vs baseline (method.distill_weight = 0) per labels.extra.images, ±1.96·SE");
+    const layers = (chart.spec as unknown as { spec: { encoding: { x: { sort: string[] } }; layer: { mark: unknown }[] } }).spec;
+    expect(layers.encoding.x.sort).toEqual(["none", "400"]);
+    expect(layers.layer.map((l) => l.mark)).not.toContainEqual(expect.objectContaining({ type: "line" }));
+    expect(await renderSvg(chart)).toContain(">none<");
     const values = (chart.spec as unknown as { data: { values: { budget: unknown; method: string }[] } }).data.values;
     expect([...new Set(values.map((v) => `${v.method} @ ${v.budget}`))].sort()).toEqual([
       "richsem · 0.5 @ 400",
