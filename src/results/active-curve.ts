@@ -124,7 +124,8 @@ export function activeChart(s: Summary): Chart | null {
         {
           mark: { type: "area", opacity: 0.18 },
           encoding: {
-            y: { field: "lo", type: "quantitative", title: `${metric} (×${s.table.scale ?? 100})` },
+            // Acquisition functions differ by a few points: an axis from zero would flatten them.
+            y: { field: "lo", type: "quantitative", title: `${metric} (×${s.table.scale ?? 100})`, scale: { zero: false } },
             y2: { field: "hi" },
           },
         },

@@ -32,6 +32,23 @@ function numericColumns(s: Summary): boolean {
   return xPath !== undefined && s.cells.every((c) => typeof c.column[xPath] === "number");
 }
 
+/**
+ * A numeric column as the x axis: logarithmic when the budgets span more than LOG_AXIS_SPAN×,
+ * whole-number ticks when every value is whole (image counts, active-learning cycles).
+ */
+function budgetAxis(xPath: string, budgets: number[]) {
+  const lo = Math.min(...budgets);
+  const log = lo > 0 && Math.max(...budgets) / lo > LOG_AXIS_SPAN;
+  const whole = budgets.every(Number.isInteger);
+  return {
+    field: "budget",
+    type: "quantitative",
+    title: `${xPath}${log ? " (log scale)" : ""}`,
+    scale: log ? { type: "log" } : { zero: false },
+    ...(whole ? { axis: { tickMinStep: 1, format: "d" } } : {}),
+  } as const;
+}
+
 /** A table's columns as categories, in the table's order (when they are not a budget axis). */
 function columnCategories(s: Summary) {
   const order = [...new Set(s.cells.map((c) => axisLabel(c.column)))];
@@ -81,10 +98,7 @@ export function budgetChart(s: Summary): Chart | null {
       spec: perMetric(metrics, values, categories),
     };
   }
-  const budgets = values.map((v) => v.budget as number);
-  const lo = Math.min(...budgets);
-  const log = lo > 0 && Math.max(...budgets) / lo > LOG_AXIS_SPAN;
-  const x = { field: "budget", type: "quantitative", title: `${xPath}${log ? " (log scale)" : ""}`, scale: log ? { type: "log" } : { zero: false } };
+  const x = budgetAxis(xPath, values.map((v) => v.budget as number));
   const layers = {
     width: 300,
     height: 220,
@@ -152,11 +166,7 @@ export function baselineChart(s: Summary): Chart | null {
     }),
   );
   if (values.length === 0) return null;
-  const budgets = numeric ? values.map((v) => v.budget as number) : [];
-  const log = numeric && Math.min(...budgets) > 0 && Math.max(...budgets) / Math.min(...budgets) > LOG_AXIS_SPAN;
-  const x = numeric
-    ? { field: "budget", type: "quantitative", title: `${xPath}${log ? " (log scale)" : ""}`, scale: log ? { type: "log" } : { zero: false } }
-    : columnCategories(s);
+  const x = numeric ? budgetAxis(xPath!, values.map((v) => v.budget as number)) : columnCategories(s);
   const which = Object.entries(s.table.baseline).map(([k, v]) => `${k} = ${axisValue(v)}`).join(", ");
   const layers = {
     width: 300,
