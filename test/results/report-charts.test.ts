@@ -77,4 +77,15 @@ describe("report charts over a column that is not a budget", () => {
       "richsem · 0.5 @ none",
     ]);
   });
+
+  it("gives a whole-number column (counts, cycles) whole-number ticks, a fractional one not", () => {
+    const xOf = (images: number[]) => {
+      const rs = images.flatMap((n, i) => [0, 1].map((seed) => run({ name: "supervised" }, n, seed, 0.1 + i / 10)));
+      const t: TableSpec = { rows: ["method.name"], columns: ["labels.extra.images"], metric: "AP", precision: 1, scale: 100 };
+      const sum = buildSummary({ resultsDir: "/nonexistent", experiment: "c", table: t, runs: rs.map(({ key, config }) => ({ key, config })) }, rs, () => ({ split: null }) as never).summary;
+      return (budgetChart(sum)!.spec as unknown as { encoding: { x: { type: string; axis?: { format: string } } } }).encoding.x;
+    };
+    expect(xOf([0, 1, 2])).toMatchObject({ type: "quantitative", axis: { format: "d", tickMinStep: 1 } });
+    expect(xOf([0.05, 0.1]).axis).toBeUndefined();
+  });
 });
