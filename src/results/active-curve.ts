@@ -109,7 +109,8 @@ export function activeChart(s: Summary): Chart | null {
       ]
     : [];
   const values = points.map((p) => ({ ...p, lo: p.mean - p.std, hi: p.mean + p.std }));
-  const color = { field: "row", type: "nominal", title: s.table.rows.join(" · ") || "runs" } as const;
+  // Legend swatches at full strength (the band layer comes first and would lend them its opacity).
+  const color = { field: "row", type: "nominal", title: s.table.rows.join(" · ") || "runs", legend: { symbolOpacity: 1 } } as const;
   return {
     name: `${s.experiment}-active`,
     title: `${metric} vs labelled images (mean ± std over seeds)`,

@@ -79,7 +79,8 @@ export function budgetChart(s: Summary): Chart | null {
     }),
   );
   if (values.length === 0) return null;
-  const color = { field: "method", type: "nominal", title: s.table.rows.join(" · ") } as const;
+  // Legend swatches at full strength (the band layer comes first and would lend them its opacity).
+  const color = { field: "method", type: "nominal", title: s.table.rows.join(" · "), legend: { symbolOpacity: 1 } } as const;
   const yTitle = metrics.length > 1 ? `×${scale}` : `${metrics[0]} (×${scale})`;
   const tooltip = [{ field: "metric" }, { field: "method" }, { field: "budget" }, { field: "mean", format: ".2f" }, { field: "n" }];
   if (!numeric) {
