@@ -1,6 +1,5 @@
 import * as vega from "vega";
 import * as vl from "vega-lite";
-import type { JsonValue } from "../spec/types.js";
 import type { ExperimentDiff } from "./diff.js";
 import { cellLabel } from "./diff-format.js";
 import type { Summary } from "./summary.js";
@@ -21,7 +20,6 @@ export interface Chart {
 }
 
 const GROUP_NAME: Record<string, string> = { r: "rare", c: "common", f: "frequent" };
-
 
 /** Budgets spanning more than this ratio are drawn on a log axis (1 %, 5 %, 100 % stay readable). */
 export const LOG_AXIS_SPAN = 10;

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { JsonValue } from "../spec/types.js";
 import type { RunRecord } from "../sweep/run-record.js";
 import { RUN_FILES, readJsonFile, readState } from "../sweep/run-store.js";
 import type { Summary } from "./summary.js";
