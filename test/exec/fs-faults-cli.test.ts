@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { standInArgv } from "../helpers/run-dirs.js";
+import { writeSeedsSpec } from "../helpers/run-dirs.js";
 
 // Item 6 of issue 11 through the built CLI: a full disk (a small tmpfs), a
 // read-only results directory (a read-only bind mount) and --results naming
@@ -36,27 +36,8 @@ afterAll(() => {
   }
 });
 
-function spec(dir: string, extra: string[], seeds = 2): string {
-  const file = join(dir, "spec.yaml");
-  const argv = [...standInArgv(), "--steps", "1", ...extra];
-  writeFileSync(
-    file,
-    `name: faults
-dataset: { name: shapes, train_images: 20, eval_images: 10, image_size: 32, classes: 3 }
-labels: { protocol: full }
-detector: { arch: stand-in }
-method: { name: supervised }
-engine:
-  command: ${JSON.stringify(argv)}
-  resume_args: [--resume]
-  metrics: { from: pycocotools }
-eval: { type: coco }
-sweep: { seeds: ${seeds} }
-table: { rows: [method.name], columns: [], metric: AP }
-`,
-  );
-  return file;
-}
+const spec = (dir: string, extra: string[], seeds = 2) =>
+  writeSeedsSpec(dir, "faults", ["--steps", "1", ...extra], seeds);
 
 describe("file-system faults", () => {
   it("--results naming a file is a one-line error", async () => {

@@ -13,34 +13,14 @@ import { describe, expect, it } from "vitest";
 import { executeLocal } from "../../src/exec/local-executor.js";
 import { makeSlots } from "../../src/exec/slots.js";
 import { runCli } from "../helpers/cli.js";
-import { FAKE_TRAINER, fakeTrainerConfig, writeRunDir } from "../helpers/run-dirs.js";
+import { fakeTrainerConfig, writeRunDir, writeSeedsSpec } from "../helpers/run-dirs.js";
 
 // Item 5 of issue 11 through the built CLI: run state that cannot be trusted
 // is reported and kept, a reused pid or a dead host does not hold a run for
 // ever, failed runs resume from their checkpoint, --timeout counts from the
 // trainer's start, and a symlink planted in a run directory is never written through.
 
-function spec(dir: string, extra: string[] = [], seeds = 2): string {
-  const file = join(dir, "spec.yaml");
-  const argv = [process.execPath, FAKE_TRAINER, "--out", "{out}", "--seed", "{seed}", ...extra];
-  writeFileSync(
-    file,
-    `name: state
-dataset: { name: shapes, train_images: 20, eval_images: 10, image_size: 32, classes: 3 }
-labels: { protocol: full }
-detector: { arch: stand-in }
-method: { name: supervised }
-engine:
-  command: ${JSON.stringify(argv)}
-  resume_args: [--resume]
-  metrics: { from: pycocotools }
-eval: { type: coco }
-sweep: { seeds: ${seeds} }
-table: { rows: [method.name], columns: [], metric: AP }
-`,
-  );
-  return file;
-}
+const spec = (dir: string, extra: string[] = [], seeds = 2) => writeSeedsSpec(dir, "state", extra, seeds);
 
 const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 type JsonPlan = {

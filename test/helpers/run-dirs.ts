@@ -65,6 +65,32 @@ ${options.executor ? `executor: ${options.executor}\n` : ""}`,
   return file;
 }
 
+/**
+ * Writes spec.yaml for `seeds` runs of one supervised config on tiny shapes
+ * (full labels) whose engine is the stand-in trainer with extra argv and
+ * resume args; the experiment is called `name`.
+ */
+export function writeSeedsSpec(dir: string, name: string, extra: string[], seeds: number): string {
+  const file = join(dir, "spec.yaml");
+  writeFileSync(
+    file,
+    `name: ${name}
+dataset: { name: shapes, train_images: 20, eval_images: 10, image_size: 32, classes: 3 }
+labels: { protocol: full }
+detector: { arch: stand-in }
+method: { name: supervised }
+engine:
+  command: ${JSON.stringify([...standInArgv(), ...extra])}
+  resume_args: [--resume]
+  metrics: { from: pycocotools }
+eval: { type: coco }
+sweep: { seeds: ${seeds} }
+table: { rows: [method.name], columns: [], metric: AP }
+`,
+  );
+  return file;
+}
+
 export const GT_TINY = fileURLToPath(new URL("../fixtures/command/gt-tiny.json", import.meta.url));
 
 /** Writes run.json for a run directory, as the runner does before starting a worker. */
