@@ -191,17 +191,24 @@ export function baselineChart(s: Summary): Chart | null {
   };
 }
 
-/** Per-category AP (mean over seeds) at the largest budget, grouped rare/common/frequent when known. */
+/**
+ * Per-category AP (mean over seeds), grouped rare/common/frequent when known: at the
+ * largest budget when the columns are a budget axis, else one panel per column value
+ * in the table's order (cells of different columns are never drawn on the same bars).
+ */
 export function perClassChart(s: Summary): Chart | null {
   const withCats = s.cells.filter((c) => c.perCategory && c.perCategory.length > 0);
   if (withCats.length === 0) return null;
   const xPath = s.table.columns[0];
-  const budgetOf = (c: Summary["cells"][number]) => (xPath && typeof c.column[xPath] === "number" ? (c.column[xPath] as number) : 0);
-  const top = Math.max(...withCats.map(budgetOf));
-  const cells = withCats.filter((c) => budgetOf(c) === top);
+  const numeric = numericColumns(s);
+  const columnOrder = [...new Set(withCats.map((c) => axisLabel(c.column)))];
+  const byColumn = !numeric && columnOrder.length > 1;
+  const top = numeric ? Math.max(...withCats.map((c) => c.column[xPath!] as number)) : undefined;
+  const cells = numeric ? withCats.filter((c) => c.column[xPath!] === top) : withCats;
   const values = cells.flatMap((c) =>
     c.perCategory!.filter((k) => k.ap !== null).map((k) => ({
       method: axisLabel(c.row),
+      column: axisLabel(c.column),
       category: k.name ?? String(k.id),
       group: k.group ? GROUP_NAME[k.group] : "all",
       ap: (k.ap as number) * 100,
@@ -216,23 +223,25 @@ export function perClassChart(s: Summary): Chart | null {
       x: { field: "category", type: "nominal", title: null },
       xOffset: { field: "method" },
       y: { field: "ap", type: "quantitative", title: "AP (×100)" },
-      color: { field: "method", type: "nominal" },
+      color: { field: "method", type: "nominal", title: s.table.rows.join(" · ") },
     },
   };
+  const columnFacet = { field: "column", type: "nominal", sort: columnOrder, title: s.table.columns.join(" · ") };
+  const groupFacet = { field: "group", type: "nominal", sort: ["rare", "common", "frequent"], title: null };
+  // A `spec` without a `facet` is not a valid Vega-Lite spec: plain bars when nothing is faceted.
+  const facet = grouped
+    ? { column: groupFacet, ...(byColumn ? { row: columnFacet } : {}) }
+    : byColumn
+      ? { column: columnFacet }
+      : null;
+  const where = byColumn ? `per ${s.table.columns.join(" · ")}` : `at ${axisLabel(cells[0]!.column)}`;
+  const base = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values } };
   return {
     name: `${s.experiment}-per-class`,
-    title: `per-class AP at ${axisLabel(cells[0]!.column)}${grouped ? " (rare / common / frequent)" : ""}`,
-    // Faceted by frequency group when groups are known; a plain bar chart otherwise
-    // (a `spec` without a `facet` is not a valid Vega-Lite spec).
-    spec: (grouped
-      ? {
-          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-          data: { values },
-          facet: { column: { field: "group", type: "nominal", sort: ["rare", "common", "frequent"], title: null } },
-          resolve: { scale: { x: "independent" } },
-          spec: bars,
-        }
-      : { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values }, ...bars }) as unknown as vl.TopLevelSpec,
+    title: `per-class AP ${where}${grouped ? " (rare / common / frequent)" : ""}`,
+    spec: (facet
+      ? { ...base, facet, resolve: { scale: { x: "independent" } }, spec: bars }
+      : { ...base, ...bars }) as unknown as vl.TopLevelSpec,
   };
 }
 

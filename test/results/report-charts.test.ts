@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunOutcome } from "../../src/results/aggregate.js";
-import { baselineChart, budgetChart, renderSvg } from "../../src/results/report-charts.js";
+import { baselineChart, budgetChart, perClassChart, renderSvg } from "../../src/results/report-charts.js";
 import { buildSummary } from "../../src/results/summary.js";
 import type { RunConfig, TableSpec } from "../../src/spec/types.js";
 
@@ -76,6 +76,44 @@ describe("report charts over a column that is not a budget", () => {
       "richsem · 0.5 @ 400",
       "richsem · 0.5 @ none",
     ]);
+  });
+
+  it("draws per-class AP once per column value, never one column's bars on another's", async () => {
+    // Category "a" scores 0.1 with the extra images and 0.3 without; "b" 0.5 everywhere.
+    const extras = (key: string) => ({
+      split: null,
+      perCategory: [
+        { id: 1, name: "a", ap: key.includes("-400-") ? 0.1 : 0.3, group: "r" as const },
+        { id: 2, name: "b", ap: 0.5, group: "f" as const },
+      ],
+    });
+    const s = buildSummary(
+      { resultsDir: "/nonexistent", experiment: "lt", table, runs: runs.map(({ key, config }) => ({ key, config })) },
+      runs,
+      extras,
+    ).summary;
+    const chart = perClassChart(s)!;
+    expect(chart.title).toBe("per-class AP per labels.extra.images (rare / common / frequent)");
+    const spec = chart.spec as unknown as {
+      data: { values: { method: string; column: string; category: string; ap: number }[] };
+      facet: { row: { field: string; sort: string[] }; column: { field: string } };
+    };
+    expect(spec.facet.row).toMatchObject({ field: "column", sort: ["none", "400"] });
+    expect(spec.facet.column.field).toBe("group");
+    const bars = spec.data.values.map((v) => `${v.method} @ ${v.column} ${v.category} ${v.ap.toFixed(1)}`);
+    expect(bars.sort()).toEqual([
+      "richsem · 0 @ 400 a 10.0",
+      "richsem · 0 @ 400 b 50.0",
+      "richsem · 0 @ none a 30.0",
+      "richsem · 0 @ none b 50.0",
+      "richsem · 0.5 @ 400 a 10.0",
+      "richsem · 0.5 @ 400 b 50.0",
+      "richsem · 0.5 @ none a 30.0",
+      "richsem · 0.5 @ none b 50.0",
+      "supervised · none @ none a 30.0",
+      "supervised · none @ none b 50.0",
+    ]);
+    expect(await renderSvg(chart)).toContain(">400<");
   });
 
   it("gives a whole-number column (counts, cycles) whole-number ticks, a fractional one not", () => {
