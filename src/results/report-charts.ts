@@ -228,20 +228,29 @@ export function perClassChart(s: Summary): Chart | null {
   };
   const columnFacet = { field: "column", type: "nominal", sort: columnOrder, title: s.table.columns.join(" · ") };
   const groupFacet = { field: "group", type: "nominal", sort: ["rare", "common", "frequent"], title: null };
-  // A `spec` without a `facet` is not a valid Vega-Lite spec: plain bars when nothing is faceted.
-  const facet = grouped
-    ? { column: groupFacet, ...(byColumn ? { row: columnFacet } : {}) }
+  // Groups are panels side by side with their own x (categories); several column values
+  // stack those rows, one titled row each (a 2-D facet misplaces the headers of panels of
+  // different widths). A `spec` without a `facet` is not valid Vega-Lite: plain bars then.
+  const byGroup = { facet: { column: groupFacet }, resolve: { scale: { x: "independent" } }, spec: bars };
+  const spec = grouped
+    ? byColumn
+      ? {
+          vconcat: columnOrder.map((column) => ({
+            title: `${s.table.columns.join(" · ")}: ${column}`,
+            transform: [{ filter: { field: "column", equal: column } }],
+            ...byGroup,
+          })),
+          resolve: { scale: { y: "shared" } },
+        }
+      : byGroup
     : byColumn
-      ? { column: columnFacet }
-      : null;
+      ? { facet: { column: columnFacet }, spec: bars }
+      : bars;
   const where = byColumn ? `per ${s.table.columns.join(" · ")}` : `at ${axisLabel(cells[0]!.column)}`;
-  const base = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values } };
   return {
     name: `${s.experiment}-per-class`,
     title: `per-class AP ${where}${grouped ? " (rare / common / frequent)" : ""}`,
-    spec: (facet
-      ? { ...base, facet, resolve: { scale: { x: "independent" } }, spec: bars }
-      : { ...base, ...bars }) as unknown as vl.TopLevelSpec,
+    spec: { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values }, ...spec } as unknown as vl.TopLevelSpec,
   };
 }
 
