@@ -223,7 +223,8 @@ export function perClassChart(s: Summary): Chart | null {
       x: { field: "category", type: "nominal", title: null },
       xOffset: { field: "method" },
       y: { field: "ap", type: "quantitative", title: "AP (×100)" },
-      color: { field: "method", type: "nominal", title: s.table.rows.join(" · ") },
+      // Below the panels: three groups of up to 20 categories already fill the page's width.
+      color: { field: "method", type: "nominal", title: s.table.rows.join(" · "), legend: { orient: "bottom" } },
     },
   };
   const columnFacet = { field: "column", type: "nominal", sort: columnOrder, title: s.table.columns.join(" · ") };
