@@ -1,8 +1,8 @@
 import type * as vl from "vega-lite";
 import type { ActiveLabels, JsonValue, RunConfig } from "../spec/types.js";
+import { axisLabel } from "./axis-label.js";
 import type { Chart } from "./report-charts.js";
 import type { Summary } from "./summary.js";
-import { axisLabel } from "./axis-label.js";
 
 // The standard active-learning figure (AL-SSL, METHODS.md §1d: "mAP vs number
 // of labelled images, for random / entropy / consistency / combined"): one
@@ -29,7 +29,6 @@ export interface AnnotationCost {
   images: number | null;
 }
 
-
 /** Floor of fraction · N, or the count (data/protocols/derivation.ts sizeOf). */
 function sizeOf(a: { fraction?: number; count?: number }, total: number | undefined): number | undefined {
   if (a.count !== undefined) return a.count;
@@ -39,7 +38,7 @@ function sizeOf(a: { fraction?: number; count?: number }, total: number | undefi
 
 /** Labelled images after `cycle` cycles, when the config tells (counts, or shapes' known pool size). */
 export function labelledAt(config: RunConfig | undefined, cycle: number): number | undefined {
-  if (!config || config.labels.protocol !== "active") return undefined;
+  if (config?.labels.protocol !== "active") return undefined;
   const labels = config.labels as ActiveLabels;
   const ds = config.dataset as { name: string; train_images?: number };
   const total = ds.name === "shapes" ? (ds.train_images ?? 2000) : undefined;
@@ -87,7 +86,9 @@ export function annotationCost(points: readonly CurvePoint[], target: number): A
 export function costTarget(s: Summary, points: readonly CurvePoint[]): { row: string; value: number } | null {
   const baseline = s.table.baseline as Record<string, JsonValue> | undefined;
   const rowOf = baseline
-    ? s.cells.find((c) => Object.entries(baseline).every(([k, v]) => JSON.stringify(c.row[k] ?? null) === JSON.stringify(v)))
+    ? s.cells.find((c) =>
+        Object.entries(baseline).every(([k, v]) => JSON.stringify(c.row[k] ?? null) === JSON.stringify(v)),
+      )
     : undefined;
   const name = rowOf ? axisLabel(rowOf.row) : points[0]?.row;
   const curve = points.filter((p) => p.row === name || (rowOf && p.row.startsWith(`${name} · `)));
@@ -110,7 +111,12 @@ export function activeChart(s: Summary): Chart | null {
     : [];
   const values = points.map((p) => ({ ...p, lo: p.mean - p.std, hi: p.mean + p.std }));
   // Legend swatches at full strength (the band layer comes first and would lend them its opacity).
-  const color = { field: "row", type: "nominal", title: s.table.rows.join(" · ") || "runs", legend: { symbolOpacity: 1 } } as const;
+  const color = {
+    field: "row",
+    type: "nominal",
+    title: s.table.rows.join(" · ") || "runs",
+    legend: { symbolOpacity: 1 },
+  } as const;
   return {
     name: `${s.experiment}-active`,
     title: `${metric} vs labelled images (mean ± std over seeds)`,
@@ -126,7 +132,12 @@ export function activeChart(s: Summary): Chart | null {
           mark: { type: "area", opacity: 0.18 },
           encoding: {
             // Acquisition functions differ by a few points: an axis from zero would flatten them.
-            y: { field: "lo", type: "quantitative", title: `${metric} (×${s.table.scale ?? 100})`, scale: { zero: false } },
+            y: {
+              field: "lo",
+              type: "quantitative",
+              title: `${metric} (×${s.table.scale ?? 100})`,
+              scale: { zero: false },
+            },
             y2: { field: "hi" },
           },
         },
@@ -134,7 +145,13 @@ export function activeChart(s: Summary): Chart | null {
           mark: { type: "line", point: true },
           encoding: {
             y: { field: "mean", type: "quantitative" },
-            tooltip: [{ field: "row" }, { field: "cycle" }, { field: "labelled" }, { field: "mean", format: ".2f" }, { field: "n" }],
+            tooltip: [
+              { field: "row" },
+              { field: "cycle" },
+              { field: "labelled" },
+              { field: "mean", format: ".2f" },
+              { field: "n" },
+            ],
           },
         },
       ],

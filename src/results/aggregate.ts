@@ -1,6 +1,6 @@
-import { canonicalJson } from "../util/canonical-json.js";
 import type { JsonValue, RunConfig, TableSpec } from "../spec/types.js";
 import type { RunStatus } from "../sweep/run-store.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import { ci95HalfWidth, mean, sampleStd } from "./stats.js";
 
 // Groups finished runs into the table's cells (rows × columns) and aggregates

@@ -1,8 +1,8 @@
 import type { JsonValue, TableSpec } from "../spec/types.js";
 import { canonicalJson } from "../util/canonical-json.js";
 import type { AggregatedTable } from "./aggregate.js";
-import { mean, welchTTest } from "./stats.js";
 import { axisValue } from "./axis-label.js";
+import { mean, welchTTest } from "./stats.js";
 
 // `table.baseline`: every cell beside the cell it is compared with. The
 // baseline names values of some row or column paths (e.g. {method.name:

@@ -44,7 +44,7 @@ export function pText(p: number | null): string {
   return p.toPrecision(2);
 }
 
-function noiseText(c: CellDiff, d: ExperimentDiff): string {
+function noiseText(c: CellDiff): string {
   if (c.p === null) return c.a && c.b ? "undetermined" : "";
   if (!c.beyondNoise) return "within noise";
   return c.worse ? "WORSE" : "better";
@@ -61,7 +61,7 @@ function rowsOf(d: ExperimentDiff): string[][] {
         sideText(c.b, d.precision),
         deltaText(c.delta, d.precision),
         pText(c.p),
-        noiseText(c, d),
+        noiseText(c),
         c.configChanges.map((k) => `${k.path}: ${valueText(k.a)} → ${valueText(k.b)}`).join("; "),
       ]);
     }
@@ -97,10 +97,13 @@ function codeLines(r: DiffReport): string[] {
     const same = both.filter((c) => c.status === "same-runs").length;
     lines.push(`${d.experiment}: ${same} of ${both.length} cells kept their run keys`);
     if (d.runCommits.a.join() !== d.runCommits.b.join())
-      lines.push(`  runs made at commits ${d.runCommits.a.join(", ") || "—"} → ${d.runCommits.b.join(", ") || "—"}`);
+      lines.push(
+        `  runs made at commits ${d.runCommits.a.join(", ") || "—"} → ${d.runCommits.b.join(", ") || "—"}`,
+      );
     for (const e of d.environment)
       lines.push(`  environment drift: ${e.key}: ${e.a.join(", ") || "—"} → ${e.b.join(", ") || "—"}`);
-    if (d.environment.length === 0) lines.push("  environment: no drift recorded (backend, versions, hardware)");
+    if (d.environment.length === 0)
+      lines.push("  environment: no drift recorded (backend, versions, hardware)");
   }
   for (const e of r.onlyA) lines.push(`experiment ${e}: only at A`);
   for (const e of r.onlyB) lines.push(`experiment ${e}: only at B`);

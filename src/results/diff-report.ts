@@ -34,7 +34,12 @@ export interface DiffRequest extends DiffOptions {
   cwd?: string;
 }
 
-export function compareSets(a: SummarySet, b: SummarySet, options: DiffRequest = {}, code?: CodeDrift): DiffReport {
+export function compareSets(
+  a: SummarySet,
+  b: SummarySet,
+  options: DiffRequest = {},
+  code?: CodeDrift,
+): DiffReport {
   const wanted = options.experiments?.length ? new Set(options.experiments) : null;
   if (wanted) {
     for (const e of wanted)
@@ -71,7 +76,10 @@ export async function buildDiff(request: DiffRequest): Promise<DiffReport> {
   if (revs.length > 2) throw new UserError(`diff takes at most two revisions, got ${revs.join(" ")}`);
   const root = await repoRoot(cwd);
   const resultsDir = request.resultsDir ?? "results";
-  const resultsRel = resultsPathInRepo(root, resultsDir.startsWith("/") ? resultsDir : `${cwd}/${resultsDir}`);
+  const resultsRel = resultsPathInRepo(
+    root,
+    resultsDir.startsWith("/") ? resultsDir : `${cwd}/${resultsDir}`,
+  );
   const commits: string[] = [];
   for (const rev of revs.length > 0 ? revs : ["HEAD"]) {
     const c = await resolveCommit(root, rev);

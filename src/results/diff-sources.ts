@@ -36,7 +36,9 @@ function parseSummary(text: string, where: string): Summary {
   if (!s || typeof s !== "object" || typeof s.experiment !== "string" || !Array.isArray(s.cells) || !s.table)
     throw new UserError(`${where}: not a labelsweep summary (expected "experiment", "table" and "cells")`);
   if (s.summaryVersion !== 1 && s.summaryVersion !== 2 && s.summaryVersion !== 3)
-    throw new UserError(`${where}: summaryVersion ${String(s.summaryVersion)} is not one this labelsweep reads (1, 2, 3)`);
+    throw new UserError(
+      `${where}: summaryVersion ${String(s.summaryVersion)} is not one this labelsweep reads (1, 2, 3)`,
+    );
   return { configs: {}, references: [], environment: {}, ...s } as Summary;
 }
 
@@ -60,20 +62,25 @@ export function summariesInDir(dir: string, label = dir): SummarySet {
 
 async function git(cwd: string, args: string[]): Promise<string> {
   const r = await execa("git", args, { cwd, reject: false });
-  if (r.exitCode !== 0) throw new UserError(`git ${args.join(" ")} failed in ${cwd}: ${String(r.stderr).trim()}`);
+  if (r.exitCode !== 0)
+    throw new UserError(`git ${args.join(" ")} failed in ${cwd}: ${String(r.stderr).trim()}`);
   return String(r.stdout);
 }
 
 export async function repoRoot(cwd: string): Promise<string> {
   const r = await execa("git", ["rev-parse", "--show-toplevel"], { cwd, reject: false });
-  if (r.exitCode !== 0) throw new UserError(`${cwd} is not inside a git repository (use --dirs A B to compare directories)`);
+  if (r.exitCode !== 0)
+    throw new UserError(`${cwd} is not inside a git repository (use --dirs A B to compare directories)`);
   return String(r.stdout).trim();
 }
 
 /** The full commit a revision names, or null when it names none. */
 export async function resolveCommit(cwd: string, rev: string): Promise<string | null> {
   if (rev.startsWith("-")) return null;
-  const r = await execa("git", ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], { cwd, reject: false });
+  const r = await execa("git", ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`], {
+    cwd,
+    reject: false,
+  });
   return r.exitCode === 0 ? String(r.stdout).trim() : null;
 }
 
@@ -88,7 +95,15 @@ export function resultsPathInRepo(root: string, resultsDir: string): string {
 /** Committed summaries at a revision, read with `git show` (nothing checked out). */
 export async function summariesAtRev(root: string, commit: string, resultsRel: string): Promise<SummarySet> {
   const prefix = resultsRel === "" ? "" : `${resultsRel}/`;
-  const listing = await git(root, ["ls-tree", "-r", "--name-only", "-z", commit, "--", resultsRel === "" ? "." : resultsRel]);
+  const listing = await git(root, [
+    "ls-tree",
+    "-r",
+    "--name-only",
+    "-z",
+    commit,
+    "--",
+    resultsRel === "" ? "." : resultsRel,
+  ]);
   const paths = listing
     .split("\0")
     .filter((p) => p.startsWith(prefix) && /^[^/]+\/summary\.json$/.test(p.slice(prefix.length)))
@@ -103,7 +118,12 @@ export async function summariesAtRev(root: string, commit: string, resultsRel: s
 }
 
 /** Commits in a..b and the files changed (b undefined: the working tree). */
-export async function codeDrift(root: string, a: string, b: string | undefined, resultsRel: string): Promise<CodeDrift> {
+export async function codeDrift(
+  root: string,
+  a: string,
+  b: string | undefined,
+  resultsRel: string,
+): Promise<CodeDrift> {
   const log = b === undefined ? "" : await git(root, ["log", "--format=%H%x09%s", `${a}..${b}`]);
   const commits = log
     .split("\n")
@@ -113,7 +133,16 @@ export async function codeDrift(root: string, a: string, b: string | undefined, 
       return { hash: l.slice(0, tab), subject: l.slice(tab + 1) };
     });
   const pathspec = ["--", ".", ...(resultsRel === "" ? [] : [`:(exclude,literal)${resultsRel}`])];
-  const names = await git(root, ["-c", "core.quotePath=false", "diff", "--name-only", "--no-renames", a, ...(b ? [b] : []), ...pathspec]);
+  const names = await git(root, [
+    "-c",
+    "core.quotePath=false",
+    "diff",
+    "--name-only",
+    "--no-renames",
+    a,
+    ...(b ? [b] : []),
+    ...pathspec,
+  ]);
   const files = names.split("\n").filter((l) => l !== "");
   return { commits, files, worktree: b === undefined };
 }

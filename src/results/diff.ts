@@ -124,7 +124,9 @@ export function diffSummaries(a: Summary, b: Summary, options: DiffOptions = {})
     }
     const sa = side(ca, metric, scale);
     const changes =
-      ca.config !== cb.config ? configChanges(a.configs[ca.config ?? ""] ?? {}, b.configs[cb.config ?? ""] ?? {}) : [];
+      ca.config !== cb.config
+        ? configChanges(a.configs[ca.config ?? ""] ?? {}, b.configs[cb.config ?? ""] ?? {})
+        : [];
     const status: CellStatus =
       ca.config !== cb.config
         ? "config-drift"
@@ -138,10 +140,22 @@ export function diffSummaries(a: Summary, b: Summary, options: DiffOptions = {})
     const p = test ? test.p : null;
     const beyondNoise = p !== null && p < alpha && delta !== 0;
     const worse = beyondNoise && delta !== null && (better === "higher" ? delta < 0 : delta > 0);
-    cells.push({ row: cb.row, column: cb.column, status, a: sa, b: sb, delta, p, beyondNoise, worse, configChanges: changes });
+    cells.push({
+      row: cb.row,
+      column: cb.column,
+      status,
+      a: sa,
+      b: sb,
+      delta,
+      p,
+      beyondNoise,
+      worse,
+      configChanges: changes,
+    });
   }
   for (const [id, ca] of inA) {
-    if (!inB.has(id)) cells.push({ row: ca.row, column: ca.column, status: "only-a", a: side(ca, metric, scale), ...empty });
+    if (!inB.has(id))
+      cells.push({ row: ca.row, column: ca.column, status: "only-a", a: side(ca, metric, scale), ...empty });
   }
   const environment: EnvironmentChange[] = [];
   const envKeys = [...new Set([...Object.keys(a.environment), ...Object.keys(b.environment)])].sort();

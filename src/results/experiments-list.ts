@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { OWNER_FILE } from "../sweep/experiment-owner.js";
-import { effectiveStatus, readJsonFile, readState, runsDir } from "../sweep/run-store.js";
 import type { RunStatus } from "../sweep/run-status.js";
+import { effectiveStatus, readJsonFile, readState, runsDir } from "../sweep/run-store.js";
 
 // `labelsweep ls [results]`: the experiments in a results folder, with their
 // runs by status, last activity and table (like `dvc exp show`, one line each).
@@ -46,7 +46,16 @@ export function listExperiments(resultsDir: string): ExperimentListing[] {
     const summary = join(dir, "summary.json");
     const runs = runsDir(resultsDir, experiment);
     if (!existsSync(summary) && !existsSync(runs)) continue;
-    const counts = { done: 0, failed: 0, running: 0, interrupted: 0, corrupt: 0, unknown: 0, blocked: 0, total: 0 };
+    const counts = {
+      done: 0,
+      failed: 0,
+      running: 0,
+      interrupted: 0,
+      corrupt: 0,
+      unknown: 0,
+      blocked: 0,
+      total: 0,
+    };
     let last = mtime(summary) ?? 0;
     let keys: string[] = [];
     try {
@@ -101,4 +110,3 @@ export function ago(iso: string | null, now = Date.now()): string {
   if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} d ago`;
 }
-

@@ -1,5 +1,5 @@
-import { canonicalJson } from "../util/canonical-json.js";
 import type { JsonValue, ReferenceSpec, TableSpec } from "../spec/types.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import type { AggregatedTable, MetricStats } from "./aggregate.js";
 
 // Paper numbers beside our own: for each reference, the table cell it names,
@@ -26,7 +26,11 @@ function matches(values: Record<string, JsonValue>, cell: Record<string, JsonVal
   return true;
 }
 
-export function checkReferences(table: TableSpec, agg: AggregatedTable, references: readonly ReferenceSpec[]): ReferenceCheck[] {
+export function checkReferences(
+  table: TableSpec,
+  agg: AggregatedTable,
+  references: readonly ReferenceSpec[],
+): ReferenceCheck[] {
   const scale = table.scale ?? 100;
   return references.map((reference) => {
     const r = agg.rows.findIndex((row) => matches(row, reference.cell));
@@ -34,12 +38,14 @@ export function checkReferences(table: TableSpec, agg: AggregatedTable, referenc
     const base = { reference, row: r < 0 ? null : r, column: c < 0 ? null : c };
     if (r < 0 || c < 0) return { ...base, ours: null, delta: null, bound: null, status: "no-cell" as const };
     const stats: MetricStats | undefined = agg.cells[r]![c]!.stats[reference.metric];
-    if (!stats || stats.mean === null) return { ...base, ours: null, delta: null, bound: null, status: "no-runs" as const };
+    if (!stats || stats.mean === null)
+      return { ...base, ours: null, delta: null, bound: null, status: "no-runs" as const };
     const ours = { mean: stats.mean * scale, std: stats.std === null ? null : stats.std * scale, n: stats.n };
     const delta = ours.mean - reference.value;
     const k = reference.tolerance?.k ?? 2;
     const bound = reference.tolerance?.abs ?? (ours.std === null ? null : k * ours.std);
-    const status: ReferenceStatus = bound === null ? "undetermined" : Math.abs(delta) <= bound ? "within-noise" : "differs";
+    const status: ReferenceStatus =
+      bound === null ? "undetermined" : Math.abs(delta) <= bound ? "within-noise" : "differs";
     return { ...base, ours, delta, bound, status };
   });
 }

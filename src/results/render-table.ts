@@ -1,9 +1,9 @@
 import { stringify } from "csv-stringify/sync";
 import type { JsonValue, TableSpec } from "../spec/types.js";
 import type { AggregatedTable, MetricStats, TableCell } from "./aggregate.js";
+import { axisLabel } from "./axis-label.js";
 import { type BaselineTable, baselineLegend, baselineText, compareToBaseline } from "./baseline.js";
 import type { ReferenceCheck } from "./references.js";
-import { axisLabel } from "./axis-label.js";
 
 // The paper-style table in Markdown, LaTeX (booktabs) and CSV. Output is a
 // pure function of the aggregated results, so a regenerated table diffs
@@ -91,7 +91,11 @@ function vsBaseline(
   return t ? `, ${t}` : "";
 }
 
-export function renderMarkdown(agg: AggregatedTable, table: TableSpec, refs: readonly ReferenceCheck[] = []): string {
+export function renderMarkdown(
+  agg: AggregatedTable,
+  table: TableSpec,
+  refs: readonly ReferenceCheck[] = [],
+): string {
   const best = bestRows(agg, table);
   const cmp = compareToBaseline(agg, table);
   const head = [agg.rowPaths.join(" · "), ...headers(agg)];
@@ -121,7 +125,11 @@ const STATUS_TEXT: Record<ReferenceCheck["status"], string> = {
   "no-cell": "– no such cell",
 };
 
-export function renderReferencesMarkdown(agg: AggregatedTable, table: TableSpec, refs: readonly ReferenceCheck[]): string {
+export function renderReferencesMarkdown(
+  agg: AggregatedTable,
+  table: TableSpec,
+  refs: readonly ReferenceCheck[],
+): string {
   const p = table.precision ?? 1;
   const lines = [
     "Paper references:",
@@ -134,7 +142,9 @@ export function renderReferencesMarkdown(agg: AggregatedTable, table: TableSpec,
       ref.row !== null && ref.column !== null
         ? `${axisLabel(agg.rows[ref.row]!)} / ${axisLabel(agg.columns[ref.column]!)}`
         : axisLabel(ref.reference.cell);
-    const ours = ref.ours ? `${ref.ours.mean.toFixed(p)}${ref.ours.std === null ? "" : ` ± ${ref.ours.std.toFixed(p)}`}` : "—";
+    const ours = ref.ours
+      ? `${ref.ours.mean.toFixed(p)}${ref.ours.std === null ? "" : ` ± ${ref.ours.std.toFixed(p)}`}`
+      : "—";
     const delta = ref.delta === null ? "—" : `${ref.delta >= 0 ? "+" : ""}${ref.delta.toFixed(p)}`;
     const bound = ref.bound === null ? "" : ` (bound ${ref.bound.toFixed(p)})`;
     const note = ref.reference.note ? ` ${ref.reference.note}` : "";
@@ -146,7 +156,9 @@ export function renderReferencesMarkdown(agg: AggregatedTable, table: TableSpec,
 }
 
 function latexEscape(s: string): string {
-  return s.replace(/[\\&%$#_{}~^]/g, (ch) => (ch === "\\" ? "\\textbackslash{}" : ch === "~" || ch === "^" ? `\\${ch}{}` : `\\${ch}`));
+  return s.replace(/[\\&%$#_{}~^]/g, (ch) =>
+    ch === "\\" ? "\\textbackslash{}" : ch === "~" || ch === "^" ? `\\${ch}{}` : `\\${ch}`,
+  );
 }
 
 export function renderLatex(agg: AggregatedTable, table: TableSpec): string {
@@ -164,7 +176,10 @@ export function renderLatex(agg: AggregatedTable, table: TableSpec): string {
     agg.columns.forEach((_, c) => {
       for (const m of agg.metrics) {
         const t = cellText(agg.cells[r]![c]!, m, table, " $\\pm$ ").text.replace("†", "$^\\dagger$");
-        const d = vsBaseline(cmp, r, c, m, table, { better: " $\\blacktriangle$", worse: " $\\blacktriangledown$" })
+        const d = vsBaseline(cmp, r, c, m, table, {
+          better: " $\\blacktriangle$",
+          worse: " $\\blacktriangledown$",
+        })
           .replace("Δ", "$\\Delta$")
           .replace("−", "$-$")
           .replace("< 0.001", "$<$ 0.001");
@@ -174,14 +189,27 @@ export function renderLatex(agg: AggregatedTable, table: TableSpec): string {
     lines.push(`${cells.join(" & ")} \\\\`);
   });
   lines.push("\\bottomrule", "\\end{tabular}", `% ${legend(agg, table)}`);
-  if (cmp) lines.push(`% ${baselineLegend(table).replace(/▲ \/ ▼/, "\\blacktriangle / \\blacktriangledown (amssymb)")}`);
+  if (cmp)
+    lines.push(
+      `% ${baselineLegend(table).replace(/▲ \/ ▼/, "\\blacktriangle / \\blacktriangledown (amssymb)")}`,
+    );
   return `${lines.join("\n")}\n`;
 }
 
 /** Long format: one line per cell × metric, numbers unscaled and unrounded. */
 export function renderCsv(agg: AggregatedTable, table?: TableSpec): string {
   const cmp = table ? compareToBaseline(agg, table) : null;
-  const header = [...agg.rowPaths, ...agg.columnPaths, "metric", "mean", "std", "ci95", "n", "expected", "failed"];
+  const header = [
+    ...agg.rowPaths,
+    ...agg.columnPaths,
+    "metric",
+    "mean",
+    "std",
+    "ci95",
+    "n",
+    "expected",
+    "failed",
+  ];
   if (cmp) header.push("delta", "p", "baseline_n", "vs_baseline");
   const records: (string | number)[][] = [];
   agg.rows.forEach((row, r) => {

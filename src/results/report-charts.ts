@@ -1,10 +1,10 @@
 import * as vega from "vega";
 import * as vl from "vega-lite";
+import { metricList } from "./aggregate.js";
+import { axisLabel, axisValue } from "./axis-label.js";
 import type { ExperimentDiff } from "./diff.js";
 import { cellLabel } from "./diff-format.js";
 import type { Summary } from "./summary.js";
-import { metricList } from "./aggregate.js";
-import { axisLabel, axisValue } from "./axis-label.js";
 
 const metricsOf = (s: Summary) => metricList(s.table);
 
@@ -73,22 +73,52 @@ export function budgetChart(s: Summary): Chart | null {
       if (!st || st.mean === null) return [];
       const std = st.std ?? 0;
       const budget = numeric ? (c.column[xPath] as number) : axisLabel(c.column);
-      return [{ metric, method: axisLabel(c.row), budget, mean: st.mean * scale, lo: (st.mean - std) * scale, hi: (st.mean + std) * scale, n: st.n }];
+      return [
+        {
+          metric,
+          method: axisLabel(c.row),
+          budget,
+          mean: st.mean * scale,
+          lo: (st.mean - std) * scale,
+          hi: (st.mean + std) * scale,
+          n: st.n,
+        },
+      ];
     }),
   );
   if (values.length === 0) return null;
   // Legend swatches at full strength (the band layer comes first and would lend them its opacity).
-  const color = { field: "method", type: "nominal", title: s.table.rows.join(" · "), legend: { symbolOpacity: 1 } } as const;
+  const color = {
+    field: "method",
+    type: "nominal",
+    title: s.table.rows.join(" · "),
+    legend: { symbolOpacity: 1 },
+  } as const;
   const yTitle = metrics.length > 1 ? `×${scale}` : `${metrics[0]} (×${scale})`;
-  const tooltip = [{ field: "metric" }, { field: "method" }, { field: "budget" }, { field: "mean", format: ".2f" }, { field: "n" }];
+  const tooltip = [
+    { field: "metric" },
+    { field: "method" },
+    { field: "budget" },
+    { field: "mean", format: ".2f" },
+    { field: "n" },
+  ];
   if (!numeric) {
     const categories = {
       width: 300,
       height: 220,
       encoding: { x: columnCategories(s), xOffset: { field: "method" }, color },
       layer: [
-        { mark: "rule", encoding: { y: { field: "lo", type: "quantitative", title: yTitle, scale: { zero: false } }, y2: { field: "hi" } } },
-        { mark: { type: "point", filled: true, size: 50 }, encoding: { y: { field: "mean", type: "quantitative" }, tooltip } },
+        {
+          mark: "rule",
+          encoding: {
+            y: { field: "lo", type: "quantitative", title: yTitle, scale: { zero: false } },
+            y2: { field: "hi" },
+          },
+        },
+        {
+          mark: { type: "point", filled: true, size: 50 },
+          encoding: { y: { field: "mean", type: "quantitative" }, tooltip },
+        },
       ],
     };
     return {
@@ -97,7 +127,10 @@ export function budgetChart(s: Summary): Chart | null {
       spec: perMetric(metrics, values, categories),
     };
   }
-  const x = budgetAxis(xPath, values.map((v) => v.budget as number));
+  const x = budgetAxis(
+    xPath,
+    values.map((v) => v.budget as number),
+  );
   const layers = {
     width: 300,
     height: 220,
@@ -105,9 +138,15 @@ export function budgetChart(s: Summary): Chart | null {
     layer: [
       {
         mark: { type: "area", opacity: 0.18 },
-        encoding: { y: { field: "lo", type: "quantitative", title: yTitle, scale: { zero: false } }, y2: { field: "hi" } },
+        encoding: {
+          y: { field: "lo", type: "quantitative", title: yTitle, scale: { zero: false } },
+          y2: { field: "hi" },
+        },
       },
-      { mark: { type: "line", point: true }, encoding: { y: { field: "mean", type: "quantitative" }, tooltip } },
+      {
+        mark: { type: "line", point: true },
+        encoding: { y: { field: "mean", type: "quantitative" }, tooltip },
+      },
     ],
   };
   return {
@@ -165,21 +204,46 @@ export function baselineChart(s: Summary): Chart | null {
     }),
   );
   if (values.length === 0) return null;
-  const x = numeric ? budgetAxis(xPath!, values.map((v) => v.budget as number)) : columnCategories(s);
-  const which = Object.entries(s.table.baseline).map(([k, v]) => `${k} = ${axisValue(v)}`).join(", ");
+  const x = numeric
+    ? budgetAxis(
+        xPath!,
+        values.map((v) => v.budget as number),
+      )
+    : columnCategories(s);
+  const which = Object.entries(s.table.baseline)
+    .map(([k, v]) => `${k} = ${axisValue(v)}`)
+    .join(", ");
   const layers = {
     width: 300,
     height: 220,
     // Categories are not joined by lines; rows sit side by side within each.
-    encoding: { x, ...(numeric ? {} : { xOffset: { field: "method" } }), color: { field: "method", type: "nominal", title: s.table.rows.join(" · ") } },
+    encoding: {
+      x,
+      ...(numeric ? {} : { xOffset: { field: "method" } }),
+      color: { field: "method", type: "nominal", title: s.table.rows.join(" · ") },
+    },
     layer: [
-      { mark: { type: "rule", strokeDash: [4, 4], color: "#888" }, encoding: { y: { datum: 0 }, x: null, xOffset: null, color: null } },
-      { mark: "rule", encoding: { y: { field: "lo", type: "quantitative", title: `Δ (×${scale})` }, y2: { field: "hi" } } },
       {
-        mark: numeric ? { type: "line", point: { filled: true, size: 50 } } : { type: "point", filled: true, size: 50 },
+        mark: { type: "rule", strokeDash: [4, 4], color: "#888" },
+        encoding: { y: { datum: 0 }, x: null, xOffset: null, color: null },
+      },
+      {
+        mark: "rule",
+        encoding: { y: { field: "lo", type: "quantitative", title: `Δ (×${scale})` }, y2: { field: "hi" } },
+      },
+      {
+        mark: numeric
+          ? { type: "line", point: { filled: true, size: 50 } }
+          : { type: "point", filled: true, size: 50 },
         encoding: {
           y: { field: "delta", type: "quantitative" },
-          tooltip: [{ field: "metric" }, { field: "method" }, { field: "budget" }, { field: "delta", format: ".2f" }, { field: "status" }],
+          tooltip: [
+            { field: "metric" },
+            { field: "method" },
+            { field: "budget" },
+            { field: "delta", format: ".2f" },
+            { field: "status" },
+          ],
         },
       },
     ],
@@ -206,13 +270,15 @@ export function perClassChart(s: Summary): Chart | null {
   const top = numeric ? Math.max(...withCats.map((c) => c.column[xPath!] as number)) : undefined;
   const cells = numeric ? withCats.filter((c) => c.column[xPath!] === top) : withCats;
   const values = cells.flatMap((c) =>
-    c.perCategory!.filter((k) => k.ap !== null).map((k) => ({
-      method: axisLabel(c.row),
-      column: axisLabel(c.column),
-      category: k.name ?? String(k.id),
-      group: k.group ? GROUP_NAME[k.group] : "all",
-      ap: (k.ap as number) * 100,
-    })),
+    c
+      .perCategory!.filter((k) => k.ap !== null)
+      .map((k) => ({
+        method: axisLabel(c.row),
+        column: axisLabel(c.column),
+        category: k.name ?? String(k.id),
+        group: k.group ? GROUP_NAME[k.group] : "all",
+        ap: (k.ap as number) * 100,
+      })),
   );
   const grouped = values.some((v) => v.group !== "all");
   const bars = {
@@ -224,10 +290,20 @@ export function perClassChart(s: Summary): Chart | null {
       xOffset: { field: "method" },
       y: { field: "ap", type: "quantitative", title: "AP (×100)" },
       // Below the panels: three groups of up to 20 categories already fill the page's width.
-      color: { field: "method", type: "nominal", title: s.table.rows.join(" · "), legend: { orient: "bottom" } },
+      color: {
+        field: "method",
+        type: "nominal",
+        title: s.table.rows.join(" · "),
+        legend: { orient: "bottom" },
+      },
     },
   };
-  const columnFacet = { field: "column", type: "nominal", sort: columnOrder, title: s.table.columns.join(" · ") };
+  const columnFacet = {
+    field: "column",
+    type: "nominal",
+    sort: columnOrder,
+    title: s.table.columns.join(" · "),
+  };
   const groupFacet = { field: "group", type: "nominal", sort: ["rare", "common", "frequent"], title: null };
   // Groups are panels side by side with their own x (categories); several column values
   // stack those rows, one titled row each (a 2-D facet misplaces the headers of panels of
@@ -251,13 +327,19 @@ export function perClassChart(s: Summary): Chart | null {
   return {
     name: `${s.experiment}-per-class`,
     title: `per-class AP ${where}${grouped ? " (rare / common / frequent)" : ""}`,
-    spec: { $schema: "https://vega.github.io/schema/vega-lite/v6.json", data: { values }, ...spec } as unknown as vl.TopLevelSpec,
+    spec: {
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      data: { values },
+      ...spec,
+    } as unknown as vl.TopLevelSpec,
   };
 }
 
 /** Mean training loss by iteration, one line per cell (from events.jsonl progress events). */
 export function lossChart(s: Summary): Chart | null {
-  const values = s.cells.flatMap((c) => (c.loss ?? []).map((p) => ({ cell: cellLabel(c), iter: p.iter, loss: p.loss })));
+  const values = s.cells.flatMap((c) =>
+    (c.loss ?? []).map((p) => ({ cell: cellLabel(c), iter: p.iter, loss: p.loss })),
+  );
   if (values.length === 0) return null;
   return {
     name: `${s.experiment}-loss`,
@@ -282,7 +364,15 @@ export function diffChart(d: ExperimentDiff): Chart | null {
   const values = d.cells.flatMap((c) => {
     if (c.delta === null || !c.a || !c.b) return [];
     const se = Math.sqrt((c.a.std ?? 0) ** 2 / Math.max(1, c.a.n) + (c.b.std ?? 0) ** 2 / Math.max(1, c.b.n));
-    return [{ cell: cellLabel(c), status: c.status, delta: c.delta, lo: c.delta - 1.96 * se, hi: c.delta + 1.96 * se }];
+    return [
+      {
+        cell: cellLabel(c),
+        status: c.status,
+        delta: c.delta,
+        lo: c.delta - 1.96 * se,
+        hi: c.delta + 1.96 * se,
+      },
+    ];
   });
   if (values.length === 0) return null;
   return {
@@ -294,9 +384,25 @@ export function diffChart(d: ExperimentDiff): Chart | null {
       data: { values },
       encoding: { y: { field: "cell", type: "nominal", title: null, sort: null } },
       layer: [
-        { mark: "rule", encoding: { x: { field: "lo", type: "quantitative", title: `Δ ${d.metric} (×${d.scale})` }, x2: { field: "hi" } } },
-        { mark: { type: "point", filled: true, size: 60 }, encoding: { x: { field: "delta", type: "quantitative" }, color: { field: "status", type: "nominal" } } },
-        { mark: { type: "rule", strokeDash: [4, 4] }, data: { values: [{ zero: 0 }] }, encoding: { x: { field: "zero", type: "quantitative" }, y: null } },
+        {
+          mark: "rule",
+          encoding: {
+            x: { field: "lo", type: "quantitative", title: `Δ ${d.metric} (×${d.scale})` },
+            x2: { field: "hi" },
+          },
+        },
+        {
+          mark: { type: "point", filled: true, size: 60 },
+          encoding: {
+            x: { field: "delta", type: "quantitative" },
+            color: { field: "status", type: "nominal" },
+          },
+        },
+        {
+          mark: { type: "rule", strokeDash: [4, 4] },
+          data: { values: [{ zero: 0 }] },
+          encoding: { x: { field: "zero", type: "quantitative" }, y: null },
+        },
       ],
     } as unknown as vl.TopLevelSpec,
   };

@@ -1,12 +1,12 @@
 import type { JsonValue } from "../spec/types.js";
 import { formatSeconds } from "../sweep/plan-format.js";
-import { baselineLegend, baselineText } from "./baseline.js";
-import type { DiffReport } from "./diff-report.js";
-import { deltaText, pText, STATUS_TITLE, sideText } from "./diff-format.js";
-import type { ReportRun } from "./report-runs.js";
-import type { Summary } from "./summary.js";
 import { metricList } from "./aggregate.js";
 import { axisLabel } from "./axis-label.js";
+import { baselineLegend, baselineText } from "./baseline.js";
+import { deltaText, pText, STATUS_TITLE, sideText } from "./diff-format.js";
+import type { DiffReport } from "./diff-report.js";
+import type { ReportRun } from "./report-runs.js";
+import type { Summary } from "./summary.js";
 
 const metricsOf = (s: Summary) => metricList(s.table);
 
@@ -59,7 +59,8 @@ function paperTable(s: Summary): string {
       const means = rows
         .map((r) => at.get(`${r}\u0000${col}`)?.stats[metric]?.mean)
         .filter((m): m is number => typeof m === "number");
-      if (means.length > 1) best.set(`${col}\u0000${metric}`, (s.table.best === "min" ? Math.min : Math.max)(...means));
+      if (means.length > 1)
+        best.set(`${col}\u0000${metric}`, (s.table.best === "min" ? Math.min : Math.max)(...means));
     }
   }
   const cell = (r: string, col: string, metric: string): string => {
@@ -78,7 +79,8 @@ function paperTable(s: Summary): string {
     return `<td${isBest ? ' class="best"' : ""}>${esc(t)}${c.failed > 0 ? "†" : ""}${deltaHtml}</td>`;
   };
   const body = rows.map(
-    (r) => `<tr><th>${esc(r)}</th>${cols.flatMap((col) => metrics.map((m) => cell(r, col, m))).join("")}</tr>`,
+    (r) =>
+      `<tr><th>${esc(r)}</th>${cols.flatMap((col) => metrics.map((m) => cell(r, col, m))).join("")}</tr>`,
   );
   const multi = metrics.length > 1;
   const head = multi
@@ -92,7 +94,13 @@ function paperTable(s: Summary): string {
 function referencesTable(s: Summary): string {
   if (s.references.length === 0) return "";
   const rows = s.references.map((r) => {
-    const ref = r.reference as unknown as { paper?: string; table?: string; metric: string; value: number; cell: Record<string, JsonValue> };
+    const ref = r.reference as unknown as {
+      paper?: string;
+      table?: string;
+      metric: string;
+      value: number;
+      cell: Record<string, JsonValue>;
+    };
     return `<tr><td>${esc(ref.paper ?? "")}${ref.table ? ` (${esc(ref.table)})` : ""}</td><td>${esc(axisLabel(ref.cell))}</td><td>${esc(ref.metric)}</td><td>${ref.value}</td><td>${r.ours ? `${r.ours.mean.toFixed(1)}${r.ours.std !== null ? ` ± ${r.ours.std.toFixed(1)}` : ""} (${r.ours.n})` : "—"}</td><td>${r.delta === null ? "—" : deltaText(r.delta, 1)}</td><td>${esc(r.status)}</td></tr>`;
   });
   return `<h3>Against the papers</h3><table><thead><tr><th>reference</th><th>cell</th><th>metric</th><th>paper</th><th>ours</th><th>Δ</th><th>status</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
@@ -101,7 +109,9 @@ function referencesTable(s: Summary): string {
 function figures(charts: RenderedChart[]): string {
   if (charts.length === 0) return "";
   return `<div class="plots">${charts
-    .map((c) => `<figure data-chart="${esc(c.name)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`)
+    .map(
+      (c) => `<figure data-chart="${esc(c.name)}"><figcaption>${esc(c.title)}</figcaption>${c.svg}</figure>`,
+    )
     .join("")}</div>`;
 }
 
@@ -114,14 +124,22 @@ function diffSection(d: DiffReport, charts: RenderedChart[]): string {
   }
   for (const e of d.experiments) {
     parts.push(`<h3>${esc(e.experiment)}</h3>`);
-    const env = e.environment.map((x) => `${esc(x.key)}: ${esc(x.a.join(", ") || "—")} → ${esc(x.b.join(", ") || "—")}`);
-    parts.push(`<p class="note">Environment drift: ${env.length ? env.join("; ") : "none recorded"}. p: two-sided Welch t-test over seeds × folds; beyond noise: p &lt; ${e.alpha}.</p>`);
+    const env = e.environment.map(
+      (x) => `${esc(x.key)}: ${esc(x.a.join(", ") || "—")} → ${esc(x.b.join(", ") || "—")}`,
+    );
+    parts.push(
+      `<p class="note">Environment drift: ${env.length ? env.join("; ") : "none recorded"}. p: two-sided Welch t-test over seeds × folds; beyond noise: p &lt; ${e.alpha}.</p>`,
+    );
     const rows = e.cells.map((c) => {
       const cls = c.worse ? "worse" : c.beyondNoise ? "better" : "";
-      const changes = c.configChanges.map((k) => `${k.path}: ${JSON.stringify(k.a)} → ${JSON.stringify(k.b)}`).join("; ");
+      const changes = c.configChanges
+        .map((k) => `${k.path}: ${JSON.stringify(k.a)} → ${JSON.stringify(k.b)}`)
+        .join("; ");
       return `<tr><td>${esc(axisLabel({ ...c.row, ...c.column }))}</td><td title="${esc(STATUS_TITLE[c.status])}">${c.status}</td><td>${esc(sideText(c.a, e.precision))}</td><td>${esc(sideText(c.b, e.precision))}</td><td class="${cls}">${deltaText(c.delta, e.precision)}</td><td>${pText(c.p)}</td><td>${esc(changes)}</td></tr>`;
     });
-    parts.push(`<table><thead><tr><th>cell</th><th>status</th><th>A</th><th>B</th><th>Δ</th><th>p (Welch)</th><th>config changes</th></tr></thead><tbody>${rows.join("")}</tbody></table>`);
+    parts.push(
+      `<table><thead><tr><th>cell</th><th>status</th><th>A</th><th>B</th><th>Δ</th><th>p (Welch)</th><th>config changes</th></tr></thead><tbody>${rows.join("")}</tbody></table>`,
+    );
     parts.push(figures(charts.filter((c) => c.name === `${e.experiment}-diff`)));
   }
   for (const x of d.onlyA) parts.push(`<p>Experiment ${esc(x)}: only at A.</p>`);
@@ -138,7 +156,9 @@ function runsTable(s: Summary, runs: ReportRun[], href: Href): string {
   const scale = s.table.scale ?? 100;
   const p = s.table.precision ?? 1;
   const rows = runs.map((r) => {
-    const key = r.dir ? `<a href="${esc(href(r.dir))}">${esc(r.key.slice(0, 12))}</a>` : esc(r.key.slice(0, 12));
+    const key = r.dir
+      ? `<a href="${esc(href(r.dir))}">${esc(r.key.slice(0, 12))}</a>`
+      : esc(r.key.slice(0, 12));
     const log = r.log ? `<a href="${esc(href(r.log))}">log</a>` : "—";
     const ms = metrics.map((m) => {
       const v = r.metrics[m];

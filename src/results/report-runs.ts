@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RunRecord } from "../sweep/run-record.js";
 import { RUN_FILES, readJsonFile, readState } from "../sweep/run-store.js";
-import type { Summary } from "./summary.js";
 import { axisValue } from "./axis-label.js";
+import type { Summary } from "./summary.js";
 
 // The report's run list: every run of every cell with its status, metrics,
 // duration, and where its folder and log are — read from the summary, and
@@ -20,7 +20,6 @@ export interface ReportRun {
   dir: string | null;
   log: string | null;
 }
-
 
 export function reportRuns(s: Summary, experimentDir: string | null): ReportRun[] {
   return s.cells.flatMap((cell) =>

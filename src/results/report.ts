@@ -63,7 +63,9 @@ async function loadSummaries(options: ReportOptions): Promise<{ loaded: Loaded[]
   if (statSync(input).isDirectory()) {
     const set = summariesInDir(input);
     if (set.summaries.size === 0)
-      throw new UserError(`${input}: no summary.json here or in its subdirectories (run \`labelsweep table <spec>\` first)`);
+      throw new UserError(
+        `${input}: no summary.json here or in its subdirectories (run \`labelsweep table <spec>\` first)`,
+      );
     const own = existsSync(join(input, "summary.json"));
     const loaded = [...set.summaries.values()].map((summary) => ({
       summary,
@@ -113,7 +115,12 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
     sections.push({
       summary: s,
       // Active learning: metric vs labelled images with the annotation cost (active-curve.ts) instead of vs budget.
-      charts: await render([activeChart(s) ?? budgetChart(s), baselineChart(s), perClassChart(s), lossChart(s)]),
+      charts: await render([
+        activeChart(s) ?? budgetChart(s),
+        baselineChart(s),
+        perClassChart(s),
+        lossChart(s),
+      ]),
       runs: reportRuns(s, experimentDir),
     });
   }

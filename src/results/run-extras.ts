@@ -106,7 +106,9 @@ export function meanPerCategory(runs: readonly RunExtras[]): (CategoryAp & { n: 
 }
 
 /** Mean loss over a cell's runs at each reported iteration, thinned. */
-export function meanLossCurve(runs: readonly RunExtras[]): { iter: number; loss: number; n: number }[] | undefined {
+export function meanLossCurve(
+  runs: readonly RunExtras[],
+): { iter: number; loss: number; n: number }[] | undefined {
   const acc = new Map<number, { sum: number; n: number }>();
   for (const r of runs) {
     for (const p of r.loss ?? []) {

@@ -112,7 +112,12 @@ export function welchTTest(a: readonly number[], b: readonly number[]): WelchRes
   const va = sampleStd(a) ** 2 / a.length;
   const vb = sampleStd(b) ** 2 / b.length;
   const diff = mean(b) - mean(a);
-  if (va + vb === 0) return { t: diff === 0 ? 0 : Math.sign(diff) * Infinity, df: a.length + b.length - 2, p: diff === 0 ? 1 : 0 };
+  if (va + vb === 0)
+    return {
+      t: diff === 0 ? 0 : Math.sign(diff) * Infinity,
+      df: a.length + b.length - 2,
+      p: diff === 0 ? 1 : 0,
+    };
   const t = diff / Math.sqrt(va + vb);
   const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
   const p = 2 * (1 - tCdf(Math.abs(t), df));

@@ -27,7 +27,11 @@ export function doneRuns(summary: Pick<Summary, "cells">): number {
 }
 
 /** The config a summary run had: its cell's config (stored without seed and fold) plus its seed and fold. */
-function oldConfig(summary: Summary, cell: Summary["cells"][number], run: Summary["cells"][number]["runs"][number]) {
+function oldConfig(
+  summary: Summary,
+  cell: Summary["cells"][number],
+  run: Summary["cells"][number]["runs"][number],
+) {
   const base = cell.config ? summary.configs[cell.config] : undefined;
   if (!base) return undefined;
   const labels = run.fold === null ? base.labels : { ...base.labels, fold: run.fold };
@@ -35,7 +39,11 @@ function oldConfig(summary: Summary, cell: Summary["cells"][number], run: Summar
 }
 
 /** Compares the summary on disk with a new one; `reasons` says why finished runs went missing. */
-export function guardSummary(previous: Summary, next: Pick<Summary, "cells">, input: SummaryInput): GuardVerdict {
+export function guardSummary(
+  previous: Summary,
+  next: Pick<Summary, "cells">,
+  input: SummaryInput,
+): GuardVerdict {
   const before = doneRuns(previous);
   const after = doneRuns(next);
   const verdict: GuardVerdict = { before, after, planned: input.runs.length, reasons: [], changedFiles: [] };
@@ -85,15 +93,22 @@ export function guardSummary(previous: Summary, next: Pick<Summary, "cells">, in
     let detail: string;
     if (keyVersionChanged)
       detail = `labelsweep's run-key format changed (key version ${previous.keyVersion ?? "2 or older"} → ${input.keyVersion})`;
-    else if (changed.size > 0) detail = `${plural(changed.size, "file")} ${changed.size === 1 ? "differs" : "differ"} since the runs`;
+    else if (changed.size > 0)
+      detail = `${plural(changed.size, "file")} ${changed.size === 1 ? "differs" : "differ"} since the runs`;
     else detail = "the summary on disk does not record which files";
     verdict.reasons.push(`code identity changed (${detail})`);
   }
   if (counts.split > 0) verdict.reasons.push(`label split changed for ${plural(counts.split, "run")}`);
-  if (counts.config > 0) verdict.reasons.push(`${plural(counts.config, "run")} of the summary on disk are no longer in the spec's plan`);
+  if (counts.config > 0)
+    verdict.reasons.push(
+      `${plural(counts.config, "run")} of the summary on disk are no longer in the spec's plan`,
+    );
   if (counts.unusable > 0)
-    verdict.reasons.push(`${plural(counts.unusable, "finished run")} now ${counts.unusable === 1 ? "has" : "have"} metrics that cannot be used (see the notes)`);
-  for (const [status, n] of otherwise) verdict.reasons.push(`${plural(n, "run")} ${n === 1 ? "is" : "are"} now ${status}`);
+    verdict.reasons.push(
+      `${plural(counts.unusable, "finished run")} now ${counts.unusable === 1 ? "has" : "have"} metrics that cannot be used (see the notes)`,
+    );
+  for (const [status, n] of otherwise)
+    verdict.reasons.push(`${plural(n, "run")} ${n === 1 ? "is" : "are"} now ${status}`);
   if (counts.missing > 0)
     verdict.reasons.push(
       `${plural(counts.missing, "run")} with unchanged keys have no finished run directory here (results/<experiment>/runs/ is not committed)`,
@@ -124,7 +139,9 @@ export function guardMessage(v: GuardVerdict, where: string): string {
   ];
   if (v.changedFiles.length > 0) {
     const shown = v.changedFiles.slice(0, 8);
-    lines.push(`  changed: ${shown.join(", ")}${v.changedFiles.length > shown.length ? `, … (${v.changedFiles.length} in all)` : ""}`);
+    lines.push(
+      `  changed: ${shown.join(", ")}${v.changedFiles.length > shown.length ? `, … (${v.changedFiles.length} in all)` : ""}`,
+    );
   }
   lines.push("  `labelsweep plan <spec> --explain-key <key>` shows what goes into a run key.");
   return `${lines.join("\n")}\n`;

@@ -23,7 +23,12 @@ export function summaryInputOf(r: Pick<ResolvedSweep, "resultsDir" | "plan" | "s
   for (const c of r.plan.identities.values()) {
     const files: Record<string, string> = {};
     for (const [f, d] of Object.entries(c.manifest.files)) files[f] = d.slice(0, 12);
-    code[c.hash] = { engine: c.manifest.engine, labelsweep: c.manifest.labelsweep, packages: c.manifest.packages, files };
+    code[c.hash] = {
+      engine: c.manifest.engine,
+      labelsweep: c.manifest.labelsweep,
+      packages: c.manifest.packages,
+      files,
+    };
   }
   return {
     resultsDir: r.resultsDir,

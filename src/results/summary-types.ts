@@ -1,8 +1,8 @@
 import type { JsonValue, ReferenceSpec, RunConfig, TableSpec } from "../spec/types.js";
 import type { AggregatedTable } from "./aggregate.js";
 import type { BaselineComparison } from "./baseline.js";
-import type { CategoryAp } from "./run-extras.js";
 import type { ReferenceCheck } from "./references.js";
+import type { CategoryAp } from "./run-extras.js";
 
 // The shape of results/<experiment>/summary.json and of what it is built from.
 
@@ -71,9 +71,8 @@ export interface Summary {
     /** Per metric: Δ to the table.baseline cell and Welch's t-test (when the table has a baseline). */
     vsBaseline?: Record<string, BaselineComparison>;
   }[];
-  references: (Omit<ReferenceCheck, "row" | "column">)[];
+  references: Omit<ReferenceCheck, "row" | "column">[];
   environment: Record<string, string[]>;
   /** The runs' code identities by hash. Since summaryVersion 3. */
   code?: Record<string, SummaryCode>;
 }
-

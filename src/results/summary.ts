@@ -1,22 +1,28 @@
 import { join } from "node:path";
-import type { Metrics, MetricsFile } from "../sweep/run-record.js";
 import type { RunConfig } from "../spec/types.js";
+import type { Metrics, MetricsFile } from "../sweep/run-record.js";
+import { effectiveStatus, RUN_FILES, readJsonChecked, readJsonFile, runDir } from "../sweep/run-store.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-write.js";
 import { canonicalJson, sha256Hex } from "../util/canonical-json.js";
 import { type AggregatedTable, aggregate, metricList, type RunOutcome } from "./aggregate.js";
 import { compareToBaseline } from "./baseline.js";
 import { checkReferences, type ReferenceCheck } from "./references.js";
+import { renderCsv, renderLatex, renderMarkdown } from "./render-table.js";
+import { meanLossCurve, meanPerCategory, type RunExtras, readRunExtras } from "./run-extras.js";
 import { type GuardVerdict, guardSummary } from "./summary-guard.js";
 import { SUMMARY_VERSION, type Summary, type SummaryInput } from "./summary-types.js";
-import { renderCsv, renderLatex, renderMarkdown } from "./render-table.js";
-import { type CategoryAp, meanLossCurve, meanPerCategory, type RunExtras, readRunExtras } from "./run-extras.js";
-import { effectiveStatus, readJsonChecked, readJsonFile, RUN_FILES, runDir } from "../sweep/run-store.js";
 
 // results/<experiment>/summary.json, table.md, table.csv (and table.tex): small,
 // deterministic files meant to be committed, so `labelsweep diff` can compare
 // them across git revisions. No timestamps, no absolute paths; runs in plan order.
 
-export { SUMMARY_VERSION, type Summary, type SummaryCode, type SummaryInput, type SummaryRun } from "./summary-types.js";
+export {
+  SUMMARY_VERSION,
+  type Summary,
+  type SummaryCode,
+  type SummaryInput,
+  type SummaryRun,
+} from "./summary-types.js";
 
 function cellConfigHash(configs: RunConfig[], store: Record<string, RunConfig>): string | null {
   if (configs.length === 0) return null;
@@ -55,7 +61,9 @@ export function collectOutcomes(input: SummaryInput): RunOutcome[] {
       if (missing.length > 0)
         problem = `finished without ${missing.join(", ")} (the table shows ${missing.length === 1 ? "it" : "them"}; metrics.json has ${Object.keys(metrics).join(", ") || "none"})`;
     }
-    return problem ? { key, config, status: "failed", problem } : { key, config, status, metrics: metrics as Metrics };
+    return problem
+      ? { key, config, status: "failed", problem }
+      : { key, config, status, metrics: metrics as Metrics };
   });
 }
 
@@ -70,7 +78,13 @@ function environmentOf(input: SummaryInput): Record<string, string[]> {
   };
   for (const { key } of input.runs) {
     const rec = readJsonFile<{
-      provenance?: { backend?: string; node?: string; gpus?: string; cpus?: string; versions?: Record<string, string> };
+      provenance?: {
+        backend?: string;
+        node?: string;
+        gpus?: string;
+        cpus?: string;
+        versions?: Record<string, string>;
+      };
       code?: { commit?: string | null; dirty?: boolean; dirtyHash?: string | null };
     }>(join(runDir(input.resultsDir, input.experiment, key), RUN_FILES.run));
     if (!rec) continue;
@@ -78,7 +92,8 @@ function environmentOf(input: SummaryInput): Record<string, string[]> {
     if (rec.provenance?.node) seen.node!.add(rec.provenance.node);
     if (rec.provenance?.gpus) seen.gpus!.add(rec.provenance.gpus);
     if (rec.provenance?.cpus) seen.cpus!.add(rec.provenance.cpus);
-    for (const [name, v] of Object.entries(rec.provenance?.versions ?? {})) seen.versions!.add(`${name}=${v}`);
+    for (const [name, v] of Object.entries(rec.provenance?.versions ?? {}))
+      seen.versions!.add(`${name}=${v}`);
     const dirty = rec.code?.dirty === true || Boolean(rec.code?.dirtyHash);
     if (rec.code?.commit) seen.commit!.add(dirty ? `${rec.code.commit}+dirty` : rec.code.commit);
   }
@@ -101,13 +116,17 @@ export function buildSummary(
     row.forEach((cell, c) => {
       if (cell.expected === 0) return;
       const stats: Summary["cells"][number]["stats"] = {};
-      for (const [m, s] of Object.entries(cell.stats)) stats[m] = { mean: s.mean, std: s.std, ci95: s.ci95, n: s.n };
+      for (const [m, s] of Object.entries(cell.stats))
+        stats[m] = { mean: s.mean, std: s.std, ci95: s.ci95, n: s.n };
       const extras = cell.runs.map((r) => extrasOf(r.key));
       const done = extras.filter((_, i) => cell.runs[i]!.status === "done");
       const out: Summary["cells"][number] = {
         row: cell.row,
         column: cell.column,
-        config: cellConfigHash(cell.runs.map((r) => byKey.get(r.key)!), configs),
+        config: cellConfigHash(
+          cell.runs.map((r) => byKey.get(r.key)!),
+          configs,
+        ),
         expected: cell.expected,
         failed: cell.failed,
         runs: cell.runs.map((r, i) => {
@@ -162,7 +181,10 @@ export function readSummaryFile(file: string): Summary | null {
  * summary on disk has more finished runs and `force` is not set: then nothing
  * is written and `kept` says why (summary-guard.ts).
  */
-export async function writeSummary(input: SummaryInput, options: { force?: boolean } = {}): Promise<SummaryWrite> {
+export async function writeSummary(
+  input: SummaryInput,
+  options: { force?: boolean } = {},
+): Promise<SummaryWrite> {
   const outcomes = collectOutcomes(input);
   const { summary, agg, refs } = buildSummary(input, outcomes);
   const problems = outcomeProblems(outcomes);

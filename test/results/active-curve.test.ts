@@ -3,7 +3,6 @@ import {
   activeChart,
   activeCurve,
   annotationCost,
-  type CurvePoint,
   costTarget,
   labelledAt,
 } from "../../src/results/active-curve.js";
@@ -13,7 +12,13 @@ import type { RunConfig } from "../../src/spec/types.js";
 const config = (acquisition: string): RunConfig =>
   ({
     dataset: { name: "shapes", train_images: 2000 },
-    labels: { protocol: "active", initial: { fraction: 0.1 }, per_cycle: { fraction: 0.05 }, cycles: 2, acquisition },
+    labels: {
+      protocol: "active",
+      initial: { fraction: 0.1 },
+      per_cycle: { fraction: 0.05 },
+      cycles: 2,
+      acquisition,
+    },
     detector: { arch: "ssd-lite" },
     method: { name: "csd" },
     train: {},

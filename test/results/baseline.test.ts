@@ -79,26 +79,45 @@ describe("table.baseline", () => {
 
   it("prints Δ, p and the beyond-noise mark in Markdown, LaTeX, CSV, JSON and HTML", () => {
     const md = renderMarkdown(agg, table);
-    expect(md).toContain("| ssd-lite · csd | **56.0 ± 1.0 (3)**, Δ +5.7 (p = 0.0087) ▲ | **61.3 ± 1.5 (3)**, Δ +0.3 (p = 0.77) |");
-    expect(md).toContain("| retinanet-lite · sed | 26.0 ± 1.0 (3), Δ −6.0 (p = 0.18) | 46.0 ± 1.4 (2), Δ +6.0 (n too small) |");
+    expect(md).toContain(
+      "| ssd-lite · csd | **56.0 ± 1.0 (3)**, Δ +5.7 (p = 0.0087) ▲ | **61.3 ± 1.5 (3)**, Δ +0.3 (p = 0.77) |",
+    );
+    expect(md).toContain(
+      "| retinanet-lite · sed | 26.0 ± 1.0 (3), Δ −6.0 (p = 0.18) | 46.0 ± 1.4 (2), Δ +6.0 (n too small) |",
+    );
     expect(md).toContain("| ssd-lite · supervised | 50.3 ± 1.5 (3) | 61.0 ± 1.0 (3) |");
-    expect(md).toContain("Δ: difference to the baseline cell (method.name = supervised, other row and column values the same); p: two-sided Welch's t-test");
+    expect(md).toContain(
+      "Δ: difference to the baseline cell (method.name = supervised, other row and column values the same); p: two-sided Welch's t-test",
+    );
     expect(md).not.toMatch(/n too small\) \(p/);
     const tex = renderLatex(agg, table);
     expect(tex).toContain("$\\Delta$ +5.7 (p = 0.0087) $\\blacktriangle$");
     expect(tex).toContain("$\\Delta$ $-$6.0 (p = 0.18)");
     const csv = renderCsv(agg, table).trim().split("\n");
-    expect(csv[0]).toBe("detector.arch,method.name,labels.fraction,metric,mean,std,ci95,n,expected,failed,delta,p,baseline_n,vs_baseline");
-    expect(csv.find((l) => l.startsWith("ssd-lite,csd,0.1,"))).toMatch(/,0\.0566\d*,0\.00873\d*,3,beyond-noise$/);
-    expect(csv.find((l) => l.startsWith("retinanet-lite,sed,0.3,"))).toMatch(/,0\.0(6|599)\d*,,1,n-too-small$/);
+    expect(csv[0]).toBe(
+      "detector.arch,method.name,labels.fraction,metric,mean,std,ci95,n,expected,failed,delta,p,baseline_n,vs_baseline",
+    );
+    expect(csv.find((l) => l.startsWith("ssd-lite,csd,0.1,"))).toMatch(
+      /,0\.0566\d*,0\.00873\d*,3,beyond-noise$/,
+    );
+    expect(csv.find((l) => l.startsWith("retinanet-lite,sed,0.3,"))).toMatch(
+      /,0\.0(6|599)\d*,,1,n-too-small$/,
+    );
     expect(csv.find((l) => l.startsWith("ssd-lite,supervised,0.1,"))).toMatch(/,,,3,baseline$/);
 
     const { summary } = buildSummary(
-      { resultsDir: "/nonexistent", experiment: "x", table, runs: runs.map(({ key, config }) => ({ key, config })) },
+      {
+        resultsDir: "/nonexistent",
+        experiment: "x",
+        table,
+        runs: runs.map(({ key, config }) => ({ key, config })),
+      },
       runs,
       () => ({ split: null }) as never,
     );
-    const cell = summary.cells.find((c) => c.row["method.name"] === "csd" && c.column["labels.fraction"] === 0.1)!;
+    const cell = summary.cells.find(
+      (c) => c.row["method.name"] === "csd" && c.column["labels.fraction"] === 0.1,
+    )!;
     expect(cell.vsBaseline!.AP).toMatchObject({ status: "beyond-noise", n: 3, baselineN: 3 });
     expect(cell.vsBaseline!.AP!.p).toBeCloseTo(0.008731029231592613, 10);
     const html = renderReportHtml([{ summary, charts: [] }]);
@@ -114,7 +133,9 @@ describe("table.baseline", () => {
     ];
     const t: TableSpec = { ...table, rows: ["method.name"] };
     expect(renderMarkdown(aggregate(t, worse), t)).toMatch(/Δ −10\.0 \(p < 0\.001\) ▼/);
-    expect(renderMarkdown(aggregate({ ...t, best: "min" }, worse), { ...t, best: "min" })).toMatch(/Δ −10\.0 \(p < 0\.001\) ▲/);
+    expect(renderMarkdown(aggregate({ ...t, best: "min" }, worse), { ...t, best: "min" })).toMatch(
+      /Δ −10\.0 \(p < 0\.001\) ▲/,
+    );
     // Without a baseline nothing changes.
     const plain = { ...t, baseline: undefined };
     expect(compareToBaseline(aggregate(plain, worse), plain)).toBeNull();

@@ -18,7 +18,12 @@ function run(method: object, images: number | null, seed: number, ap: number): R
     eval: { type: "lvis" },
     seed,
   } as unknown as RunConfig;
-  return { key: `${JSON.stringify(method)}-${images}-${seed}`, config, status: "done", metrics: { AP: ap, APr: ap / 4 } };
+  return {
+    key: `${JSON.stringify(method)}-${images}-${seed}`,
+    config,
+    status: "done",
+    metrics: { AP: ap, APr: ap / 4 },
+  };
 }
 
 const runs = [0, 1].flatMap((seed) => [
@@ -40,7 +45,12 @@ const table: TableSpec = {
 
 const summary = () =>
   buildSummary(
-    { resultsDir: "/nonexistent", experiment: "lt", table, runs: runs.map(({ key, config }) => ({ key, config })) },
+    {
+      resultsDir: "/nonexistent",
+      experiment: "lt",
+      table,
+      runs: runs.map(({ key, config }) => ({ key, config })),
+    },
     runs,
     () => ({ split: null }) as never,
   ).summary;
@@ -49,7 +59,10 @@ describe("report charts over a column that is not a budget", () => {
   it("draws every cell, the absent value as 'none', as categories instead of a budget line", async () => {
     const chart = budgetChart(summary())!;
     expect(chart.title).toBe("AP, APr per labels.extra.images (mean ± std over seeds)");
-    const spec = chart.spec as unknown as { data: { values: { budget: unknown; method: string; metric: string }[] }; spec: { encoding: { x: { type: string } } } };
+    const spec = chart.spec as unknown as {
+      data: { values: { budget: unknown; method: string; metric: string }[] };
+      spec: { encoding: { x: { type: string } } };
+    };
     const ap = spec.data.values.filter((v) => v.metric === "AP").map((v) => `${v.method} @ ${v.budget}`);
     expect(ap.sort()).toEqual([
       "richsem · 0 @ 400",
@@ -67,11 +80,14 @@ describe("report charts over a column that is not a budget", () => {
   it("puts the baseline chart's cells on the same categories, in the table's order, unjoined", async () => {
     const chart = baselineChart(summary())!;
     expect(chart.title).toBe("Δ vs baseline (method.distill_weight = 0) per labels.extra.images, ±1.96·SE");
-    const layers = (chart.spec as unknown as { spec: { encoding: { x: { sort: string[] } }; layer: { mark: unknown }[] } }).spec;
+    const layers = (
+      chart.spec as unknown as { spec: { encoding: { x: { sort: string[] } }; layer: { mark: unknown }[] } }
+    ).spec;
     expect(layers.encoding.x.sort).toEqual(["none", "400"]);
     expect(layers.layer.map((l) => l.mark)).not.toContainEqual(expect.objectContaining({ type: "line" }));
     expect(await renderSvg(chart)).toContain(">none<");
-    const values = (chart.spec as unknown as { data: { values: { budget: unknown; method: string }[] } }).data.values;
+    const values = (chart.spec as unknown as { data: { values: { budget: unknown; method: string }[] } }).data
+      .values;
     expect([...new Set(values.map((v) => `${v.method} @ ${v.budget}`))].sort()).toEqual([
       "richsem · 0.5 @ 400",
       "richsem · 0.5 @ none",
@@ -88,7 +104,12 @@ describe("report charts over a column that is not a budget", () => {
       ],
     });
     const s = buildSummary(
-      { resultsDir: "/nonexistent", experiment: "lt", table, runs: runs.map(({ key, config }) => ({ key, config })) },
+      {
+        resultsDir: "/nonexistent",
+        experiment: "lt",
+        table,
+        runs: runs.map(({ key, config }) => ({ key, config })),
+      },
       runs,
       extras,
     ).summary;
@@ -96,10 +117,17 @@ describe("report charts over a column that is not a budget", () => {
     expect(chart.title).toBe("per-class AP per labels.extra.images (rare / common / frequent)");
     const spec = chart.spec as unknown as {
       data: { values: { method: string; column: string; category: string; ap: number }[] };
-      vconcat: { title: string; transform: { filter: { field: string; equal: string } }[]; facet: { column: { field: string } } }[];
+      vconcat: {
+        title: string;
+        transform: { filter: { field: string; equal: string } }[];
+        facet: { column: { field: string } };
+      }[];
     };
     // One row of rare / common / frequent panels per column value, in the table's order.
-    expect(spec.vconcat.map((r) => r.title)).toEqual(["labels.extra.images: none", "labels.extra.images: 400"]);
+    expect(spec.vconcat.map((r) => r.title)).toEqual([
+      "labels.extra.images: none",
+      "labels.extra.images: 400",
+    ]);
     expect(spec.vconcat.map((r) => r.transform[0]!.filter)).toEqual([
       { field: "column", equal: "none" },
       { field: "column", equal: "400" },
@@ -125,10 +153,29 @@ describe("report charts over a column that is not a budget", () => {
 
   it("gives a whole-number column (counts, cycles) whole-number ticks, a fractional one not", () => {
     const xOf = (images: number[]) => {
-      const rs = images.flatMap((n, i) => [0, 1].map((seed) => run({ name: "supervised" }, n, seed, 0.1 + i / 10)));
-      const t: TableSpec = { rows: ["method.name"], columns: ["labels.extra.images"], metric: "AP", precision: 1, scale: 100 };
-      const sum = buildSummary({ resultsDir: "/nonexistent", experiment: "c", table: t, runs: rs.map(({ key, config }) => ({ key, config })) }, rs, () => ({ split: null }) as never).summary;
-      return (budgetChart(sum)!.spec as unknown as { encoding: { x: { type: string; axis?: { format: string } } } }).encoding.x;
+      const rs = images.flatMap((n, i) =>
+        [0, 1].map((seed) => run({ name: "supervised" }, n, seed, 0.1 + i / 10)),
+      );
+      const t: TableSpec = {
+        rows: ["method.name"],
+        columns: ["labels.extra.images"],
+        metric: "AP",
+        precision: 1,
+        scale: 100,
+      };
+      const sum = buildSummary(
+        {
+          resultsDir: "/nonexistent",
+          experiment: "c",
+          table: t,
+          runs: rs.map(({ key, config }) => ({ key, config })),
+        },
+        rs,
+        () => ({ split: null }) as never,
+      ).summary;
+      return (
+        budgetChart(sum)!.spec as unknown as { encoding: { x: { type: string; axis?: { format: string } } } }
+      ).encoding.x;
     };
     expect(xOf([0, 1, 2])).toMatchObject({ type: "quantitative", axis: { format: "d", tickMinStep: 1 } });
     expect(xOf([0.05, 0.1]).axis).toBeUndefined();

@@ -96,7 +96,9 @@ describe("labelsweep report <spec>", () => {
     const dir = mkdtempSync(join(tmpdir(), "ls-report-lin-"));
     writeFileSync(
       join(dir, "spec.yaml"),
-      specText().replace("labels.fraction: [0.02, 0.5]", "labels.fraction: [0.1, 0.5]").replace("0.02 }", "0.1 }"),
+      specText()
+        .replace("labels.fraction: [0.02, 0.5]", "labels.fraction: [0.1, 0.5]")
+        .replace("0.02 }", "0.1 }"),
     );
     expect((await runCli(["run", "spec.yaml", "--jobs", "2"], { cwd: dir })).code).toBe(1);
     const r = await runCli(["report", "spec.yaml", "--out", "r.html"], { cwd: dir });

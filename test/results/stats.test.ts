@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ci95HalfWidth, incompleteBeta, mean, sampleStd, tCdf, tQuantile, welchTTest } from "../../src/results/stats.js";
+import {
+  ci95HalfWidth,
+  incompleteBeta,
+  mean,
+  sampleStd,
+  tCdf,
+  tQuantile,
+  welchTTest,
+} from "../../src/results/stats.js";
 
 // Expected values from SciPy 1.17 (scipy.stats.t, scipy.special.betainc, scipy.stats.ttest_ind(equal_var=False)).
 

@@ -4,7 +4,13 @@ import { checkReferences } from "../../src/results/references.js";
 import { renderCsv, renderLatex, renderMarkdown } from "../../src/results/render-table.js";
 import type { RunConfig, TableSpec } from "../../src/spec/types.js";
 
-function run(method: string, fraction: number, seed: number, ap50: number | null, status: RunOutcome["status"] = "done"): RunOutcome {
+function run(
+  method: string,
+  fraction: number,
+  seed: number,
+  ap50: number | null,
+  status: RunOutcome["status"] = "done",
+): RunOutcome {
   const config = {
     dataset: { name: "shapes" },
     labels: { protocol: "budget", fraction, fold: 1 },
@@ -15,10 +21,21 @@ function run(method: string, fraction: number, seed: number, ap50: number | null
     eval: { type: "coco" },
     seed,
   } as RunConfig;
-  return { key: `${method}-${fraction}-${seed}`, config, status, metrics: ap50 === null ? undefined : { AP50: ap50, AP: ap50 / 2 } };
+  return {
+    key: `${method}-${fraction}-${seed}`,
+    config,
+    status,
+    metrics: ap50 === null ? undefined : { AP50: ap50, AP: ap50 / 2 },
+  };
 }
 
-const table: TableSpec = { rows: ["method.name"], columns: ["labels.fraction"], metric: "AP50", precision: 1, scale: 100 };
+const table: TableSpec = {
+  rows: ["method.name"],
+  columns: ["labels.fraction"],
+  metric: "AP50",
+  precision: 1,
+  scale: 100,
+};
 const runs = [
   run("supervised", 0.1, 0, 0.5),
   run("supervised", 0.1, 1, 0.52),
@@ -70,15 +87,30 @@ describe("paper-style tables", () => {
   });
 
   it("shows a value a run's config lacks (null) as none", () => {
-    const withOption = (name: string, weight: number | undefined, images: number | undefined, seed: number) => {
+    const withOption = (
+      name: string,
+      weight: number | undefined,
+      images: number | undefined,
+      seed: number,
+    ) => {
       const r = run("supervised", 0.1, seed, 0.5 + seed / 100);
       const config = r.config as unknown as { method: object; labels: object };
       config.method = weight === undefined ? { name } : { name, distill_weight: weight };
       if (images !== undefined) config.labels = { ...config.labels, extra: { images } };
       return { ...r, key: `${name}-${weight}-${images}-${seed}` };
     };
-    const t: TableSpec = { rows: ["method.name", "method.distill_weight"], columns: ["labels.extra.images"], metric: "AP50", precision: 1, scale: 100 };
-    const agg = aggregate(t, [withOption("supervised", undefined, undefined, 0), withOption("richsem", 0.5, undefined, 0), withOption("richsem", 0.5, 400, 0)]);
+    const t: TableSpec = {
+      rows: ["method.name", "method.distill_weight"],
+      columns: ["labels.extra.images"],
+      metric: "AP50",
+      precision: 1,
+      scale: 100,
+    };
+    const agg = aggregate(t, [
+      withOption("supervised", undefined, undefined, 0),
+      withOption("richsem", 0.5, undefined, 0),
+      withOption("richsem", 0.5, 400, 0),
+    ]);
     const md = renderMarkdown(agg, t).split("\n");
     expect(md[0]).toBe("| method.name · method.distill_weight | none | 400 |");
     expect(md[2]).toBe("| supervised · none | **50.0 (1)** | — |");
@@ -88,16 +120,55 @@ describe("paper-style tables", () => {
   it("compares paper references with the runs' noise", () => {
     const agg = aggregate(table, runs);
     const refs = checkReferences(table, agg, [
-      { cell: { "method.name": "csd", "labels.fraction": 0.1 }, metric: "AP50", value: 57.0, source: "paper T1", verified: true },
-      { cell: { "method.name": "csd", "labels.fraction": 0.1 }, metric: "AP50", value: 60.0, source: "paper T1", verified: false },
-      { cell: { "method.name": "csd", "labels.fraction": 0.3 }, metric: "AP50", value: 60.0, source: "x", verified: true },
-      { cell: { "method.name": "csd", "labels.fraction": 0.3 }, metric: "AP50", value: 60.0, source: "x", verified: true, tolerance: { abs: 2 } },
-      { cell: { "method.name": "sed", "labels.fraction": 0.1 }, metric: "AP50", value: 1, source: "x", verified: true },
+      {
+        cell: { "method.name": "csd", "labels.fraction": 0.1 },
+        metric: "AP50",
+        value: 57.0,
+        source: "paper T1",
+        verified: true,
+      },
+      {
+        cell: { "method.name": "csd", "labels.fraction": 0.1 },
+        metric: "AP50",
+        value: 60.0,
+        source: "paper T1",
+        verified: false,
+      },
+      {
+        cell: { "method.name": "csd", "labels.fraction": 0.3 },
+        metric: "AP50",
+        value: 60.0,
+        source: "x",
+        verified: true,
+      },
+      {
+        cell: { "method.name": "csd", "labels.fraction": 0.3 },
+        metric: "AP50",
+        value: 60.0,
+        source: "x",
+        verified: true,
+        tolerance: { abs: 2 },
+      },
+      {
+        cell: { "method.name": "sed", "labels.fraction": 0.1 },
+        metric: "AP50",
+        value: 1,
+        source: "x",
+        verified: true,
+      },
     ]);
-    expect(refs.map((r) => r.status)).toEqual(["within-noise", "differs", "undetermined", "within-noise", "no-cell"]);
+    expect(refs.map((r) => r.status)).toEqual([
+      "within-noise",
+      "differs",
+      "undetermined",
+      "within-noise",
+      "no-cell",
+    ]);
     expect(refs[0]!.delta).toBeCloseTo(-1.0, 10);
-    expect(refs[0]!.bound).toBeCloseTo(2 * 1.4142135623730951, 10);
+    expect(refs[0]!.bound).toBeCloseTo(2 * Math.SQRT2, 10);
     const md = renderMarkdown(agg, table, refs);
-    expect(md).toContain("| csd / 0.1 | AP50 | 56.0 ± 1.4 | 57.0 | -1.0 | ✓ within noise (bound 2.8) | paper T1 | yes |");
+    expect(md).toContain(
+      "| csd / 0.1 | AP50 | 56.0 ± 1.4 | 57.0 | -1.0 | ✓ within noise (bound 2.8) | paper T1 | yes |",
+    );
   });
 });
