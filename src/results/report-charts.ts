@@ -47,10 +47,22 @@ function budgetAxis(xPath: string, budgets: number[]) {
   } as const;
 }
 
+/** The cells' column values as labels ("none" for an absent one), in the table's order. */
+const columnOrder = (cells: Summary["cells"]) => [...new Set(cells.map((c) => axisLabel(c.column)))];
+
+/** A cell's place on the x axis: its budget on a budget axis, else its column label. */
+function xOf(s: Summary, c: Summary["cells"][number], numeric: boolean): number | string {
+  return numeric ? (c.column[s.table.columns[0]!] as number) : axisLabel(c.column);
+}
+
 /** A table's columns as categories, in the table's order (when they are not a budget axis). */
 function columnCategories(s: Summary) {
-  const order = [...new Set(s.cells.map((c) => axisLabel(c.column)))];
-  return { field: "budget", type: "nominal", title: s.table.columns.join(" · "), sort: order } as const;
+  return {
+    field: "budget",
+    type: "nominal",
+    title: s.table.columns.join(" · "),
+    sort: columnOrder(s.cells),
+  } as const;
 }
 
 /**
@@ -72,7 +84,7 @@ export function budgetChart(s: Summary): Chart | null {
       const st = c.stats[metric];
       if (!st || st.mean === null) return [];
       const std = st.std ?? 0;
-      const budget = numeric ? (c.column[xPath] as number) : axisLabel(c.column);
+      const budget = xOf(s, c, numeric);
       return [
         {
           metric,
@@ -187,14 +199,13 @@ export function baselineChart(s: Summary): Chart | null {
     metrics.flatMap((metric) => {
       const vs = c.vsBaseline?.[metric];
       if (!vs || vs.status === "baseline" || vs.status === "no-baseline" || vs.delta === null) return [];
-      const x = xPath ? c.column[xPath] : undefined;
       const se = vs.t !== null && vs.t !== 0 ? Math.abs(vs.delta / vs.t) : null;
       const delta = vs.delta * scale;
       return [
         {
           metric,
           method: axisLabel(c.row),
-          budget: numeric ? (x as number) : axisLabel(c.column),
+          budget: xOf(s, c, numeric),
           delta,
           lo: se === null ? delta : delta - 1.96 * se * scale,
           hi: se === null ? delta : delta + 1.96 * se * scale,
@@ -265,8 +276,8 @@ export function perClassChart(s: Summary): Chart | null {
   if (withCats.length === 0) return null;
   const xPath = s.table.columns[0];
   const numeric = numericColumns(s);
-  const columnOrder = [...new Set(withCats.map((c) => axisLabel(c.column)))];
-  const byColumn = !numeric && columnOrder.length > 1;
+  const columns = columnOrder(withCats);
+  const byColumn = !numeric && columns.length > 1;
   const top = numeric ? Math.max(...withCats.map((c) => c.column[xPath!] as number)) : undefined;
   const cells = numeric ? withCats.filter((c) => c.column[xPath!] === top) : withCats;
   const values = cells.flatMap((c) =>
@@ -301,7 +312,7 @@ export function perClassChart(s: Summary): Chart | null {
   const columnFacet = {
     field: "column",
     type: "nominal",
-    sort: columnOrder,
+    sort: columns,
     title: s.table.columns.join(" · "),
   };
   const groupFacet = { field: "group", type: "nominal", sort: ["rare", "common", "frequent"], title: null };
@@ -312,7 +323,7 @@ export function perClassChart(s: Summary): Chart | null {
   const spec = grouped
     ? byColumn
       ? {
-          vconcat: columnOrder.map((column) => ({
+          vconcat: columns.map((column) => ({
             title: `${s.table.columns.join(" · ")}: ${column}`,
             transform: [{ filter: { field: "column", equal: column } }],
             ...byGroup,
